@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ckd-call-controller.h"
+#include "ckd-call-skeleton.h"
+#include "ckd-caller.h"
+#include "ckd-context.h"
+#include "ckd-dispatch.h"
+#include "ckd-limits.h"
+#include "ckd-manager.h"
+#include "ckd-provider-skeleton.h"
+
+CkdContext *
+ckd_context_new (const CkdSettings *settings)
+{
+  CkdContext *ctx = g_new0 (CkdContext, 1);
+
+  ctx->settings = *settings;
+  ctx->providers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) ckd_provider_free);
+  ctx->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                      (GDestroyNotify) ckd_call_free);
+  ctx->transactions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify) ckd_transaction_free);
+  ctx->actions = g_hash_table_new (g_str_hash, g_str_equal);
+  ctx->callers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify) ckd_caller_free);
+  ctx->ended_uuids = ckd_recent_set_new (CKD_REMEMBERED_ENDED_CALLS);
+  return ctx;
+}
+
+gboolean
+ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error)
+{
+  ctx->connection = g_object_ref (connection);
+  ctx->object_manager = g_dbus_object_manager_server_new (CKD_OBJECT_ROOT);
+  g_dbus_object_manager_server_set_connection (ctx->object_manager, connection);
+
+  /* The object manager exports only objects below the root; the root's
+   * own interfaces are exported beside it. */
+  ctx->manager = ckd_manager_new (ctx);
+  ctx->call_controller = ckd_call_controller_new (ctx);
+  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->manager), connection,
+                                           CKD_OBJECT_ROOT, error)
+         && g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->call_controller),
+                                              connection, CKD_OBJECT_ROOT, error);
+}
+
+void
+ckd_context_free (CkdContext *ctx)
+{
+  GHashTableIter iter;
+  CkdProvider *provider;
+  CkdCall *call;
+
+  if (ctx == NULL)
+    return;
+  ctx->stopping = TRUE;
+
+  /* Pending actions fail, so that Call methods waiting on them get an
+   * answer; providers learn they must register again when callkitd is
+   * back. */
+  g_hash_table_iter_init (&iter, ctx->providers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    {
+      ckd_dispatch_cancel_provider_actions (ctx, provider, "daemon-stopping");
+      if (ctx->connection != NULL)
+        ckd_context_emit_to (ctx, provider->owner, provider->object_path,
+                             CKD_INTERFACE_PREFIX "Provider", "DidReset",
+                             g_variant_new ("(s)", "daemon-stopping"));
+    }
+
+  g_hash_table_iter_init (&iter, ctx->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      g_clear_object ((CkdCallSkeleton **) &call->skeleton);
+      ckd_provider_remove_call (call->provider, call);
+    }
+  g_hash_table_destroy (ctx->calls);
+  g_hash_table_destroy (ctx->transactions);
+  g_hash_table_destroy (ctx->actions);
+
+  g_hash_table_iter_init (&iter, ctx->providers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    g_clear_object ((CkdProviderSkeleton **) &provider->skeleton);
+  g_hash_table_destroy (ctx->providers);
+  g_hash_table_destroy (ctx->callers);
+  ckd_recent_set_free (ctx->ended_uuids);
+
+  if (ctx->manager != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (ctx->manager));
+  if (ctx->call_controller != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (ctx->call_controller));
+  g_clear_object (&ctx->manager);
+  g_clear_object (&ctx->call_controller);
+  g_clear_object (&ctx->object_manager);
+  if (ctx->connection != NULL)
+    g_dbus_connection_flush_sync (ctx->connection, NULL, NULL);
+  g_clear_object (&ctx->connection);
+  g_free (ctx);
+}
+
+void
+ckd_context_emit_to (CkdContext *ctx, const char *destination, const char *object_path,
+                     const char *interface_name, const char *signal_name, GVariant *parameters)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_dbus_connection_emit_signal (ctx->connection, destination, object_path, interface_name,
+                                      signal_name, parameters, &error))
+    g_debug ("cannot send %s to %s: %s", signal_name, destination, error->message);
+}
+
+CkdCall *
+ckd_context_lookup_call (CkdContext *ctx, const char *uuid)
+{
+  return g_hash_table_lookup (ctx->calls, uuid);
+}
+
+CkdProvider *
+ckd_context_lookup_provider (CkdContext *ctx, const char *object_path)
+{
+  return g_hash_table_lookup (ctx->providers, object_path);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Registered as io.github.callkitd.CallKit1.Error.* on the bus, so a
+ * GError in this domain travels under its documented name. */
+#define CKD_ERROR (ckd_error_quark ())
+
+typedef enum
+{
+  CKD_ERROR_INVALID_ARGUMENT,
+  CKD_ERROR_UNENTITLED,
+  CKD_ERROR_UNKNOWN_CALL_PROVIDER,
+  CKD_ERROR_EMPTY_TRANSACTION,
+  CKD_ERROR_UNKNOWN_CALL_UUID,
+  CKD_ERROR_CALL_UUID_ALREADY_EXISTS,
+  CKD_ERROR_INVALID_ACTION,
+  CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
+  CKD_ERROR_FILTERED_BY_DO_NOT_DISTURB,
+  CKD_ERROR_FILTERED_BY_BLOCK_LIST,
+  CKD_ERROR_UNKNOWN_ACTION,
+  CKD_ERROR_ACTION_FAILED,
+  CKD_ERROR_ACTION_TIMED_OUT,
+  CKD_ERROR_LIMIT_EXCEEDED,
+} CkdError;
+
+GQuark ckd_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ckd-context.h"
+
+G_BEGIN_DECLS
+
+/* The Manager interface at the root: provider registration, version,
+ * capabilities and limits. */
+CkdDbusManager *ckd_manager_new (CkdContext *ctx);
+
+G_END_DECLS

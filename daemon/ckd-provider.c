@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ckd-provider.h"
+
+CkdProvider *
+ckd_provider_new (guint id, const char *owner, const char *app_id, CkdProviderConfig *config,
+                  guint incoming_reports_per_second)
+{
+  CkdProvider *provider = g_new0 (CkdProvider, 1);
+
+  provider->id = id;
+  provider->object_path = g_strdup_printf (CKD_OBJECT_ROOT "/provider/%u", id);
+  provider->owner = g_strdup (owner);
+  provider->app_id = g_strdup (app_id);
+  provider->config = *config;
+  memset (config, 0, sizeof *config);
+  provider->calls = g_ptr_array_new ();
+  /* Twice the rate as burst: a few calls at once (a group call invite)
+   * are normal, a sustained flood is not. */
+  ckd_rate_limit_init (&provider->incoming_reports, incoming_reports_per_second,
+                       2 * incoming_reports_per_second);
+  return provider;
+}
+
+void
+ckd_provider_free (CkdProvider *provider)
+{
+  if (provider == NULL)
+    return;
+  g_warn_if_fail (provider->calls->len == 0);
+  g_warn_if_fail (provider->skeleton == NULL);
+  g_free (provider->object_path);
+  g_free (provider->owner);
+  g_free (provider->app_id);
+  ckd_provider_config_clear (&provider->config);
+  g_ptr_array_unref (provider->calls);
+  g_free (provider);
+}
+
+const char *
+ckd_provider_display_name (const CkdProvider *provider)
+{
+  if (provider->config.localized_name != NULL && *provider->config.localized_name != '\0')
+    return provider->config.localized_name;
+  if (*ckd_provider_application_id (provider) != '\0')
+    return ckd_provider_application_id (provider);
+  return "Unknown app";
+}
+
+const char *
+ckd_provider_application_id (const CkdProvider *provider)
+{
+  if (provider->app_id != NULL && *provider->app_id != '\0')
+    return provider->app_id;
+  if (provider->config.desktop_entry != NULL)
+    return provider->config.desktop_entry;
+  return "";
+}
+
+void
+ckd_provider_add_call (CkdProvider *provider, CkdCall *call)
+{
+  g_ptr_array_add (provider->calls, call);
+}
+
+void
+ckd_provider_remove_call (CkdProvider *provider, CkdCall *call)
+{
+  g_ptr_array_remove_fast (provider->calls, call);
+}

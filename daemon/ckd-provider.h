@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "ckd-call.h"
+#include "ckd-provider-config.h"
+#include "ckd-rate-limit.h"
+
+G_BEGIN_DECLS
+
+/* CXProvider as callkitd models it: the app's configuration and its live
+ * calls. Pure data, no D-Bus: ckd-provider-skeleton.c exports it. */
+struct _CkdProvider
+{
+  guint id;
+  char *object_path;
+  char *owner;  /* unique bus name of the registering connection */
+  char *app_id; /* Flatpak app id of the owner, or NULL */
+  CkdProviderConfig config;
+  GPtrArray *calls; /* CkdCall *, live, not owned */
+  guint n_pending_actions;
+  CkdRateLimit incoming_reports;
+  gboolean audio_session_active;
+  gpointer skeleton; /* CkdProviderSkeleton *, owned */
+};
+
+/* Takes over @config. */
+CkdProvider *ckd_provider_new (guint id, const char *owner, const char *app_id,
+                               CkdProviderConfig *config, guint incoming_reports_per_second);
+void ckd_provider_free (CkdProvider *provider);
+
+/* The name to show the user: the configured name, else the app id. */
+const char *ckd_provider_display_name (const CkdProvider *provider);
+
+/* The application id other code (entitlement, notifications) goes by: the
+ * Flatpak app id, else the configured desktop entry, else "". */
+const char *ckd_provider_application_id (const CkdProvider *provider);
+
+void ckd_provider_add_call (CkdProvider *provider, CkdCall *call);
+void ckd_provider_remove_call (CkdProvider *provider, CkdCall *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdProvider, ckd_provider_free)
+
+G_END_DECLS

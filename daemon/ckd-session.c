@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ckd-call-group.h"
+#include "ckd-call-skeleton.h"
+#include "ckd-dispatch.h"
+#include "ckd-error.h"
+#include "ckd-limits.h"
+#include "ckd-provider-skeleton.h"
+#include "ckd-session.h"
+
+CkdProvider *
+ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner, GVariant *configuration,
+                               GError **error)
+{
+  CkdProviderConfig config = { 0 };
+  CkdProvider *provider;
+
+  if (owner->n_providers >= CKD_MAX_PROVIDERS_PER_CONNECTION)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "this connection already has %u providers, the limit", owner->n_providers);
+      return NULL;
+    }
+  if (!ckd_provider_config_parse (&config, configuration, ctx->settings.ringing_timeout_ms,
+                                  error))
+    return NULL;
+
+  provider = ckd_provider_new (++ctx->next_provider_id, owner->name, owner->app_id, &config,
+                               ctx->settings.incoming_reports_per_second);
+  owner->n_providers++;
+  g_hash_table_insert (ctx->providers, provider->object_path, provider);
+  ckd_provider_skeleton_export (ctx, provider);
+  g_info ("provider %s registered by %s (%s)", provider->object_path, provider->owner,
+          ckd_provider_display_name (provider));
+  return provider;
+}
+
+gboolean
+ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant *configuration,
+                               GError **error)
+{
+  if (!ckd_provider_config_parse (&provider->config, configuration,
+                                  ctx->settings.ringing_timeout_ms, error))
+    return FALSE;
+  ckd_provider_skeleton_sync (provider);
+  return TRUE;
+}
+
+static CkdCall *
+lookup_own_call (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError **error)
+{
+  g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
+  CkdCall *call;
+
+  if (canonical == NULL)
+    return NULL;
+  call = g_hash_table_lookup (ctx->calls, canonical);
+  if (call == NULL || call->provider != provider)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
+                   "%s has no live call with UUID %s", provider->object_path, canonical);
+      return NULL;
+    }
+  return call;
+}
+
+typedef struct
+{
+  CkdContext *ctx;
+  char *uuid;
+} RingingTimeout;
+
+static void
+ringing_timeout_free (gpointer data)
+{
+  RingingTimeout *timeout = data;
+
+  g_free (timeout->uuid);
+  g_free (timeout);
+}
+
+static gboolean
+ringing_timed_out (gpointer data)
+{
+  RingingTimeout *timeout = data;
+  CkdCall *call = g_hash_table_lookup (timeout->ctx->calls, timeout->uuid);
+
+  if (call != NULL)
+    {
+      call->ringing_timeout_id = 0;
+      ckd_dispatch_end_unanswered (timeout->ctx, call);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+add_call (CkdContext *ctx, CkdProvider *provider, CkdCall *call)
+{
+  g_hash_table_insert (ctx->calls, call->uuid, call);
+  ckd_provider_add_call (provider, call);
+  ckd_call_skeleton_export (ctx, call);
+}
+
+static gboolean
+check_new_uuid (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError **error)
+{
+  if (g_hash_table_contains (ctx->calls, uuid) || ckd_recent_set_contains (ctx->ended_uuids, uuid))
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_CALL_UUID_ALREADY_EXISTS,
+                   "call %s was already reported", uuid);
+      return FALSE;
+    }
+  if (provider->calls->len >= CKD_MAX_CALLS_PER_PROVIDER)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "%s has %d live calls, the limit", provider->object_path,
+                   CKD_MAX_CALLS_PER_PROVIDER);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                                      GVariant *update_dict, GError **error)
+{
+  g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
+  CkdCallUpdate update = { 0 };
+  RingingTimeout *timeout;
+  CkdCall *call;
+
+  if (canonical == NULL)
+    return FALSE;
+  if (!ckd_call_update_parse (&update, update_dict, error))
+    {
+      ckd_call_update_clear (&update);
+      return FALSE;
+    }
+  if (!check_new_uuid (ctx, provider, canonical, error))
+    {
+      ckd_call_update_clear (&update);
+      return FALSE;
+    }
+  /* Last, so that refused reports do not use up the budget. */
+  if (!ckd_rate_limit_take (&provider->incoming_reports, g_get_monotonic_time ()))
+    {
+      ckd_call_update_clear (&update);
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "%s reports incoming calls faster than %u a second", provider->object_path,
+                   provider->incoming_reports.rate);
+      return FALSE;
+    }
+
+  call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
+  ckd_call_apply_update (call, &update);
+  ckd_call_update_clear (&update);
+  add_call (ctx, provider, call);
+
+  timeout = g_new0 (RingingTimeout, 1);
+  timeout->ctx = ctx;
+  timeout->uuid = g_strdup (call->uuid);
+  call->ringing_timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                                 provider->config.ringing_timeout_ms,
+                                                 ringing_timed_out, timeout, ringing_timeout_free);
+  g_info ("incoming call %s from '%s' on %s", call->uuid, call->remote_handle.value,
+          provider->object_path);
+  return TRUE;
+}
+
+gboolean
+ckd_session_report_call_updated (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                                 GVariant *update_dict, GError **error)
+{
+  CkdCallUpdate update = { 0 };
+  CkdCall *call = lookup_own_call (ctx, provider, uuid, error);
+
+  if (call == NULL)
+    return FALSE;
+  if (!ckd_call_update_parse (&update, update_dict, error))
+    {
+      ckd_call_update_clear (&update);
+      return FALSE;
+    }
+  ckd_call_apply_update (call, &update);
+  ckd_call_update_clear (&update);
+  ckd_session_call_changed (ctx, call);
+  return TRUE;
+}
+
+gboolean
+ckd_session_report_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                               const char *reason_name, gint64 ended_at, GError **error)
+{
+  CkdEndedReason reason;
+  CkdCall *call;
+
+  if (!ckd_ended_reason_from_string (reason_name, &reason)
+      || !ckd_ended_reason_is_reportable (reason))
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                   "'%.64s' is not a reason a provider reports: expected failed, remote-ended, "
+                   "unanswered, answered-elsewhere or declined-elsewhere",
+                   reason_name);
+      return FALSE;
+    }
+  if (ended_at < 0)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                           "ended_at is a time before 1970");
+      return FALSE;
+    }
+  call = lookup_own_call (ctx, provider, uuid, error);
+  if (call == NULL)
+    return FALSE;
+  ckd_session_end_call (ctx, call, reason, ended_at);
+  return TRUE;
+}
+
+gboolean
+ckd_session_report_outgoing_started_connecting (CkdContext *ctx, CkdProvider *provider,
+                                                const char *uuid, gint64 at, GError **error)
+{
+  CkdCall *call;
+
+  if (at < 0)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
+      return FALSE;
+    }
+  call = lookup_own_call (ctx, provider, uuid, error);
+  if (call == NULL || !ckd_call_report_started_connecting (call, error))
+    return FALSE;
+  ckd_session_call_changed (ctx, call);
+  return TRUE;
+}
+
+gboolean
+ckd_session_report_outgoing_connected (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                                       gint64 at, GError **error)
+{
+  CkdCall *call;
+
+  if (at < 0)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
+      return FALSE;
+    }
+  call = lookup_own_call (ctx, provider, uuid, error);
+  if (call == NULL || !ckd_call_report_connected (call, at, error))
+    return FALSE;
+  ckd_session_call_changed (ctx, call);
+  return TRUE;
+}
+
+CkdCall *
+ckd_session_add_outgoing_call (CkdContext *ctx, CkdProvider *provider, const CkdAction *start)
+{
+  CkdCall *call = ckd_call_new (start->call_uuid, provider, TRUE, g_get_real_time ());
+
+  ckd_handle_copy (&call->remote_handle, &start->handle);
+  call->has_video = start->video;
+  add_call (ctx, provider, call);
+  return call;
+}
+
+void
+ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gint64 at)
+{
+  CkdProvider *provider = call->provider;
+  gboolean grouped = call->group != NULL;
+
+  g_return_if_fail (call->state != CKD_CALL_STATE_ENDED);
+
+  g_clear_handle_id (&call->ringing_timeout_id, g_source_remove);
+  ckd_call_end (call, reason, at);
+  /* Remembered before anything else can run, so a duplicate report of
+   * this call is refused from now on. */
+  ckd_recent_set_add (ctx->ended_uuids, call->uuid);
+  ckd_dispatch_cancel_call_actions (ctx, call, "call-ended");
+
+  ckd_provider_remove_call (provider, call);
+  ckd_call_group_forget_ended (provider->calls, call);
+  if (grouped)
+    ckd_session_provider_calls_changed (ctx, provider);
+
+  g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
+  ckd_call_skeleton_unexport (ctx, call);
+  g_hash_table_remove (ctx->calls, call->uuid);
+}
+
+void
+ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
+{
+  ckd_call_skeleton_sync (call);
+}
+
+void
+ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider)
+{
+  for (guint i = 0; i < provider->calls->len; i++)
+    ckd_call_skeleton_sync (g_ptr_array_index (provider->calls, i));
+}
+
+static void
+end_all_calls (CkdContext *ctx, CkdProvider *provider)
+{
+  while (provider->calls->len > 0)
+    ckd_session_end_call (ctx, g_ptr_array_index (provider->calls, provider->calls->len - 1),
+                          CKD_ENDED_REASON_FAILED, 0);
+}
+
+void
+ckd_session_reset_provider (CkdContext *ctx, CkdProvider *provider, const char *reason)
+{
+  g_info ("resetting %s: %s", provider->object_path, reason);
+  ckd_dispatch_cancel_provider_actions (ctx, provider, "provider-reset");
+  end_all_calls (ctx, provider);
+  ckd_context_emit_to (ctx, provider->owner, provider->object_path,
+                       CKD_INTERFACE_PREFIX "Provider", "DidReset",
+                       g_variant_new ("(s)", reason));
+}
+
+void
+ckd_session_remove_provider (CkdContext *ctx, CkdProvider *provider, const char *why)
+{
+  CkdCaller *owner = g_hash_table_lookup (ctx->callers, provider->owner);
+
+  g_info ("removing %s: %s", provider->object_path, why);
+  ckd_dispatch_cancel_provider_actions (ctx, provider, why);
+  end_all_calls (ctx, provider);
+  if (owner != NULL && owner->n_providers > 0)
+    owner->n_providers--;
+  ckd_provider_skeleton_unexport (ctx, provider);
+  g_hash_table_remove (ctx->providers, provider->object_path);
+}
+
+void
+ckd_session_owner_vanished (CkdContext *ctx, const char *name)
+{
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  CkdProvider *provider;
+
+  g_hash_table_iter_init (&iter, ctx->providers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    if (g_str_equal (provider->owner, name))
+      g_ptr_array_add (gone, provider);
+  for (guint i = 0; i < gone->len; i++)
+    ckd_session_remove_provider (ctx, g_ptr_array_index (gone, i), "provider-gone");
+}
