@@ -20,6 +20,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def _record_callback_error(exc):
 
 def check_callback_errors():
     """Raise the first exception a signal handler or auto-responder hit."""
+    __tracebackhide__ = True
     if _callback_errors:
         errors = list(_callback_errors)
         _callback_errors.clear()
@@ -122,6 +124,7 @@ def wait_until(condition, timeout=5.0, message=None, poll_interval=None):
     ``poll_interval`` (seconds) when the condition depends on something that
     does not wake the main context, such as a child process exiting.
     """
+    __tracebackhide__ = True
     timeout = scaled(timeout)
     context = GLib.MainContext.default()
     deadline = time.monotonic() + timeout
@@ -309,6 +312,7 @@ def raises_dbus_error(name, match=None):
             client.register_provider({"bogus": True})
         print(err.message)
     """
+    __tracebackhide__ = True
     if "." not in name:
         name = ERROR_PREFIX + name
     info = DBusErrorInfo()
@@ -330,6 +334,46 @@ def raises_dbus_error(name, match=None):
     else:
         raise AssertionError("expected D-Bus error %s, but the call succeeded"
                              % name)
+
+
+# ---------------------------------------------------------------------------
+# Child processes
+
+def run_process(argv, env=None, uid=None, gid=None, cwd=None, timeout=30):
+    """Run a command to completion while the main context keeps running, so
+    that providers of this test can answer what the command asks of them
+    (``callctl answer`` returns only once the provider fulfills). Returns a
+    subprocess.CompletedProcess with text stdout and stderr. ``uid`` runs it
+    as that user (needs root)."""
+    __tracebackhide__ = True
+    preexec = None
+    if uid is not None:
+        if os.geteuid() != 0:
+            import pytest
+            pytest.skip("running as uid %d needs root (setuid)" % uid)
+        gid = uid if gid is None else gid
+
+        def preexec():
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, preexec_fn=preexec)
+        try:
+            wait_until(lambda: proc.poll() is not None, timeout=timeout,
+                       poll_interval=0.005,
+                       message="%s to exit" % " ".join(map(str, argv)))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(
+            argv, proc.returncode, out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"))
 
 
 # ---------------------------------------------------------------------------
@@ -493,6 +537,7 @@ class PrivateBus:
         """Wait until ``name`` has an owner (with process id ``pid`` if
         given) and return the owner's unique name. Fails at once if
         ``process`` (a Popen) exits meanwhile."""
+        __tracebackhide__ = True
 
         def ready():
             if process is not None and process.poll() is not None:
@@ -517,6 +562,7 @@ class PrivateBus:
             self.connection.signal_unsubscribe(sub)
 
     def wait_for_name_lost(self, name, timeout=10):
+        __tracebackhide__ = True
         wait_until(lambda: self.get_name_owner(name) is None, timeout=timeout,
                    poll_interval=0.02, message="%s to lose its owner" % name)
 
@@ -525,30 +571,19 @@ class PrivateBus:
         """Call a method from a separate process running as another user
         (default: nobody), connected through ``other_user_address``. Returns
         the unpacked reply or raises RemoteDBusError. Needs root."""
-        if os.geteuid() != 0:
-            import pytest
-            pytest.skip("acting as another user needs root (setuid)")
-        gid = uid if gid is None else gid
         args = _args_variant(args)
         request = json.dumps({
             "address": self.other_user_address, "dest": dest, "path": path,
             "iface": iface, "method": method,
             "args": args.print_(True) if args is not None else None,
             "timeout": int(scaled(timeout) * 1000)})
-
-        def become_user():
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-
-        out = subprocess.run(
+        out = run_process(
             [sys.executable, "-c", _CALL_AS_USER_SCRIPT, request],
-            cwd="/", env={"HOME": "/", "PATH": os.environ.get("PATH", "")},
-            stdin=subprocess.DEVNULL, capture_output=True,
-            preexec_fn=become_user, timeout=scaled(timeout) + 10, check=False)
+            env={"HOME": "/", "PATH": os.environ.get("PATH", "")}, cwd="/",
+            uid=uid, gid=gid, timeout=timeout + 10)
         if out.returncode != 0:
             raise AssertionError("call as uid %d failed: %s"
-                                 % (uid, out.stderr.decode(errors="replace")))
+                                 % (uid, out.stderr))
         answer = json.loads(out.stdout)
         if "error" in answer:
             raise RemoteDBusError(answer["error"], answer["message"])
@@ -867,6 +902,7 @@ class Client:
     def wait_for_transaction(self, transaction, timeout=5):
         """Wait for TransactionCompleted and return its outcomes (a list of
         dicts, in request order)."""
+        __tracebackhide__ = True
         return wait_until(
             lambda: self.transactions.get(transaction), timeout=timeout,
             message="TransactionCompleted for %s on %s" % (transaction, self))
@@ -893,6 +929,7 @@ class Client:
 
     def wait_for_call(self, uuid, timeout=5):
         """Wait until the call object appears; return its properties."""
+        __tracebackhide__ = True
         path = call_path(uuid)
         return wait_until(lambda: self.call_properties.get(path),
                           timeout=timeout, message="call %s to appear" % uuid)
@@ -901,6 +938,7 @@ class Client:
         """Wait until the call's property ``name`` equals ``value`` (as seen
         in signals, so this works for the final state of an ended call).
         Returns all known properties."""
+        __tracebackhide__ = True
         path = call_path(uuid)
         if path not in self.call_properties and path not in self.removed_calls:
             with contextlib.suppress(GLib.Error):
@@ -917,6 +955,7 @@ class Client:
                 self.call_properties.get(path, {}).get(name, "<none>")))
 
     def wait_for_call_removed(self, uuid, timeout=5):
+        __tracebackhide__ = True
         path = call_path(uuid)
         wait_until(lambda: path in self.removed_calls, timeout=timeout,
                    message="call %s to leave the bus" % uuid)
@@ -945,6 +984,7 @@ class PendingCall:
 
     def result(self, timeout=None):
         """Wait for the reply; return it unpacked or raise its error."""
+        __tracebackhide__ = True
         # The D-Bus timeout ends the call; our wait only guards against it.
         wait_until(lambda: self.done, timeout=(timeout or self._timeout) + 5,
                    message="the reply to " + self.description)
@@ -1024,6 +1064,7 @@ class Provider:
     def wait_for_signal(self, name, predicate=None, timeout=5):
         """Wait for a signal ``name`` not returned before (optionally one
         for which ``predicate(signal)`` is true) and return it."""
+        __tracebackhide__ = True
         return wait_until(
             lambda: self._find(name, predicate), timeout=timeout,
             message=lambda: "signal %s on %s (received so far: %s)" % (
@@ -1033,6 +1074,7 @@ class Provider:
     def wait_for_action(self, type=None, call=None, timeout=5):
         """Wait for a PerformAction (of ``type``, for ``call``) and return
         it as an Action(id, type, call, parameters)."""
+        __tracebackhide__ = True
         def matches(signal_):
             action = Action(*signal_.args)
             return ((type is None or action.type == type)
@@ -1044,6 +1086,7 @@ class Provider:
     def assert_no_signal(self, name, predicate=None):
         """Assert that no unconsumed signal ``name`` arrived, after a round
         trip that flushes everything the daemon sent so far."""
+        __tracebackhide__ = True
         self.client.sync()
         found = self._find(name, predicate)
         assert found is None, "unexpected signal on %s: %r" % (self.path, found)
