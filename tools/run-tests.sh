@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole test run, as CI does it (.ci/run): install what is missing,
+# build twice — build/ plain with warnings as errors, build-sanitize/ with
+# AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer — run every
+# test in both, and end with "N passed, N failed" over both runs.
+#
+# Extra arguments go to both `meson test` runs, e.g. --suite integration.
+set -uo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")/.." || exit 1
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+
+ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" "${CKD_TEST_PACKAGES[@]}" ||
+  exit 1
+
+passed=0
+failed=0
+
+# count_results BUILDDIR: add the results in BUILDDIR's testlog.json to the
+# totals. A SKIP counts as passed only if its output says why (a line such
+# as "SKIP: no sound card"); EXPECTEDFAIL counts as passed.
+count_results() {
+  local counts
+  counts=$(/usr/bin/python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+path = sys.argv[1]
+passed = failed = 0
+reason = re.compile(r"(?im)^\s*(#\s*)?skip(ped)?\b\s*[:#-]?\s*\S")
+try:
+    lines = open(path).read().splitlines()
+except FileNotFoundError:
+    print("no test log: %s" % path, file=sys.stderr)
+    lines = []
+if not lines:
+    print("no tests ran", file=sys.stderr)
+    failed = 1
+for line in lines:
+    if not line.strip():
+        continue
+    test = json.loads(line)
+    result = test.get("result")
+    output = (test.get("stdo") or "") + (test.get("stde") or "")
+    if result in ("OK", "EXPECTEDFAIL") or (result == "SKIP" and reason.search(output)):
+        passed += 1
+    else:
+        failed += 1
+        why = " (skipped without saying why)" if result == "SKIP" else ""
+        print("  %s: %s%s" % (result, test.get("name"), why), file=sys.stderr)
+print(passed, failed)
+PY
+  )
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
+}
+
+# run BUILDDIR SETUP-OPTIONS... -- ENV...: build and test one configuration.
+run() {
+  local dir=$1 opts=() envs=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  envs=("$@")
+
+  ckd_log "$dir: configure"
+  if ! ckd_meson_setup "$dir" --fatal-meson-warnings "${opts[@]}"; then
+    ckd_log "$dir: FAILED to configure"
+    failed=$((failed + 1))
+    return
+  fi
+  ckd_log "$dir: build"
+  if ! meson compile -C "$dir"; then
+    ckd_log "$dir: FAILED to build"
+    failed=$((failed + 1))
+    return
+  fi
+  ckd_log "$dir: test"
+  rm -f "$dir/meson-logs/testlog.json"
+  env "${envs[@]}" meson test -C "$dir" --print-errorlogs "${test_args[@]}"
+  ckd_log "$dir: results"
+  count_results "$dir"
+}
+
+test_args=("$@")
+
+run build -Dwerror=true --
+run build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  CKD_TEST_TIMEOUT_SCALE=2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
