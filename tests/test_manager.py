@@ -81,8 +81,3 @@ def test_sigterm_exits_0(bus, callkitd):
     assert bus.get_name_owner(BUS_NAME) is None
     assert not callkitd.log_problems()
 
-
-def test_second_instance_fails_without_replace(callkitd, start_daemon):
-    second = start_daemon(wait=False)
-    assert second.wait_exit() != 0
-    assert callkitd.returncode is None, "the first instance must keep running"
