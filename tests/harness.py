@@ -682,7 +682,6 @@ class Daemon:
                    poll_interval=0.01,
                    message="callkitd (pid %d) to exit" % self.pid)
         self.exit_checked = True
-        self._log.flush()
         return self.proc.returncode
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
@@ -701,7 +700,8 @@ class Daemon:
         return self.proc.returncode
 
     def log_text(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         try:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:

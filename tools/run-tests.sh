@@ -85,8 +85,10 @@ run() {
 test_args=("$@")
 
 run build -Dwerror=true --
+# fast_unwind_on_malloc=0: GLib has no frame pointers, and leak reports
+# should reach our code.
 run build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- \
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   CKD_TEST_TIMEOUT_SCALE=2
 
