@@ -67,6 +67,9 @@
 
 #define WAIT_TIMEOUT_US (10 * 1000000ULL)
 
+/* Latency samples are taken in blocks of this many of one kind. */
+#define BLOCK 100
+
 /* ------------------------------------------------------------------------ */
 /* Options */
 
@@ -88,7 +91,7 @@ static struct
   .warmup = 1000,
   .cpu_pairs = 10000,
   .start_timeout_s = 10,
-  .phases = "rss,ping,floor,report,transaction,cpu",
+  .phases = "rss,latency,cpu",
 };
 
 static bool
@@ -693,6 +696,8 @@ on_perform_action (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   const char *action, *type, *call;
 
+  (void) userdata;
+  (void) ret_error;
   if (sd_bus_message_read (m, "sss", &action, &type, &call) < 0)
     return 0;
   if (tx.uuid == NULL || strcmp (call, tx.uuid) != 0 || strcmp (type, "answer-call") != 0)
@@ -710,6 +715,8 @@ on_transaction_completed (sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 {
   const char *id, *key, *value;
 
+  (void) userdata;
+  (void) ret_error;
   if (sd_bus_message_read (m, "s", &id) < 0)
     return 0;
   snprintf (tx.transaction, sizeof tx.transaction, "%s", id);
@@ -962,12 +969,14 @@ usage (FILE *out)
            "CALLKITD is the daemon to run (default: $CALLKITD, else\n"
            "%s).\n"
            "\n"
-           "  --samples=N        ping and report samples (default 10000)\n"
-           "  --tx-samples=N     answer-transaction samples (default 2000)\n"
-           "  --warmup=N         unmeasured rounds before ping and report (default 1000;\n"
-           "                     transactions get N/5)\n"
+           "  --samples=N        samples of ping, Properties.Get, refused report and report\n"
+           "                     pair (default 10000)\n"
+           "  --tx-samples=N     answer-transaction samples (default 2000), interleaved\n"
+           "                     with the others\n"
+           "  --warmup=N         unmeasured rounds of all of them first (default 1000; with\n"
+           "                     a transaction every fifth round)\n"
            "  --cpu-pairs=N      report+end pairs for the CPU figure (default 10000)\n"
-           "  --phases=LIST      of rss,ping,floor,report,transaction,cpu (default all)\n"
+           "  --phases=LIST      of rss,latency,cpu (default all three)\n"
            "  --start-timeout=S  seconds to wait for callkitd's bus name (default 10)\n"
            "  --keep-dir         keep the private runtime dir (bus config, logs)\n"
            "  -h, --help         this text\n"
@@ -1087,16 +1096,14 @@ main (int argc, char **argv)
   sd_bus *provider_bus, *requester_bus;
   char *provider;
   char *rss_providers[RSS_PROVIDERS];
-  uint64_t *samples_a, *samples_b, *samples_c;
   Stats ping_stats = { 0 }, incoming_stats = { 0 }, ended_stats = { 0 }, pair_stats = { 0 },
         half_pair_stats = { 0 }, tx_stats = { 0 }, tx_request_stats = { 0 },
         tx_fulfill_stats = { 0 }, tx_perform_stats = { 0 }, tx_completed_stats = { 0 },
         get_stats = { 0 }, refused_stats = { 0 };
   bool have_cpu = false, have_rss = false;
   double cpu_per_pair_us = 0, cpu_per_pair_fine_us = 0, bus_cpu_per_pair_us = 0,
-         self_cpu_per_pair_us = 0;
+         self_cpu_per_pair_us = 0, cpu_per_ping_us = -1, cpu_per_get_us = -1;
   uint64_t rss_idle = 0, rss_steps[RSS_PROVIDERS] = { 0 }, rss_after_end = 0, rss_end = 0;
-  unsigned n_alloc;
   uint64_t start;
   char *owner = NULL;
   struct sigaction sa = { .sa_handler = on_fatal_signal };
@@ -1123,9 +1130,9 @@ main (int argc, char **argv)
   printf ("callkitd: %s --incoming-report-rate=0 (no rate limit: the default 10/s would\n"
           "          throttle the benchmark)\n",
           opt.callkitd);
-  printf ("samples: %u ping, %u report pairs, %u transactions; warm-up %u (%u for transactions);"
-          " %u pairs for CPU\n",
-          opt.samples, opt.samples, opt.tx_samples, opt.warmup, opt.warmup / 5, opt.cpu_pairs);
+  printf ("samples: %u each of ping, Properties.Get, refused report, report pair; %u answer\n"
+          "         transactions; warm-up %u rounds; %u report pairs for CPU; phases %s\n",
+          opt.samples, opt.tx_samples, opt.warmup, opt.cpu_pairs, opt.phases);
 
   start_bus ();
   printf ("bus: dbus-daemon pid %d at %s\n", (int) bus_pid, getenv ("DBUS_SESSION_BUS_ADDRESS"));
@@ -1163,13 +1170,6 @@ main (int argc, char **argv)
     die ("cannot add signal matches");
   drain (provider_bus); /* DidBegin */
 
-  n_alloc = opt.samples > opt.tx_samples ? opt.samples : opt.tx_samples;
-  samples_a = calloc (n_alloc, sizeof *samples_a);
-  samples_b = calloc (n_alloc, sizeof *samples_b);
-  samples_c = calloc (n_alloc, sizeof *samples_c);
-  if (samples_a == NULL || samples_b == NULL || samples_c == NULL)
-    die ("out of memory");
-
   /* --- Memory: first, so that idle is idle ---------------------------- */
   if (phase_enabled ("rss"))
     {
@@ -1206,108 +1206,132 @@ main (int argc, char **argv)
       have_rss = true;
     }
 
-  /* --- Peer.Ping ------------------------------------------------------- */
-  if (phase_enabled ("ping"))
+  /* --- Latency: every figure, in interleaved blocks -------------------- */
+  /* The samples are taken in blocks of BLOCK back-to-back operations of
+   * one kind (a bare ping loop, a bare report loop...), and the blocks of
+   * the different kinds alternate: on a shared machine the load changes
+   * during a run, and the ratios to the ping must not depend on when each
+   * figure was taken. Each block starts with one unmeasured operation, so
+   * that no sample pays for the tail of the previous block's work. */
+  if (phase_enabled ("latency"))
     {
-      printf ("phase ping: %u warm-up, %u samples...\n", opt.warmup, opt.samples);
-      for (unsigned i = 0; i < opt.warmup; i++)
-        ping (provider_bus);
-      for (unsigned i = 0; i < opt.samples; i++)
-        {
-          uint64_t t0 = now_ns ();
-          ping (provider_bus);
-          samples_a[i] = now_ns () - t0;
-        }
-      ping_stats = stats_of (samples_a, opt.samples, 1.0);
-    }
+      unsigned blocks = (opt.samples + BLOCK - 1) / BLOCK;
+      unsigned n = 0, n_tx = 0;
+      uint64_t *ping_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *get_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *refused_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *incoming_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *ended_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *pair_s = calloc (opt.samples, sizeof (uint64_t));
+      uint64_t *tx_s[5];
 
-  /* --- Where a method's time goes: the floors ------------------------- */
-  if (phase_enabled ("floor"))
-    {
-      printf ("phase floor: %u warm-up, %u samples each of Properties.Get and a refused "
-              "report...\n",
-              opt.warmup, opt.samples);
-      for (unsigned i = 0; i < opt.warmup; i++)
-        {
-          get_version (provider_bus);
-          refused_report (provider_bus, provider);
-        }
-      for (unsigned i = 0; i < opt.samples; i++)
-        {
-          uint64_t t0 = now_ns ();
-          get_version (provider_bus);
-          samples_a[i] = now_ns () - t0;
-        }
-      for (unsigned i = 0; i < opt.samples; i++)
-        {
-          uint64_t t0 = now_ns ();
-          refused_report (provider_bus, provider);
-          samples_b[i] = now_ns () - t0;
-        }
-      get_stats = stats_of (samples_a, opt.samples, 1.0);
-      refused_stats = stats_of (samples_b, opt.samples, 1.0);
-    }
-
-  /* --- ReportNewIncomingCall + ReportCallEnded ------------------------- */
-  if (phase_enabled ("report"))
-    {
-      printf ("phase report: %u warm-up pairs, %u sample pairs...\n", opt.warmup, opt.samples);
-      for (unsigned i = 0; i < opt.warmup; i++)
-        {
-          char uuid[37];
-          next_uuid (uuid);
-          report_incoming (provider_bus, provider, uuid);
-          report_ended (provider_bus, provider, uuid);
-        }
-      for (unsigned i = 0; i < opt.samples; i++)
-        {
-          char uuid[37];
-          uint64_t t0, t1, t2;
-
-          next_uuid (uuid);
-          t0 = now_ns ();
-          report_incoming (provider_bus, provider, uuid);
-          t1 = now_ns ();
-          report_ended (provider_bus, provider, uuid);
-          t2 = now_ns ();
-          samples_a[i] = t1 - t0;
-          samples_b[i] = t2 - t1;
-          samples_c[i] = t2 - t0;
-        }
-      incoming_stats = stats_of (samples_a, opt.samples, 1.0);
-      ended_stats = stats_of (samples_b, opt.samples, 1.0);
-      pair_stats = stats_of (samples_c, opt.samples, 1.0);
-      half_pair_stats = stats_of (samples_c, opt.samples, 0.5);
-    }
-
-  /* --- Answer transaction ---------------------------------------------- */
-  if (phase_enabled ("transaction"))
-    {
-      uint64_t *performed = calloc (opt.tx_samples, sizeof *performed);
-      uint64_t *completed = calloc (opt.tx_samples, sizeof *completed);
-
-      if (performed == NULL || completed == NULL)
+      for (int k = 0; k < 5; k++)
+        if ((tx_s[k] = calloc (opt.tx_samples, sizeof (uint64_t))) == NULL)
+          die ("out of memory");
+      if (ping_s == NULL || get_s == NULL || refused_s == NULL || incoming_s == NULL
+          || ended_s == NULL || pair_s == NULL)
         die ("out of memory");
-      printf ("phase transaction: %u warm-up, %u samples...\n", opt.warmup / 5, opt.tx_samples);
-      for (unsigned i = 0; i < opt.warmup / 5; i++)
-        answer_transaction (provider_bus, provider, requester_bus, NULL);
-      for (unsigned i = 0; i < opt.tx_samples; i++)
+
+      printf ("phase latency: %u warm-up rounds, then %u blocks of up to %d samples of each "
+              "kind...\n",
+              opt.warmup, blocks, BLOCK);
+      for (unsigned i = 0; i < opt.warmup; i++)
         {
-          TxTimes t;
-          answer_transaction (provider_bus, provider, requester_bus, &t);
-          samples_a[i] = t.total;
-          samples_b[i] = t.request;
-          samples_c[i] = t.fulfill;
-          performed[i] = t.perform;
-          completed[i] = t.completed;
+          char uuid[37];
+
+          ping (provider_bus);
+          get_version (provider_bus);
+          refused_report (provider_bus, provider);
+          next_uuid (uuid);
+          report_incoming (provider_bus, provider, uuid);
+          report_ended (provider_bus, provider, uuid);
+          if (i % 5 == 0)
+            answer_transaction (provider_bus, provider, requester_bus, NULL);
         }
-      tx_stats = stats_of (samples_a, opt.tx_samples, 1.0);
-      tx_request_stats = stats_of (samples_b, opt.tx_samples, 1.0);
-      tx_fulfill_stats = stats_of (samples_c, opt.tx_samples, 1.0);
-      tx_perform_stats = stats_of (performed, opt.tx_samples, 1.0);
-      tx_completed_stats = stats_of (completed, opt.tx_samples, 1.0);
-      free (performed);
-      free (completed);
+      for (unsigned b = 0; b < blocks; b++)
+        {
+          /* This block's share of each kind. */
+          unsigned n_end = (unsigned) ((uint64_t) (b + 1) * opt.samples / blocks);
+          unsigned tx_end = (unsigned) ((uint64_t) (b + 1) * opt.tx_samples / blocks);
+          unsigned first = n;
+
+          ping (provider_bus);
+          for (unsigned i = first; i < n_end; i++)
+            {
+              uint64_t t0 = now_ns ();
+              ping (provider_bus);
+              ping_s[i] = now_ns () - t0;
+            }
+          get_version (provider_bus);
+          for (unsigned i = first; i < n_end; i++)
+            {
+              uint64_t t0 = now_ns ();
+              get_version (provider_bus);
+              get_s[i] = now_ns () - t0;
+            }
+          refused_report (provider_bus, provider);
+          for (unsigned i = first; i < n_end; i++)
+            {
+              uint64_t t0 = now_ns ();
+              refused_report (provider_bus, provider);
+              refused_s[i] = now_ns () - t0;
+            }
+          {
+            char uuid[37];
+            next_uuid (uuid);
+            report_incoming (provider_bus, provider, uuid);
+            report_ended (provider_bus, provider, uuid);
+          }
+          for (unsigned i = first; i < n_end; i++)
+            {
+              char uuid[37];
+              uint64_t t0, t1, t2;
+
+              next_uuid (uuid);
+              t0 = now_ns ();
+              report_incoming (provider_bus, provider, uuid);
+              t1 = now_ns ();
+              report_ended (provider_bus, provider, uuid);
+              t2 = now_ns ();
+              incoming_s[i] = t1 - t0;
+              ended_s[i] = t2 - t1;
+              pair_s[i] = t2 - t0;
+            }
+          n = n_end;
+          if (n_tx < tx_end)
+            answer_transaction (provider_bus, provider, requester_bus, NULL);
+          for (; n_tx < tx_end; n_tx++)
+            {
+              TxTimes t;
+
+              answer_transaction (provider_bus, provider, requester_bus, &t);
+              tx_s[0][n_tx] = t.total;
+              tx_s[1][n_tx] = t.request;
+              tx_s[2][n_tx] = t.perform;
+              tx_s[3][n_tx] = t.fulfill;
+              tx_s[4][n_tx] = t.completed;
+            }
+        }
+      ping_stats = stats_of (ping_s, n, 1.0);
+      get_stats = stats_of (get_s, n, 1.0);
+      refused_stats = stats_of (refused_s, n, 1.0);
+      incoming_stats = stats_of (incoming_s, n, 1.0);
+      ended_stats = stats_of (ended_s, n, 1.0);
+      pair_stats = stats_of (pair_s, n, 1.0);
+      half_pair_stats = stats_of (pair_s, n, 0.5);
+      tx_stats = stats_of (tx_s[0], n_tx, 1.0);
+      tx_request_stats = stats_of (tx_s[1], n_tx, 1.0);
+      tx_perform_stats = stats_of (tx_s[2], n_tx, 1.0);
+      tx_fulfill_stats = stats_of (tx_s[3], n_tx, 1.0);
+      tx_completed_stats = stats_of (tx_s[4], n_tx, 1.0);
+      free (ping_s);
+      free (get_s);
+      free (refused_s);
+      free (incoming_s);
+      free (ended_s);
+      free (pair_s);
+      for (int k = 0; k < 5; k++)
+        free (tx_s[k]);
     }
 
   /* --- CPU per reported call ------------------------------------------- */
@@ -1317,7 +1341,8 @@ main (int argc, char **argv)
       long hz = sysconf (_SC_CLK_TCK);
       bool fine;
 
-      printf ("phase cpu: %u report+end pairs...\n", opt.cpu_pairs);
+      printf ("phase cpu: %u report+end pairs, then as many pings and Properties.Get...\n",
+              opt.cpu_pairs);
       if (!proc_cpu_ticks (daemon_pid, &ticks0))
         die ("cannot read /proc/%d/stat", (int) daemon_pid);
       fine = proc_cpu_schedstat_ns (daemon_pid, &fine0);
@@ -1335,6 +1360,23 @@ main (int argc, char **argv)
       fine = proc_cpu_schedstat_ns (daemon_pid, &fine1) && fine;
       if (!proc_cpu_ticks (daemon_pid, &ticks1))
         die ("cannot read /proc/%d/stat", (int) daemon_pid);
+      /* For scale: what one message costs callkitd when it does nothing. */
+      if (fine)
+        {
+          unsigned n_floor = opt.cpu_pairs;
+          uint64_t f0, f1;
+
+          proc_cpu_schedstat_ns (daemon_pid, &f0);
+          for (unsigned i = 0; i < n_floor; i++)
+            ping (provider_bus);
+          proc_cpu_schedstat_ns (daemon_pid, &f1);
+          cpu_per_ping_us = (double) (f1 - f0) / 1e3 / n_floor;
+          proc_cpu_schedstat_ns (daemon_pid, &f0);
+          for (unsigned i = 0; i < n_floor; i++)
+            get_version (provider_bus);
+          proc_cpu_schedstat_ns (daemon_pid, &f1);
+          cpu_per_get_us = (double) (f1 - f0) / 1e3 / n_floor;
+        }
       cpu_per_pair_us = (double) (ticks1 - ticks0) * 1e6 / (double) hz / opt.cpu_pairs;
       cpu_per_pair_fine_us = fine ? (double) (fine1 - fine0) / 1e3 / opt.cpu_pairs : -1;
       bus_cpu_per_pair_us = (double) (bus1 - bus0) * 1e6 / (double) hz / opt.cpu_pairs;
@@ -1383,6 +1425,13 @@ main (int argc, char **argv)
           snprintf (v, sizeof v, "%.1f", cpu_per_pair_fine_us);
           value_row ("  same, from schedstat (ns resolution)", v, "µs", "(info)", "");
         }
+      if (cpu_per_ping_us >= 0)
+        {
+          snprintf (v, sizeof v, "%.1f", cpu_per_ping_us);
+          value_row ("  callkitd CPU per Peer.Ping (for scale)", v, "µs", "(info)", "");
+          snprintf (v, sizeof v, "%.1f", cpu_per_get_us);
+          value_row ("  callkitd CPU per Properties.Get (scale)", v, "µs", "(info)", "");
+        }
       snprintf (v, sizeof v, "%.1f", bus_cpu_per_pair_us);
       value_row ("  dbus-daemon CPU per reported call", v, "µs", "(info)", "");
       snprintf (v, sizeof v, "%.1f", self_cpu_per_pair_us);
@@ -1423,9 +1472,6 @@ main (int argc, char **argv)
           n_miss ? "  <-- MISS: a target was not met (the benchmark still exits 0)" : "");
 
   /* --- Stop everything, by PID ----------------------------------------- */
-  free (samples_a);
-  free (samples_b);
-  free (samples_c);
   free (provider);
   if (have_rss)
     for (int p = 1; p < RSS_PROVIDERS; p++)
