@@ -110,10 +110,11 @@ ckd_action_parse (GVariant *dict, guint index, GError **error)
     }
   if (!ckd_action_type_from_string (action->type_name, &action->type))
     {
+      g_autofree char *shown = ckd_shorten (action->type_name);
       g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                    "%s: unknown type '%s', expected start-call, answer-call, end-call, "
                    "set-held, set-muted, set-group or play-dtmf",
-                   what, action->type_name);
+                   what, shown);
       return NULL;
     }
   if (!(action->present & BIT (KEY_CALL)))
@@ -178,10 +179,11 @@ ckd_action_parse (GVariant *dict, guint index, GError **error)
       if (action->dtmf_type_name != NULL
           && !ckd_dtmf_type_from_string (action->dtmf_type_name, &action->dtmf_type))
         {
+          g_autofree char *shown = ckd_shorten (action->dtmf_type_name);
           g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                        "%s: unknown dtmf_type '%s', expected single-tone, soft-pause or "
                        "hard-pause",
-                       what, action->dtmf_type_name);
+                       what, shown);
           return NULL;
         }
     }

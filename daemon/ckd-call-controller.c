@@ -6,13 +6,6 @@
 #include "ckd-dispatch.h"
 
 static gboolean
-authorize_method (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
-                  gpointer user_data)
-{
-  return ckd_caller_for_invocation (user_data, invocation) != NULL;
-}
-
-static gboolean
 handle_request_transaction (CkdDbusCallController *controller,
                             GDBusMethodInvocation *invocation, GVariant *actions_variant,
                             gpointer user_data)
@@ -42,7 +35,6 @@ ckd_call_controller_new (CkdContext *ctx)
 {
   CkdDbusCallController *controller = ckd_dbus_call_controller_skeleton_new ();
 
-  g_signal_connect (controller, "g-authorize-method", G_CALLBACK (authorize_method), ctx);
   g_signal_connect (controller, "handle-request-transaction",
                     G_CALLBACK (handle_request_transaction), ctx);
   return controller;

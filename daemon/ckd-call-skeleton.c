@@ -19,38 +19,8 @@ static void ckd_call_skeleton_iface_init (CkdDbusCallIface *iface);
 G_DEFINE_TYPE_WITH_CODE (CkdCallSkeleton, ckd_call_skeleton, CKD_DBUS_TYPE_CALL_SKELETON,
                          G_IMPLEMENT_INTERFACE (CKD_DBUS_TYPE_CALL, ckd_call_skeleton_iface_init))
 
-static CkdCall *
-lookup_call (CkdCallSkeleton *self, GError **error)
-{
-  const char *uuid = ckd_dbus_call_get_uuid (CKD_DBUS_CALL (self));
-  CkdCall *call = ckd_context_lookup_call (self->ctx, uuid);
-
-  if (call == NULL)
-    g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID, "call %s has ended", uuid);
-  return call;
-}
-
-static gboolean
-ckd_call_skeleton_authorize_method (GDBusInterfaceSkeleton *skeleton,
-                                    GDBusMethodInvocation *invocation)
-{
-  CkdCallSkeleton *self = CKD_CALL_SKELETON (skeleton);
-  g_autoptr (GError) error = NULL;
-  CkdCaller *caller;
-  CkdCall *call;
-
-  caller = ckd_caller_for_invocation (self->ctx, invocation);
-  if (caller == NULL)
-    return FALSE;
-  call = lookup_call (self, &error);
-  if (call == NULL || !ckd_caller_may_act (caller, call->provider, &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
+/* Answers the Call method that made @transaction; takes over the
+ * invocation the handler was given. */
 static void
 method_transaction_done (CkdTransaction *transaction, gpointer user_data)
 {
@@ -60,10 +30,10 @@ method_transaction_done (CkdTransaction *transaction, gpointer user_data)
   switch (action->outcome)
     {
     case CKD_OUTCOME_FULFILLED:
-      g_dbus_method_invocation_return_value (g_object_ref (invocation), NULL);
+      g_dbus_method_invocation_return_value (invocation, NULL);
       break;
     case CKD_OUTCOME_TIMED_OUT:
-      g_dbus_method_invocation_return_error (g_object_ref (invocation), CKD_ERROR,
+      g_dbus_method_invocation_return_error (invocation, CKD_ERROR,
                                              CKD_ERROR_ACTION_TIMED_OUT,
                                              "the provider did not answer %s in time",
                                              ckd_action_type_to_string (action->type));
@@ -71,7 +41,7 @@ method_transaction_done (CkdTransaction *transaction, gpointer user_data)
     case CKD_OUTCOME_FAILED:
     case CKD_OUTCOME_PENDING:
     default:
-      g_dbus_method_invocation_return_error (g_object_ref (invocation), CKD_ERROR,
+      g_dbus_method_invocation_return_error (invocation, CKD_ERROR,
                                              CKD_ERROR_ACTION_FAILED, "%s failed: %s",
                                              ckd_action_type_to_string (action->type),
                                              action->reason && *action->reason ? action->reason
@@ -81,7 +51,8 @@ method_transaction_done (CkdTransaction *transaction, gpointer user_data)
 }
 
 /* Runs @action as a transaction of its own and answers @invocation with
- * its outcome. */
+ * its outcome. Who may act on the call is checked by the transaction's
+ * validation, like for RequestTransaction. */
 static gboolean
 request_one (CkdCallSkeleton *self, GDBusMethodInvocation *invocation, CkdAction *action)
 {
@@ -93,8 +64,7 @@ request_one (CkdCallSkeleton *self, GDBusMethodInvocation *invocation, CkdAction
   caller = ckd_caller_lookup (self->ctx, g_dbus_method_invocation_get_sender (invocation), &error);
   if (caller == NULL
       || ckd_dispatch_request (self->ctx, caller, g_steal_pointer (&actions),
-                               method_transaction_done, g_object_ref (invocation), g_object_unref,
-                               &error)
+                               method_transaction_done, invocation, NULL, &error)
            == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -168,9 +138,6 @@ ckd_call_skeleton_iface_init (CkdDbusCallIface *iface)
 static void
 ckd_call_skeleton_class_init (CkdCallSkeletonClass *klass)
 {
-  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
-
-  skeleton_class->g_authorize_method = ckd_call_skeleton_authorize_method;
 }
 
 static void

@@ -49,7 +49,7 @@ ckd_uuid_normalize (const char *s, GError **error)
 {
   if (s == NULL || !g_uuid_string_is_valid (s))
     {
-      g_autofree char *shown = g_utf8_make_valid (s ? s : "", MIN (s ? strlen (s) : 0, 64));
+      g_autofree char *shown = ckd_shorten (s);
       g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                    "'%s' is not a UUID (expected 8-4-4-4-12 hex digits)", shown);
       return NULL;

@@ -138,15 +138,3 @@ ckd_caller_may_act (CkdCaller *caller, CkdProvider *provider, GError **error)
     }
   return TRUE;
 }
-
-CkdCaller *
-ckd_caller_for_invocation (CkdContext *ctx, GDBusMethodInvocation *invocation)
-{
-  g_autoptr (GError) error = NULL;
-  CkdCaller *caller;
-
-  caller = ckd_caller_lookup (ctx, g_dbus_method_invocation_get_sender (invocation), &error);
-  if (caller == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  return caller;
-}

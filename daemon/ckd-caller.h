@@ -23,7 +23,8 @@ typedef struct
   CkdContext *ctx;
 } CkdCaller;
 
-/* The one place that identifies callers. Fails with Unentitled for a caller
+/* The one place that identifies callers, called first by every method
+ * handler. Fails with Unentitled for a caller
  * of another user, or when the bus cannot say who it is. */
 CkdCaller *ckd_caller_lookup (CkdContext *ctx, const char *sender, GError **error);
 void ckd_caller_free (CkdCaller *caller);
@@ -34,9 +35,5 @@ gboolean ckd_caller_may_act (CkdCaller *caller, CkdProvider *provider, GError **
 
 /* Only the owner may use a provider's own methods. */
 gboolean ckd_caller_is_owner (CkdCaller *caller, CkdProvider *provider, GError **error);
-
-/* For a g-authorize-method handler: identifies the sender of @invocation,
- * or returns the error to it and gives NULL. */
-CkdCaller *ckd_caller_for_invocation (CkdContext *ctx, GDBusMethodInvocation *invocation);
 
 G_END_DECLS

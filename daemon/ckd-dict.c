@@ -122,10 +122,11 @@ parse_field (const CkdDictField *field, GVariant *value, gpointer target, const 
         if (*type != '\0' || *handle_value != '\0')
           if (!ckd_handle_type_from_string (type, &handle_type))
             {
+              g_autofree char *shown = ckd_shorten (type);
               g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                            "%s: '%s' has handle type '%s', expected generic, phone-number or "
                            "email-address",
-                           what, field->key, type);
+                           what, field->key, shown);
               return FALSE;
             }
         if (!check_string (what, field->key, handle_value, field->max, error))
@@ -177,7 +178,7 @@ ckd_dict_parse (GVariant *dict, const CkdDictField *fields, guint n_fields, gpoi
           break;
       if (i == n_fields)
         {
-          g_autofree char *shown = g_utf8_make_valid (key, MIN (strlen (key), 64));
+          g_autofree char *shown = ckd_shorten (key);
           g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "%s: unknown key '%s'",
                        what, shown);
           return FALSE;

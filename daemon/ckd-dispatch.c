@@ -266,6 +266,15 @@ apply_fulfilled (CkdContext *ctx, CkdAction *action, CkdCall *call, gint64 date)
     }
 }
 
+/* The ringing timeout skips a call whose answer or decline is pending;
+ * when that fails, the call still rings past its time and ends now. */
+static void
+end_if_rang_out (CkdContext *ctx, CkdCall *call)
+{
+  if (call->state == CKD_CALL_STATE_RINGING && call->ringing_timeout_id == 0)
+    ckd_dispatch_end_unanswered (ctx, call);
+}
+
 /* What a failed or timed-out action does: calls that could not start or
  * be answered end; an end-call ends the call anyway when it timed out (the
  * user wanted it gone) or when callkitd made it. */
@@ -280,10 +289,14 @@ apply_unsuccessful (CkdContext *ctx, CkdAction *action, CkdCall *call, CkdOutcom
     case CKD_ACTION_ANSWER_CALL:
       if (outcome == CKD_OUTCOME_TIMED_OUT)
         ckd_session_end_call (ctx, call, CKD_ENDED_REASON_FAILED, 0);
+      else
+        end_if_rang_out (ctx, call);
       break;
     case CKD_ACTION_END_CALL:
       if (outcome == CKD_OUTCOME_TIMED_OUT || action->ends_call_whatever)
         ckd_session_end_call (ctx, call, action->end_reason, 0);
+      else
+        end_if_rang_out (ctx, call);
       break;
     case CKD_ACTION_SET_HELD:
     case CKD_ACTION_SET_MUTED:
@@ -332,10 +345,11 @@ lookup_pending (CkdContext *ctx, CkdProvider *provider, const char *action_id, G
 
   if (action == NULL || action->provider != provider)
     {
+      g_autofree char *shown = ckd_shorten (action_id);
       g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_ACTION,
-                   "%s has no pending action '%.64s': it was already fulfilled or failed, it "
+                   "%s has no pending action '%s': it was already fulfilled or failed, it "
                    "timed out, or it is not this provider's",
-                   provider->object_path, action_id);
+                   provider->object_path, shown);
       return NULL;
     }
   return action;

@@ -7,13 +7,6 @@
 #include "ckd-session.h"
 
 static gboolean
-authorize_method (GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocation *invocation,
-                  gpointer user_data)
-{
-  return ckd_caller_for_invocation (user_data, invocation) != NULL;
-}
-
-static gboolean
 handle_register_provider (CkdDbusManager *manager, GDBusMethodInvocation *invocation,
                           GVariant *configuration, gpointer user_data)
 {
@@ -65,7 +58,6 @@ ckd_manager_new (CkdContext *ctx)
   ckd_dbus_manager_set_version (manager, PACKAGE_VERSION);
   ckd_dbus_manager_set_capabilities (manager, no_capabilities);
   ckd_dbus_manager_set_limits (manager, build_limits (ctx));
-  g_signal_connect (manager, "g-authorize-method", G_CALLBACK (authorize_method), ctx);
   g_signal_connect (manager, "handle-register-provider", G_CALLBACK (handle_register_provider),
                     ctx);
   return manager;

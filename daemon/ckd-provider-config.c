@@ -21,10 +21,11 @@ check_handle_types (const char *what, const char *key, gconstpointer field, GErr
   for (guint i = 0; types[i] != NULL; i++)
     if (!ckd_handle_type_from_string (types[i], &type))
       {
+        g_autofree char *shown = ckd_shorten (types[i]);
         g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                      "%s: '%s' has unknown handle type '%s', expected generic, phone-number "
                      "or email-address",
-                     what, key, types[i]);
+                     what, key, shown);
         return FALSE;
       }
   return TRUE;

@@ -40,25 +40,8 @@ check_caller (CkdProviderSkeleton *self, const char *sender, const char *member,
   return ckd_caller_is_owner (caller, self->provider, error);
 }
 
-static gboolean
-ckd_provider_skeleton_authorize_method (GDBusInterfaceSkeleton *skeleton,
-                                        GDBusMethodInvocation *invocation)
-{
-  CkdProviderSkeleton *self = CKD_PROVIDER_SKELETON (skeleton);
-  g_autoptr (GError) error = NULL;
-
-  if (!check_caller (self, g_dbus_method_invocation_get_sender (invocation),
-                     g_dbus_method_invocation_get_method_name (invocation), &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Property writes bypass g-authorize-method, so Configuration is checked
- * here: only the owner may set it, and it is validated like at
- * registration. */
+/* Only the owner may set Configuration, validated like at registration.
+ * Property writes never reach the method handlers, so the check is here. */
 static gboolean
 set_property_checked (GDBusConnection *connection, const char *sender, const char *object_path,
                       const char *interface_name, const char *property_name, GVariant *value,
@@ -96,6 +79,19 @@ ckd_provider_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
 
 #define SELF(object) CKD_PROVIDER_SKELETON (object)
 
+/* Every handler starts here. Not a g-authorize-method handler: GDBus runs
+ * those in a worker thread and so would both race with the main loop and
+ * reorder a client's calls. */
+#define AUTHORIZE(object, invocation)                                                       \
+  G_STMT_START                                                                              \
+  {                                                                                         \
+    GError *auth_error = NULL;                                                              \
+    if (!check_caller (SELF (object), g_dbus_method_invocation_get_sender (invocation),     \
+                       g_dbus_method_invocation_get_method_name (invocation), &auth_error)) \
+      return finish (invocation, FALSE, auth_error);                                        \
+  }                                                                                         \
+  G_STMT_END
+
 /* Answers @invocation: success when @ok, else @error. */
 static gboolean
 finish (GDBusMethodInvocation *invocation, gboolean ok, GError *error)
@@ -112,6 +108,7 @@ static gboolean
 handle_report_new_incoming_call (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
                                  const char *call, GVariant *update)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_session_report_new_incoming_call (SELF (object)->ctx, SELF (object)->provider,
                                                       call, update, &error);
@@ -122,6 +119,7 @@ static gboolean
 handle_report_call_updated (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
                             const char *call, GVariant *update)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_session_report_call_updated (SELF (object)->ctx, SELF (object)->provider, call,
                                                  update, &error);
@@ -132,6 +130,7 @@ static gboolean
 handle_report_call_ended (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
                           const char *call, const char *reason, gint64 ended_at)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_session_report_call_ended (SELF (object)->ctx, SELF (object)->provider, call,
                                                reason, ended_at, &error);
@@ -143,6 +142,7 @@ handle_report_outgoing_call_started_connecting (CkdDbusProvider *object,
                                                 GDBusMethodInvocation *invocation,
                                                 const char *call, gint64 at)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_session_report_outgoing_started_connecting (
     SELF (object)->ctx, SELF (object)->provider, call, at, &error);
@@ -154,6 +154,7 @@ handle_report_outgoing_call_connected (CkdDbusProvider *object,
                                        GDBusMethodInvocation *invocation, const char *call,
                                        gint64 at)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_session_report_outgoing_connected (SELF (object)->ctx, SELF (object)->provider,
                                                        call, at, &error);
@@ -164,6 +165,7 @@ static gboolean
 handle_fulfill_action (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
                        const char *action, GVariant *result)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_dispatch_fulfill (SELF (object)->ctx, SELF (object)->provider, action, result,
                                       &error);
@@ -174,6 +176,7 @@ static gboolean
 handle_fail_action (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
                     const char *action, const char *reason)
 {
+  AUTHORIZE (object, invocation);
   GError *error = NULL;
   gboolean ok = ckd_dispatch_fail (SELF (object)->ctx, SELF (object)->provider, action, reason,
                                    &error);
@@ -183,6 +186,7 @@ handle_fail_action (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
 static gboolean
 handle_reset (CkdDbusProvider *object, GDBusMethodInvocation *invocation)
 {
+  AUTHORIZE (object, invocation);
   ckd_dbus_provider_complete_reset (object, invocation);
   ckd_session_reset_provider (SELF (object)->ctx, SELF (object)->provider, "requested");
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -191,6 +195,7 @@ handle_reset (CkdDbusProvider *object, GDBusMethodInvocation *invocation)
 static gboolean
 handle_invalidate (CkdDbusProvider *object, GDBusMethodInvocation *invocation)
 {
+  AUTHORIZE (object, invocation);
   ckd_dbus_provider_complete_invalidate (object, invocation);
   ckd_session_remove_provider (SELF (object)->ctx, SELF (object)->provider, "provider-gone");
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -216,7 +221,6 @@ ckd_provider_skeleton_class_init (CkdProviderSkeletonClass *klass)
 {
   GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
 
-  skeleton_class->g_authorize_method = ckd_provider_skeleton_authorize_method;
   skeleton_class->get_vtable = ckd_provider_skeleton_get_vtable;
 }
 

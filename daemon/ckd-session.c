@@ -198,10 +198,11 @@ ckd_session_report_call_ended (CkdContext *ctx, CkdProvider *provider, const cha
   if (!ckd_ended_reason_from_string (reason_name, &reason)
       || !ckd_ended_reason_is_reportable (reason))
     {
+      g_autofree char *shown = ckd_shorten (reason_name);
       g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
-                   "'%.64s' is not a reason a provider reports: expected failed, remote-ended, "
+                   "'%s' is not a reason a provider reports: expected failed, remote-ended, "
                    "unanswered, answered-elsewhere or declined-elsewhere",
-                   reason_name);
+                   shown);
       return FALSE;
     }
   if (ended_at < 0)

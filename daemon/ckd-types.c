@@ -112,3 +112,19 @@ ckd_handle_copy (CkdHandle *dest, const CkdHandle *src)
   dest->type = src->type;
   dest->value = g_strdup (src->value ? src->value : "");
 }
+
+char *
+ckd_shorten (const char *s)
+{
+  gsize len;
+
+  if (s == NULL)
+    return g_strdup ("");
+  len = strlen (s);
+  if (len <= 64)
+    return g_utf8_make_valid (s, len);
+  {
+    g_autofree char *head = g_utf8_make_valid (s, 64);
+    return g_strconcat (head, "…", NULL);
+  }
+}

@@ -93,6 +93,10 @@ typedef struct
 void ckd_handle_clear (CkdHandle *handle);
 void ckd_handle_copy (CkdHandle *dest, const CkdHandle *src);
 
+/* Client input quoted in an error message: at most 64 bytes, still valid
+ * UTF-8, so that a huge argument is not echoed back whole. */
+char *ckd_shorten (const char *s);
+
 /* Microseconds since the Unix epoch; 0 on the bus means now. */
 static inline gint64
 ckd_time_or_now (gint64 t)

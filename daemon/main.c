@@ -148,8 +148,10 @@ main (int argc, char **argv)
 
   ckd_systemd_notify_stopping ();
   g_clear_handle_id (&watchdog_id, g_source_remove);
-  g_bus_unown_name (owner_id);
   g_signal_handlers_disconnect_by_data (connection, &daemon);
+  /* While the name is still ours: clients match our signals by it, and
+   * DidReset("daemon-stopping") must reach them. */
   ckd_context_free (daemon.ctx);
+  g_bus_unown_name (owner_id);
   return daemon.exit_status;
 }
