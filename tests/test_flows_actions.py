@@ -329,6 +329,50 @@ def test_fulfilled_before_deadline_does_not_time_out(quick, shell):
     assert shell.get_call_properties(uuid)["State"] == "active"
 
 
+def test_cancelled_action_never_times_out(app, quick, shell):
+    """An action cancelled because its call ended gets no ActionTimedOut
+    when its deadline passes (shown by a later action that times out)."""
+    uuid = ring(quick, remote_handle=HANDLE)
+    transact(shell, [(quick, action("answer-call", uuid))])
+    tid = shell.request_transaction([action("set-muted", uuid, muted=True)])
+    cancelled = quick.wait_for_action("set-muted", uuid)
+    quick.report_ended(uuid, "remote-ended")
+    outcome, = shell.wait_for_transaction(tid)
+    assert (outcome["result"], outcome["reason"]) == ("failed", "call-ended")
+
+    later = ring(quick, remote_handle=HANDLE)
+    shell.request_transaction([action("end-call", later)])
+    late = quick.wait_for_action("end-call", later)
+    assert quick.wait_for_signal("ActionTimedOut").args == (late.id,)
+    quick.assert_no_signal("ActionTimedOut")
+    shell.log.assert_call_ended(later, "declined")
+    with raises_dbus_error("UnknownAction"):
+        quick.fulfill(cancelled.id)
+
+
+def test_two_requesters_race_to_end_a_call(make_client, provider, shell):
+    """Two clients end the same call at once: both actions reach the
+    provider; the first fulfilled ends the call, the other completes as
+    failed with reason call-ended, each outcome to its own requester."""
+    other = make_client("callctl")
+    uuid = active_call(shell, provider, remote_handle=HANDLE)
+    first = shell.request_transaction([action("end-call", uuid)])
+    second = other.request_transaction([action("end-call", uuid)])
+    a1 = provider.wait_for_action("end-call", uuid)
+    a2 = provider.wait_for_action("end-call", uuid)
+    assert (a1.parameters["transaction"], a2.parameters["transaction"]) == (first, second)
+    provider.fulfill(a1.id)
+    shell.log.assert_call_ended(uuid, "hung-up")
+    assert shell.wait_for_transaction(first)[0]["result"] == "fulfilled"
+    outcome, = other.wait_for_transaction(second)
+    assert (outcome["result"], outcome["reason"]) == ("failed", "call-ended")
+    shell.sync()
+    assert second not in shell.transactions
+    assert first not in other.transactions
+    with raises_dbus_error("UnknownAction"):
+        provider.fulfill(a2.id)
+
+
 # ---------------------------------------------------------------------------
 # Exactly once
 

@@ -414,3 +414,58 @@ def test_mute_one_call_of_two(providers, shell):
     transact(shell, [(pb, action("set-muted", b, muted=True))])
     shell.log.wait_call_property(b, "IsMuted", True)
     assert shell.get_call_properties(a)["IsMuted"] is False
+
+
+# ---------------------------------------------------------------------------
+# More orders and races
+
+def test_answer_and_end_in_either_order(providers, shell):
+    """The transaction is validated against the state it leaves, not
+    action by action: answer B before ending A is as valid as after."""
+    pa, pb = providers
+    a = active_call(shell, pa, remote_handle=HANDLE_A)
+    b = ring(pb, remote_handle=HANDLE_B)
+    transact(shell, [(pb, action("answer-call", b)), (pa, action("end-call", a))])
+    shell.log.assert_call_ended(a, "hung-up")
+    shell.log.wait_call_property(b, "State", "active")
+
+
+def test_merge_active_call_into_held_one(provider, shell):
+    """Merging the active call into a held call makes the group active."""
+    a, b = two_calls_a_held_b_active(shell, provider)
+    transact(shell, [(provider, group_with(b, a))])
+    group = shell.log.wait_call_property(a, "State", "active")["Group"]
+    assert group
+    props_b = shell.log.wait_call_property(b, "Group", group)
+    assert props_b["State"] == "active"
+
+
+def test_second_answer_while_first_is_pending(providers, shell):
+    """Two calls ring; the user answers B and, before B's provider has
+    fulfilled it, answers D too. B is about to be active: answering D alone
+    must be refused like answering it next to an active call, or both end
+    up active and talking at once."""
+    pa, pb = providers
+    b = ring(pa, remote_handle=HANDLE_A)
+    d = ring(pb, remote_handle=HANDLE_B)
+    pending = shell.call_method_async(b, "Answer")
+    answer_b = pa.wait_for_action("answer-call", b)
+    with raises_dbus_error("MaximumCallGroupsReached", match=b):
+        shell.request_transaction([action("answer-call", d)])
+    pb.assert_no_signal("PerformAction")
+    pa.fulfill(answer_b.id)
+    pending.result()
+    shell.log.wait_call_property(b, "State", "active")
+    shell.sync()
+    assert shell.get_call_properties(d)["State"] == "ringing"
+
+
+def test_answer_after_pending_answer_failed(providers, shell):
+    pa, pb = providers
+    b = ring(pa, remote_handle=HANDLE_A)
+    d = ring(pb, remote_handle=HANDLE_B)
+    tid = shell.request_transaction([action("answer-call", b)])
+    pa.fail(pa.wait_for_action("answer-call", b).id, "no")
+    shell.wait_for_transaction(tid)
+    transact(shell, [(pb, action("answer-call", d))])
+    shell.log.wait_call_property(d, "State", "active")
