@@ -1102,3 +1102,38 @@ def test_start_call_unsupported_handle_type_and_video(world):
                                  "video": True}])
     action = world.provider.wait_for_action("start-call", uuid)
     assert action.parameters["video"] is True
+
+
+def test_handle_type_is_needed_with_a_value(world):
+    """("", "") is the documented unknown caller; a value without a type is
+    not."""
+    before = snapshot(world.client)
+    with refused("InvalidArgument", r"remote_handle.*handle type ''"):
+        world.provider.report_incoming(new_uuid(),
+                                       remote_handle=v("(ss)", ("", "+4930")))
+    with refused("InvalidArgument", r"action 0\b.*'handle'"):
+        transaction(world.client, [{"type": "start-call", "call": new_uuid(),
+                                    "provider": ("o", world.provider.path),
+                                    "handle": v("(ss)", ("", "bob"))}])
+    assert_unchanged(world, before)
+    unknown = new_uuid()
+    world.provider.report_incoming(unknown, remote_handle=v("(ss)", ("", "")))
+    assert world.client.wait_for_call(unknown)["RemoteHandle"][1] == ""
+
+
+def test_supported_handle_types_is_bounded(world):
+    """There are three handle types. A list repeating them is refused
+    (InvalidArgument naming the key) or stored with each type once; callkitd
+    never keeps (and re-broadcasts to every observer) a list of 100000."""
+    repeated = ["generic"] * 100000 + ["phone-number"]
+    try:
+        path = register(world.client, {"supported_handle_types": repeated})
+    except GLib.Error as e:
+        assert Gio.DBusError.get_remote_error(e) == E("InvalidArgument")
+        assert "supported_handle_types" in e.message
+        assert len(e.message) <= MAX_MESSAGE
+        return
+    stored = world.client.get_property(path, PROVIDER_IFACE, "Configuration")[
+        "supported_handle_types"]
+    assert sorted(stored) == ["generic", "phone-number"], (
+        "%d handle types stored" % len(stored))
