@@ -489,3 +489,48 @@ def test_limit_exceeded_actions_per_transaction(client, provider):
                            match=r"%d actions.*limit is %d" % (limit + 1, limit)):
         client.request_transaction(actions)
     assert_unchanged(client, before, provider)
+
+
+# ---------------------------------------------------------------------------
+# More InvalidAction and UnknownCallProvider cases
+
+
+def test_invalid_action_grouping(client, app, provider):
+    other = app.register_provider({"localized_name": "Other"})
+    first = make_active(provider, client, supports_grouping=True)
+    foreign = ring(other, client, supports_grouping=True)
+    before = snapshot(client)
+    with raises_dbus_error(E("InvalidAction"), match=r"itself"):
+        client.request_transaction([{"type": "set-group", "call": first,
+                                     "group_with": first}])
+    with raises_dbus_error(E("InvalidAction"), match=r"different providers"):
+        client.request_transaction([{"type": "set-group", "call": first,
+                                     "group_with": foreign}])
+    with raises_dbus_error(E("InvalidAction"), match=r"not in a group"):
+        client.request_transaction([{"type": "set-group", "call": first,
+                                     "group_with": ""}])
+    assert_unchanged(client, before, provider, other)
+
+
+def test_invalid_action_outgoing_connected_twice(client, provider):
+    uuid = start_outgoing(provider, client)
+    provider.report_outgoing_connected(uuid)
+    client.wait_for_call_property(uuid, "State", "active")
+    before = snapshot(client)
+    with raises_dbus_error(E("InvalidAction"), match=uuid):
+        provider.report_outgoing_connected(uuid)
+    with raises_dbus_error(E("InvalidAction"), match=uuid):
+        provider.report_outgoing_connecting(uuid)
+    assert_unchanged(client, before, provider)
+
+
+def test_unknown_call_provider_names_a_call(client, provider):
+    uuid = ring(provider, client)
+    before = snapshot(client)
+    with raises_dbus_error(E("UnknownCallProvider"), match=re.escape(call_path(uuid))):
+        client.request_transaction([{"type": "start-call", "call": new_uuid(),
+                                     "provider": ("o", call_path(uuid))}])
+    with raises_dbus_error(E("UnknownCallProvider"), match=r"provider"):
+        client.request_transaction([{"type": "start-call", "call": new_uuid(),
+                                     "provider": ("o", ROOT_PATH)}])
+    assert_unchanged(client, before, provider)
