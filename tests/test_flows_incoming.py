@@ -426,3 +426,15 @@ def test_unknown_caller_identified_later(provider, shell, update):
                message="the handle to be cleared")
     assert_unknown_caller(dict(shell.get_call_properties(uuid),
                                LocalizedCallerName=""))
+
+
+
+def test_call_object_exists_when_report_returns(provider, shell):
+    """"The call appears at once": as soon as ReportNewIncomingCall has
+    returned, another client can act on the call object."""
+    for _ in range(20):
+        uuid = ring(provider)
+        answer_call = shell.call_method_async(uuid, "Answer")
+        provider.fulfill(provider.wait_for_action("answer-call", uuid).id)
+        answer_call.result()
+        provider.report_ended(uuid, "remote-ended")

@@ -417,3 +417,92 @@ def test_pipelined_requests_reach_provider_in_order(provider, shell):
         provider.fulfill(second.id)
         method.result()
         request.result()
+
+
+# ---------------------------------------------------------------------------
+# Leftovers: requesters that leave, timers of calls and actions that are gone
+
+def test_requester_vanishing_does_not_stop_its_actions(make_client, provider, shell):
+    """The shell that asked to answer crashes before the provider answers:
+    the action still completes and the call is answered."""
+    requester = make_client("short-lived")
+    uuid = ring(provider, remote_handle=HANDLE)
+    pending = requester.call_method_async(uuid, "Answer")
+    performed = provider.wait_for_action("answer-call", uuid)
+    other_call = new_uuid()  # a second call, with a transaction of the requester
+    provider.report_incoming(other_call, remote_handle=HANDLE)
+    tid = requester.request_transaction([action("end-call", other_call)])
+    decline = provider.wait_for_action("end-call", other_call)
+    requester.close()
+    assert not pending.done
+    provider.fulfill(performed.id)
+    provider.fulfill(decline.id)
+    shell.log.wait_call_property(uuid, "State", "active")
+    shell.log.assert_call_ended(other_call, "declined")
+    assert tid not in shell.transactions
+    # callkitd carries on.
+    transact(shell, [(provider, action("set-muted", uuid, muted=True))])
+    shell.log.wait_call_property(uuid, "IsMuted", True)
+
+
+@pytest.mark.callkitd_args("--ringing-timeout=1")
+def test_no_ringing_timeout_after_owner_left(app, make_client, shell):
+    gone = ring(app.register_provider({"localized_name": "Gone"}),
+                remote_handle=HANDLE)
+    other = make_client("other-app").register_provider({"localized_name": "Other"})
+    app.close()
+    shell.log.assert_call_ended(gone, "failed")
+    # A call reported now rings out after the first one's timeout passed.
+    later = ring(other, remote_handle=HANDLE)
+    other.fulfill(other.wait_for_action("end-call", later, timeout=10).id)
+    shell.log.assert_call_ended(later, "unanswered")
+    assert [k for k, _ in shell.log.call_events(gone)] == ["added", "changed", "removed"]
+
+
+@pytest.mark.parametrize("how", ["reset", "invalidate", "owner-gone"])
+def test_pending_action_timers_go_with_the_provider(app, make_client, shell, how):
+    """Pending actions of a provider that is reset, invalidated or gone
+    never time out afterwards (their deadline passes while another
+    provider's action times out)."""
+    quick = app.register_provider({"localized_name": "Quick",
+                                   "action_timeout_ms": ("u", 200)})
+    other_app = make_client("other-app")
+    other = other_app.register_provider({"localized_name": "Other",
+                                         "action_timeout_ms": ("u", 200)})
+    uuid = active_call(shell, quick, remote_handle=HANDLE)
+    tid = shell.request_transaction([action("set-muted", uuid, muted=True)])
+    stale = quick.wait_for_action("set-muted", uuid)
+    if how == "reset":
+        quick.reset()
+    elif how == "invalidate":
+        quick.invalidate()
+    else:
+        app.close()
+    outcome, = shell.wait_for_transaction(tid)
+    assert outcome["result"] == "failed"
+    assert outcome["reason"] == ("provider-reset" if how == "reset" else "provider-gone")
+    shell.log.assert_call_ended(uuid, "failed")
+
+    later = ring(other, remote_handle=HANDLE)
+    shell.request_transaction([action("end-call", later)])
+    late = other.wait_for_action("end-call", later)
+    assert other.wait_for_signal("ActionTimedOut").args == (late.id,)
+    shell.log.assert_call_ended(later, "declined")
+    if how == "reset":
+        quick.assert_no_signal("ActionTimedOut")
+        with raises_dbus_error("UnknownAction"):
+            quick.fulfill(stale.id)
+
+
+def test_reset_during_start_call(app, provider, shell):
+    uuid = new_uuid()
+    tid = app.request_transaction([action("start-call", uuid, handle=HANDLE)])
+    start = provider.wait_for_action("start-call", uuid)
+    shell.call(provider.path, PROVIDER_IFACE, "Reset")
+    outcome, = app.wait_for_transaction(tid)
+    assert (outcome["result"], outcome["reason"]) == ("failed", "provider-reset")
+    shell.log.assert_call_ended(uuid, "failed")
+    assert provider.wait_for_signal("DidReset").args == ("requested",)
+    with raises_dbus_error("UnknownAction"):
+        provider.fulfill(start.id)
+    provider.assert_no_signal("PerformAction")

@@ -326,3 +326,17 @@ def test_start_call_while_another_is_active_needs_hold(app, provider, shell):
     assert shell.log.wait_call_property(first, "State", "held")["IsOnHold"] is True
     assert shell.get_call_properties(second)["State"] == "dialing"
     assert shell.get_all_properties(call_path(second), CALL_IFACE)["IsOutgoing"] is True
+
+
+
+def test_call_object_exists_when_start_call_returns(app, provider, shell):
+    """"A start-call action creates the call object at once": as soon as
+    RequestTransaction has returned, another client can act on it."""
+    for _ in range(20):
+        uuid = new_uuid()
+        app.request_transaction([start(uuid)])
+        end = shell.call_method_async(uuid, "End")
+        provider.fulfill(provider.wait_for_action("start-call", uuid).id)
+        provider.fulfill(provider.wait_for_action("end-call", uuid).id)
+        end.result()
+        shell.log.assert_call_ended(uuid, "hung-up")
