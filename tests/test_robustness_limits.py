@@ -436,7 +436,7 @@ def test_provider_process_killed(client, bus):
         # An action in flight to the process when it dies.
         tx = client.request_transaction([{"type": "answer-call",
                                           "call": uuids[0]}])
-        answer = client.call_method_async(uuids[1], "Answer")
+        answer = client.call_method_async(uuids[1], "End")
         client.sync()
         assert not answer.done
         os.kill(proc.pid, signal.SIGKILL)
