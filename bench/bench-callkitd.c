@@ -1104,7 +1104,8 @@ print_machine (void)
     snprintf (load, sizeof load, "%.*s", (int) strcspn (buf, " "), buf);
   printf ("machine: %ld CPUs online (%s), load average %s\n", ncpu, model, load);
   printf ("note: 2 cores shared by the benchmark, dbus-daemon and callkitd (and whatever else\n"
-          "      runs here): the figures are noisy, ±20 %% from run to run is normal.\n");
+          "      runs here): the figures are noisy; medians can move by 2× between runs when\n"
+          "      other jobs run. Run it more than once before drawing conclusions.\n");
 }
 
 int
