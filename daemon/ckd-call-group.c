@@ -128,6 +128,7 @@ ckd_call_copy_for_simulation (const CkdCall *call)
   copy->supports_grouping = call->supports_grouping;
   copy->supports_ungrouping = call->supports_ungrouping;
   copy->supports_dtmf = call->supports_dtmf;
+  copy->started = call->started;
   copy->connected_at = call->connected_at;
   return copy;
 }

@@ -10,6 +10,7 @@ struct _CkdCallSkeleton
 {
   CkdDbusCallSkeleton parent_instance;
   CkdContext *ctx;
+  CkdCall *call; /* NULL once unexported */
 };
 
 static void ckd_call_skeleton_iface_init (CkdDbusCallIface *iface);
@@ -135,14 +136,109 @@ ckd_call_skeleton_iface_init (CkdDbusCallIface *iface)
   iface->handle_play_dtmf = handle_play_dtmf;
 }
 
+static GVariant *
+build_handle (const CkdHandle *handle)
+{
+  return g_variant_new ("(ss)", ckd_handle_type_to_string (handle->type),
+                        handle->value ? handle->value : "");
+}
+
+/* All properties at once, for InterfacesAdded and GetManagedObjects. The
+ * generated version converts every GValue through the type system, which
+ * made it the most expensive step of reporting a call; the model has the
+ * values at hand. */
+static GVariant *
+ckd_call_skeleton_get_properties (GDBusInterfaceSkeleton *skeleton)
+{
+  CkdCallSkeleton *self = CKD_CALL_SKELETON (skeleton);
+  const CkdCall *call = self->call;
+  GVariantBuilder builder;
+
+  if (call == NULL)
+    return G_DBUS_INTERFACE_SKELETON_CLASS (ckd_call_skeleton_parent_class)
+      ->get_properties (skeleton);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+#define ADD(name, value) g_variant_builder_add (&builder, "{sv}", name, value)
+  ADD ("UUID", g_variant_new_string (call->uuid));
+  ADD ("Provider", g_variant_new_object_path (call->provider->object_path));
+  ADD ("RemoteHandle", build_handle (&call->remote_handle));
+  ADD ("LocalizedCallerName", g_variant_new_string (call->localized_caller_name));
+  ADD ("IsOutgoing", g_variant_new_boolean (call->outgoing));
+  ADD ("IsOnHold", g_variant_new_boolean (ckd_call_is_on_hold (call)));
+  ADD ("IsMuted", g_variant_new_boolean (call->muted));
+  ADD ("HasConnected", g_variant_new_boolean (ckd_call_has_connected (call)));
+  ADD ("HasEnded", g_variant_new_boolean (call->state == CKD_CALL_STATE_ENDED));
+  ADD ("HasVideo", g_variant_new_boolean (call->has_video));
+  ADD ("State", g_variant_new_string (ckd_call_state_to_string (call->state)));
+  ADD ("Group", g_variant_new_string (call->group ? call->group : ""));
+  ADD ("SupportsHolding", g_variant_new_boolean (call->supports_holding));
+  ADD ("SupportsGrouping", g_variant_new_boolean (call->supports_grouping));
+  ADD ("SupportsUngrouping", g_variant_new_boolean (call->supports_ungrouping));
+  ADD ("SupportsDTMF", g_variant_new_boolean (call->supports_dtmf));
+  ADD ("ConnectedAt", g_variant_new_int64 (call->connected_at));
+  ADD ("EndedAt", g_variant_new_int64 (call->ended_at));
+  ADD ("EndedReason", g_variant_new_string (ckd_ended_reason_to_string (call->ended_reason)));
+#undef ADD
+  return g_variant_builder_end (&builder);
+}
+
 static void
 ckd_call_skeleton_class_init (CkdCallSkeletonClass *klass)
 {
+  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
+
+  skeleton_class->get_properties = ckd_call_skeleton_get_properties;
 }
 
 static void
 ckd_call_skeleton_init (CkdCallSkeleton *self)
 {
+}
+
+/* Setting a generated property goes through GObject's property machinery
+ * even when the value is unchanged; comparing first keeps a sync of an
+ * unchanged call nearly free. */
+#define SYNC_STRING(iface, name, value)                                   \
+  G_STMT_START                                                            \
+  {                                                                       \
+    const char *value_ = (value);                                         \
+    if (g_strcmp0 (ckd_dbus_call_get_##name (iface), value_) != 0)        \
+      ckd_dbus_call_set_##name (iface, value_);                           \
+  }                                                                       \
+  G_STMT_END
+#define SYNC_BOOLEAN(iface, name, value)                                  \
+  G_STMT_START                                                            \
+  {                                                                       \
+    gboolean value_ = !!(value);                                          \
+    if (ckd_dbus_call_get_##name (iface) != value_)                       \
+      ckd_dbus_call_set_##name (iface, value_);                           \
+  }                                                                       \
+  G_STMT_END
+#define SYNC_TIME(iface, name, value)                                     \
+  G_STMT_START                                                            \
+  {                                                                       \
+    gint64 value_ = (value);                                              \
+    if (ckd_dbus_call_get_##name (iface) != value_)                       \
+      ckd_dbus_call_set_##name (iface, value_);                           \
+  }                                                                       \
+  G_STMT_END
+
+static void
+sync_remote_handle (CkdDbusCall *iface, const CkdHandle *handle)
+{
+  GVariant *current = ckd_dbus_call_get_remote_handle (iface);
+  const char *type = ckd_handle_type_to_string (handle->type);
+  const char *value = handle->value ? handle->value : "";
+  const char *current_type, *current_value;
+
+  if (current != NULL)
+    {
+      g_variant_get (current, "(&s&s)", &current_type, &current_value);
+      if (g_str_equal (type, current_type) && g_str_equal (value, current_value))
+        return;
+    }
+  ckd_dbus_call_set_remote_handle (iface, build_handle (handle));
 }
 
 void
@@ -152,27 +248,25 @@ ckd_call_skeleton_sync (CkdCall *call)
 
   if (iface == NULL)
     return;
-  ckd_dbus_call_set_uuid (iface, call->uuid);
-  ckd_dbus_call_set_provider (iface, call->provider->object_path);
-  ckd_dbus_call_set_remote_handle (
-    iface, g_variant_new ("(ss)", ckd_handle_type_to_string (call->remote_handle.type),
-                          call->remote_handle.value ? call->remote_handle.value : ""));
-  ckd_dbus_call_set_localized_caller_name (iface, call->localized_caller_name);
-  ckd_dbus_call_set_is_outgoing (iface, call->outgoing);
-  ckd_dbus_call_set_is_on_hold (iface, ckd_call_is_on_hold (call));
-  ckd_dbus_call_set_is_muted (iface, call->muted);
-  ckd_dbus_call_set_has_connected (iface, ckd_call_has_connected (call));
-  ckd_dbus_call_set_has_ended (iface, call->state == CKD_CALL_STATE_ENDED);
-  ckd_dbus_call_set_has_video (iface, call->has_video);
-  ckd_dbus_call_set_state (iface, ckd_call_state_to_string (call->state));
-  ckd_dbus_call_set_group (iface, call->group ? call->group : "");
-  ckd_dbus_call_set_supports_holding (iface, call->supports_holding);
-  ckd_dbus_call_set_supports_grouping (iface, call->supports_grouping);
-  ckd_dbus_call_set_supports_ungrouping (iface, call->supports_ungrouping);
-  ckd_dbus_call_set_supports_dtmf (iface, call->supports_dtmf);
-  ckd_dbus_call_set_connected_at (iface, call->connected_at);
-  ckd_dbus_call_set_ended_at (iface, call->ended_at);
-  ckd_dbus_call_set_ended_reason (iface, ckd_ended_reason_to_string (call->ended_reason));
+  SYNC_STRING (iface, uuid, call->uuid);
+  SYNC_STRING (iface, provider, call->provider->object_path);
+  sync_remote_handle (iface, &call->remote_handle);
+  SYNC_STRING (iface, localized_caller_name, call->localized_caller_name);
+  SYNC_BOOLEAN (iface, is_outgoing, call->outgoing);
+  SYNC_BOOLEAN (iface, is_on_hold, ckd_call_is_on_hold (call));
+  SYNC_BOOLEAN (iface, is_muted, call->muted);
+  SYNC_BOOLEAN (iface, has_connected, ckd_call_has_connected (call));
+  SYNC_BOOLEAN (iface, has_ended, call->state == CKD_CALL_STATE_ENDED);
+  SYNC_BOOLEAN (iface, has_video, call->has_video);
+  SYNC_STRING (iface, state, ckd_call_state_to_string (call->state));
+  SYNC_STRING (iface, group, call->group ? call->group : "");
+  SYNC_BOOLEAN (iface, supports_holding, call->supports_holding);
+  SYNC_BOOLEAN (iface, supports_grouping, call->supports_grouping);
+  SYNC_BOOLEAN (iface, supports_ungrouping, call->supports_ungrouping);
+  SYNC_BOOLEAN (iface, supports_dtmf, call->supports_dtmf);
+  SYNC_TIME (iface, connected_at, call->connected_at);
+  SYNC_TIME (iface, ended_at, call->ended_at);
+  SYNC_STRING (iface, ended_reason, ckd_ended_reason_to_string (call->ended_reason));
 }
 
 void
@@ -182,6 +276,7 @@ ckd_call_skeleton_export (CkdContext *ctx, CkdCall *call)
   CkdCallSkeleton *skeleton = g_object_new (CKD_TYPE_CALL_SKELETON, NULL);
 
   skeleton->ctx = ctx;
+  skeleton->call = call;
   call->skeleton = skeleton;
   /* Filled before export so that InterfacesAdded carries every property
    * and no PropertiesChanged follows it. */
@@ -200,6 +295,7 @@ ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call)
   call->skeleton = skeleton;
   ckd_call_skeleton_sync (call);
   call->skeleton = NULL;
+  skeleton->call = NULL;
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_dbus_object_manager_server_unexport (ctx->object_manager, call->object_path);
 }

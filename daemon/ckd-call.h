@@ -32,6 +32,7 @@ typedef struct _CkdCall
   guint supports_grouping : 1;
   guint supports_ungrouping : 1;
   guint supports_dtmf : 1;
+  guint started : 1; /* outgoing: its start-call action was fulfilled */
   guint ringing_timeout_id;
   GPtrArray *pending_actions; /* CkdAction *, not owned; NULL when none */
   gpointer skeleton;          /* CkdCallSkeleton *, owned */

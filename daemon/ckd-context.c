@@ -73,7 +73,7 @@ ckd_context_free (CkdContext *ctx)
   g_hash_table_iter_init (&iter, ctx->calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     {
-      g_clear_object ((CkdCallSkeleton **) &call->skeleton);
+      ckd_call_skeleton_unexport (ctx, call);
       ckd_provider_remove_call (call->provider, call);
     }
   g_hash_table_destroy (ctx->calls);

@@ -226,6 +226,9 @@ apply_fulfilled (CkdContext *ctx, CkdAction *action, CkdCall *call, gint64 date)
   switch (action->type)
     {
     case CKD_ACTION_START_CALL:
+      call->started = TRUE;
+      ckd_session_call_changed (ctx, call);
+      break;
     case CKD_ACTION_PLAY_DTMF:
       break;
     case CKD_ACTION_ANSWER_CALL:

@@ -19,15 +19,25 @@ check_handle_types (const char *what, const char *key, gconstpointer field, GErr
       return FALSE;
     }
   for (guint i = 0; types[i] != NULL; i++)
-    if (!ckd_handle_type_from_string (types[i], &type))
-      {
-        g_autofree char *shown = ckd_shorten (types[i]);
-        g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
-                     "%s: '%s' has unknown handle type '%s', expected generic, phone-number "
-                     "or email-address",
-                     what, key, shown);
-        return FALSE;
-      }
+    {
+      g_autofree char *shown = ckd_shorten (types[i]);
+
+      if (!ckd_handle_type_from_string (types[i], &type))
+        {
+          g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                       "%s: '%s' has unknown handle type '%s', expected generic, phone-number "
+                       "or email-address",
+                       what, key, shown);
+          return FALSE;
+        }
+      /* Only three types exist, so this also bounds the list. */
+      if (g_strv_contains ((const char *const *) types + i + 1, types[i]))
+        {
+          g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                       "%s: '%s' names the handle type '%s' twice", what, key, shown);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

@@ -106,13 +106,19 @@ finish (GDBusMethodInvocation *invocation, gboolean ok, GError *error)
 
 static gboolean
 handle_report_new_incoming_call (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
-                                 const char *call, GVariant *update)
+                                 const char *uuid, GVariant *update)
 {
   AUTHORIZE (object, invocation);
   GError *error = NULL;
-  gboolean ok = ckd_session_report_new_incoming_call (SELF (object)->ctx, SELF (object)->provider,
-                                                      call, update, &error);
-  return finish (invocation, ok, error);
+  CkdCall *call = ckd_session_report_new_incoming_call (SELF (object)->ctx,
+                                                        SELF (object)->provider, uuid, update,
+                                                        &error);
+  finish (invocation, call != NULL, error);
+  /* After the answer: the app's report is what rings the phone, so it
+   * does not wait for observers to be told. Nothing else runs in between. */
+  if (call != NULL)
+    ckd_session_publish_call (SELF (object)->ctx, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -128,13 +134,17 @@ handle_report_call_updated (CkdDbusProvider *object, GDBusMethodInvocation *invo
 
 static gboolean
 handle_report_call_ended (CkdDbusProvider *object, GDBusMethodInvocation *invocation,
-                          const char *call, const char *reason, gint64 ended_at)
+                          const char *uuid, const char *reason_name, gint64 ended_at)
 {
   AUTHORIZE (object, invocation);
   GError *error = NULL;
-  gboolean ok = ckd_session_report_call_ended (SELF (object)->ctx, SELF (object)->provider, call,
-                                               reason, ended_at, &error);
-  return finish (invocation, ok, error);
+  CkdEndedReason reason;
+  CkdCall *call = ckd_session_check_call_ended (SELF (object)->ctx, SELF (object)->provider, uuid,
+                                                reason_name, ended_at, &reason, &error);
+  finish (invocation, call != NULL, error);
+  if (call != NULL)
+    ckd_session_end_call (SELF (object)->ctx, call, reason, ended_at);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean

@@ -33,6 +33,7 @@ ckd_provider_free (CkdProvider *provider)
   g_free (provider->object_path);
   g_free (provider->owner);
   g_free (provider->app_id);
+  g_strfreev (provider->audio_calls);
   ckd_provider_config_clear (&provider->config);
   g_ptr_array_unref (provider->calls);
   g_free (provider);

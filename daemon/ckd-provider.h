@@ -22,6 +22,7 @@ struct _CkdProvider
   guint n_pending_actions;
   CkdRateLimit incoming_reports;
   gboolean audio_session_active;
+  char **audio_calls; /* UUIDs of its calls holding the audio session, or NULL */
   gpointer skeleton; /* CkdProviderSkeleton *, owned */
 };
 

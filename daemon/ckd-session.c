@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "ckd-audio-session.h"
 #include "ckd-call-group.h"
 #include "ckd-call-skeleton.h"
 #include "ckd-dispatch.h"
@@ -99,6 +100,11 @@ add_call (CkdContext *ctx, CkdProvider *provider, CkdCall *call)
 {
   g_hash_table_insert (ctx->calls, call->uuid, call);
   ckd_provider_add_call (provider, call);
+}
+
+void
+ckd_session_publish_call (CkdContext *ctx, CkdCall *call)
+{
   ckd_call_skeleton_export (ctx, call);
 }
 
@@ -121,7 +127,7 @@ check_new_uuid (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError
   return TRUE;
 }
 
-gboolean
+CkdCall *
 ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
@@ -131,16 +137,16 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
   CkdCall *call;
 
   if (canonical == NULL)
-    return FALSE;
+    return NULL;
   if (!ckd_call_update_parse (&update, update_dict, error))
     {
       ckd_call_update_clear (&update);
-      return FALSE;
+      return NULL;
     }
   if (!check_new_uuid (ctx, provider, canonical, error))
     {
       ckd_call_update_clear (&update);
-      return FALSE;
+      return NULL;
     }
   /* Last, so that refused reports do not use up the budget. */
   if (!ckd_rate_limit_take (&provider->incoming_reports, g_get_monotonic_time ()))
@@ -149,7 +155,7 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
       g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
                    "%s reports incoming calls faster than %u a second", provider->object_path,
                    provider->incoming_reports.rate);
-      return FALSE;
+      return NULL;
     }
 
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
@@ -165,7 +171,7 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
                                                  ringing_timed_out, timeout, ringing_timeout_free);
   g_info ("incoming call %s from '%s' on %s", call->uuid, call->remote_handle.value,
           provider->object_path);
-  return TRUE;
+  return call;
 }
 
 gboolean
@@ -188,34 +194,28 @@ ckd_session_report_call_updated (CkdContext *ctx, CkdProvider *provider, const c
   return TRUE;
 }
 
-gboolean
-ckd_session_report_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
-                               const char *reason_name, gint64 ended_at, GError **error)
+CkdCall *
+ckd_session_check_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                              const char *reason_name, gint64 ended_at, CkdEndedReason *reason,
+                              GError **error)
 {
-  CkdEndedReason reason;
-  CkdCall *call;
-
-  if (!ckd_ended_reason_from_string (reason_name, &reason)
-      || !ckd_ended_reason_is_reportable (reason))
+  if (!ckd_ended_reason_from_string (reason_name, reason)
+      || !ckd_ended_reason_is_reportable (*reason))
     {
       g_autofree char *shown = ckd_shorten (reason_name);
       g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                    "'%s' is not a reason a provider reports: expected failed, remote-ended, "
                    "unanswered, answered-elsewhere or declined-elsewhere",
                    shown);
-      return FALSE;
+      return NULL;
     }
   if (ended_at < 0)
     {
       g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                            "ended_at is a time before 1970");
-      return FALSE;
+      return NULL;
     }
-  call = lookup_own_call (ctx, provider, uuid, error);
-  if (call == NULL)
-    return FALSE;
-  ckd_session_end_call (ctx, call, reason, ended_at);
-  return TRUE;
+  return lookup_own_call (ctx, provider, uuid, error);
 }
 
 gboolean
@@ -262,6 +262,7 @@ ckd_session_add_outgoing_call (CkdContext *ctx, CkdProvider *provider, const Ckd
   ckd_handle_copy (&call->remote_handle, &start->handle);
   call->has_video = start->video;
   add_call (ctx, provider, call);
+  ckd_session_publish_call (ctx, call);
   return call;
 }
 
@@ -288,12 +289,15 @@ ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gin
   g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
   ckd_call_skeleton_unexport (ctx, call);
   g_hash_table_remove (ctx->calls, call->uuid);
+  if (provider->audio_calls != NULL)
+    ckd_session_update_audio_sessions (ctx);
 }
 
 void
 ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_sync (call);
+  ckd_session_update_audio_sessions (ctx);
 }
 
 void
@@ -301,6 +305,65 @@ ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider)
 {
   for (guint i = 0; i < provider->calls->len; i++)
     ckd_call_skeleton_sync (g_ptr_array_index (provider->calls, i));
+  ckd_session_update_audio_sessions (ctx);
+}
+
+static void
+emit_audio_session (CkdContext *ctx, CkdProvider *provider, const char *signal_name,
+                    char *const *calls)
+{
+  GVariantBuilder info;
+
+  g_variant_builder_init (&info, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&info, "{sv}", "calls",
+                         g_variant_new_strv ((const char *const *) calls, -1));
+  ckd_context_emit_to (ctx, provider->owner, provider->object_path,
+                       CKD_INTERFACE_PREFIX "Provider", signal_name,
+                       g_variant_new ("(a{sv})", &info));
+}
+
+void
+ckd_session_update_audio_sessions (CkdContext *ctx)
+{
+  g_autoptr (GPtrArray) gained = g_ptr_array_new ();
+  g_autoptr (GPtrArray) lost = g_ptr_array_new ();
+  g_autoptr (GPtrArray) lost_calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  GHashTableIter iter;
+  CkdProvider *provider;
+
+  g_hash_table_iter_init (&iter, ctx->providers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    {
+      char **now = ckd_audio_session_calls_of (provider);
+
+      if (provider->audio_calls == NULL && now != NULL)
+        g_ptr_array_add (gained, provider);
+      else if (provider->audio_calls != NULL && now == NULL)
+        {
+          g_ptr_array_add (lost, provider);
+          g_ptr_array_add (lost_calls, g_steal_pointer (&provider->audio_calls));
+        }
+      g_strfreev (provider->audio_calls);
+      provider->audio_calls = now;
+      provider->audio_session_active = now != NULL;
+    }
+
+  /* The old owner stops its audio before the new one starts it. */
+  for (guint i = 0; i < lost->len; i++)
+    {
+      provider = g_ptr_array_index (lost, i);
+      g_info ("%s lost the audio session", provider->object_path);
+      emit_audio_session (ctx, provider, "DidDeactivateAudioSession",
+                          g_ptr_array_index (lost_calls, i));
+      ckd_provider_skeleton_sync (provider);
+    }
+  for (guint i = 0; i < gained->len; i++)
+    {
+      provider = g_ptr_array_index (gained, i);
+      g_info ("%s gained the audio session", provider->object_path);
+      emit_audio_session (ctx, provider, "DidActivateAudioSession", provider->audio_calls);
+      ckd_provider_skeleton_sync (provider);
+    }
 }
 
 static void

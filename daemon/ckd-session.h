@@ -15,13 +15,19 @@ CkdProvider *ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner,
 gboolean ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider,
                                         GVariant *configuration, GError **error);
 
-gboolean ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider,
+/* The two reports on the hot path come in two steps, so that the app's
+ * report returns before observers are told: the check (which creates the
+ * call, or finds it), then, once the method has been answered, the
+ * publication (export, or the end of the call). */
+CkdCall *ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider,
                                                const char *uuid, GVariant *update,
                                                GError **error);
+void ckd_session_publish_call (CkdContext *ctx, CkdCall *call);
 gboolean ckd_session_report_call_updated (CkdContext *ctx, CkdProvider *provider,
                                           const char *uuid, GVariant *update, GError **error);
-gboolean ckd_session_report_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
-                                        const char *reason, gint64 ended_at, GError **error);
+CkdCall *ckd_session_check_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+                                       const char *reason_name, gint64 ended_at,
+                                       CkdEndedReason *reason, GError **error);
 gboolean ckd_session_report_outgoing_started_connecting (CkdContext *ctx, CkdProvider *provider,
                                                          const char *uuid, gint64 at,
                                                          GError **error);
@@ -40,6 +46,11 @@ void ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason
  * changes) to its D-Bus object. */
 void ckd_session_call_changed (CkdContext *ctx, CkdCall *call);
 void ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider);
+
+/* Hands the audio session to the calls that hold it now: providers whose
+ * calls lost it get DidDeactivateAudioSession first, then those whose calls
+ * gained it get DidActivateAudioSession. Run after every change of state. */
+void ckd_session_update_audio_sessions (CkdContext *ctx);
 
 /* Drops the provider's calls and pending actions and tells its owner
  * DidReset(@reason); the provider stays. */

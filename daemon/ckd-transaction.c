@@ -54,14 +54,19 @@ ckd_transaction_first_unsuccessful (CkdTransaction *transaction)
 }
 
 /* The world as the transaction would leave it: copies of the calls of every
- * provider it touches, changed action by action. */
+ * provider it touches, changed action by action. The copies start from the
+ * state the actions already dispatched will leave when they are fulfilled:
+ * an answer that is on its way counts as given, or two quick answers would
+ * make two calls active. */
 typedef struct
 {
   const CkdTransactionScope *scope;
   GHashTable *provider_calls; /* CkdProvider * -> GPtrArray of copies */
+  GHashTable *groups_before;  /* CkdProvider * -> live groups before this transaction */
   GHashTable *by_uuid;        /* uuid -> copy, borrowed from provider_calls */
   GHashTable *touched;        /* uuid -> action types seen, as a bit mask */
   GHashTable *pending;        /* CkdProvider * -> actions added */
+  guint active_groups_before;
 } Simulation;
 
 static void
@@ -70,6 +75,7 @@ simulation_init (Simulation *sim, const CkdTransactionScope *scope)
   sim->scope = scope;
   sim->provider_calls = g_hash_table_new_full (NULL, NULL, NULL,
                                                (GDestroyNotify) g_ptr_array_unref);
+  sim->groups_before = g_hash_table_new (NULL, NULL);
   sim->by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
   sim->touched = g_hash_table_new (g_str_hash, g_str_equal);
   sim->pending = g_hash_table_new (NULL, NULL);
@@ -81,7 +87,52 @@ simulation_clear (Simulation *sim)
   g_hash_table_destroy (sim->touched);
   g_hash_table_destroy (sim->by_uuid);
   g_hash_table_destroy (sim->provider_calls);
+  g_hash_table_destroy (sim->groups_before);
   g_hash_table_destroy (sim->pending);
+}
+
+/* What a dispatched action will do once fulfilled, on the copies. */
+static void
+apply_pending (Simulation *sim, GPtrArray *copies, CkdCall *copy, const CkdAction *action)
+{
+  if (copy->state == CKD_CALL_STATE_ENDED)
+    return;
+  switch (action->type)
+    {
+    case CKD_ACTION_START_CALL:
+      copy->started = TRUE;
+      break;
+    case CKD_ACTION_ANSWER_CALL:
+      if (copy->state == CKD_CALL_STATE_RINGING)
+        ckd_call_answer (copy, 1);
+      break;
+    case CKD_ACTION_END_CALL:
+      /* Not counted as done: the call may still be acted on (a second
+       * hang-up from another window), and it keeps its group until the
+       * provider has really ended it. */
+      break;
+    case CKD_ACTION_SET_HELD:
+      ckd_call_group_set_held (copies, copy, action->on_hold);
+      break;
+    case CKD_ACTION_SET_MUTED:
+      copy->muted = action->muted;
+      break;
+    case CKD_ACTION_SET_GROUP:
+      if (*action->group_with == '\0')
+        ckd_call_group_leave (copies, copy);
+      else
+        {
+          CkdCall *target = g_hash_table_lookup (sim->by_uuid, action->group_with);
+          if (target != NULL && target->provider == copy->provider
+              && target->state != CKD_CALL_STATE_ENDED)
+            ckd_call_group_join (copies, copy, target);
+        }
+      break;
+    case CKD_ACTION_PLAY_DTMF:
+    case CKD_ACTION_N_TYPES:
+    default:
+      break;
+    }
 }
 
 static GPtrArray *
@@ -99,7 +150,19 @@ simulation_calls_of (Simulation *sim, CkdProvider *provider)
       g_ptr_array_add (copies, copy);
       g_hash_table_insert (sim->by_uuid, copy->uuid, copy);
     }
+  for (guint i = 0; provider->n_pending_actions > 0 && i < provider->calls->len; i++)
+    {
+      CkdCall *call = g_ptr_array_index (provider->calls, i);
+      for (guint j = 0; call->pending_actions != NULL && j < call->pending_actions->len; j++)
+        apply_pending (sim, copies, g_ptr_array_index (copies, i),
+                       g_ptr_array_index (call->pending_actions, j));
+    }
   g_hash_table_insert (sim->provider_calls, provider, copies);
+  {
+    g_autoptr (GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+    ckd_call_group_collect (copies, ckd_call_state_is_live_group, keys, NULL, NULL);
+    g_hash_table_insert (sim->groups_before, provider, GUINT_TO_POINTER (g_hash_table_size (keys)));
+  }
   return copies;
 }
 
@@ -130,15 +193,16 @@ simulation_add_outgoing (Simulation *sim, CkdProvider *provider, const CkdAction
   return call;
 }
 
-/* Distinct group keys among calls satisfying @pred, in the simulated world
- * (@simulated) or the real one. */
+/* Distinct group keys among calls satisfying @pred, where copies stand in
+ * for the calls of the providers simulated so far. */
 static guint
-count_groups (Simulation *sim, gboolean simulated, CkdProvider *only,
-              gboolean (*pred) (CkdCallState), const CkdCall **example)
+count_groups (Simulation *sim, CkdProvider *only, gboolean (*pred) (CkdCallState),
+              const CkdCall **example)
 {
   g_autoptr (GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) providers = g_hash_table_new (NULL, NULL);
   GHashTableIter iter;
+  CkdProvider *provider;
   CkdCall *call;
 
   if (only != NULL)
@@ -148,25 +212,18 @@ count_groups (Simulation *sim, gboolean simulated, CkdProvider *only,
       g_hash_table_iter_init (&iter, sim->scope->live_calls);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
         g_hash_table_add (providers, call->provider);
-      if (simulated)
-        {
-          CkdProvider *provider;
-          g_hash_table_iter_init (&iter, sim->provider_calls);
-          while (g_hash_table_iter_next (&iter, (gpointer *) &provider, NULL))
-            g_hash_table_add (providers, provider);
-        }
+      g_hash_table_iter_init (&iter, sim->provider_calls);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &provider, NULL))
+        g_hash_table_add (providers, provider);
     }
 
-  {
-    CkdProvider *provider;
-    g_hash_table_iter_init (&iter, providers);
-    while (g_hash_table_iter_next (&iter, (gpointer *) &provider, NULL))
-      {
-        GPtrArray *calls = simulated ? g_hash_table_lookup (sim->provider_calls, provider) : NULL;
-        ckd_call_group_collect (calls != NULL ? calls : provider->calls, pred, keys,
-                                sim->touched, example);
-      }
-  }
+  g_hash_table_iter_init (&iter, providers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &provider, NULL))
+    {
+      GPtrArray *copies = g_hash_table_lookup (sim->provider_calls, provider);
+      ckd_call_group_collect (copies != NULL ? copies : provider->calls, pred, keys, sim->touched,
+                              example);
+    }
   return g_hash_table_size (keys);
 }
 
@@ -184,8 +241,8 @@ check_limits (Simulation *sim, GError **error)
   g_hash_table_iter_init (&iter, sim->provider_calls);
   while (g_hash_table_iter_next (&iter, (gpointer *) &provider, NULL))
     {
-      before = count_groups (sim, FALSE, provider, ckd_call_state_is_live_group, NULL);
-      after = count_groups (sim, TRUE, provider, ckd_call_state_is_live_group, NULL);
+      before = GPOINTER_TO_UINT (g_hash_table_lookup (sim->groups_before, provider));
+      after = count_groups (sim, provider, ckd_call_state_is_live_group, NULL);
       if (after > provider->config.maximum_call_groups && after > before)
         {
           g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
@@ -200,9 +257,8 @@ check_limits (Simulation *sim, GError **error)
   /* Across the session: the audio session follows one active group, so a
    * second one can only become active if the first is held or ended in the
    * same transaction ("hold & answer", "end & answer"). */
-  before = count_groups (sim, FALSE, NULL, ckd_call_state_is_active_like, NULL);
-  after = count_groups (sim, TRUE, NULL, ckd_call_state_is_active_like, &example);
-  if (after > 1 && after > before)
+  after = count_groups (sim, NULL, ckd_call_state_is_active_like, &example);
+  if (after > 1 && after > sim->active_groups_before)
     {
       g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
                    "call %s is active: hold or end it in the same transaction",
@@ -426,6 +482,19 @@ ckd_transaction_validate (GPtrArray *actions, const CkdTransactionScope *scope, 
     }
 
   simulation_init (&sim, scope);
+  /* Providers with dispatched actions are copied first, so that "before"
+   * already includes what those actions will do. */
+  {
+    GHashTableIter iter;
+    CkdCall *call;
+
+    g_hash_table_iter_init (&iter, scope->live_calls);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+      if (call->provider->n_pending_actions > 0)
+        simulation_calls_of (&sim, call->provider);
+    sim.active_groups_before = count_groups (&sim, NULL, ckd_call_state_is_active_like,
+                                             NULL);
+  }
   for (guint i = 0; ok && i < actions->len; i++)
     ok = validate_one (&sim, g_ptr_array_index (actions, i), i, error);
   if (ok)
