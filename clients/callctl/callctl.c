@@ -159,8 +159,27 @@ usage_error (const char *format,
 /* ------------------------------------------------------------------ */
 /* Text helpers */
 
+static gboolean
+is_unsafe_for_terminal (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    case G_UNICODE_FORMAT:
+      /* Bidi overrides and invisible marks can disguise a name; zero-width
+       * (non-)joiners are part of emoji sequences and some scripts. */
+      return c != 0x200c && c != 0x200d;
+    default:
+      return FALSE;
+    }
+}
+
 /* Names and handles come from other apps: never let them drive the
- * terminal. Control characters are shown escaped. */
+ * terminal, break a line or reorder text. Such characters are shown
+ * escaped. */
 static char *
 sanitize (const char *str)
 {
@@ -174,7 +193,7 @@ sanitize (const char *str)
         g_string_append (out, "\\n");
       else if (c == '\t')
         g_string_append (out, "\\t");
-      else if (g_unichar_iscntrl (c))
+      else if (is_unsafe_for_terminal (c))
         g_string_append_printf (out, c < 0x100 ? "\\x%02x" : "\\u%04x", c);
       else
         g_string_append_unichar (out, c);
@@ -1493,7 +1512,28 @@ verb_monitor (Callctl *ctl,
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, ctl);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, ctl);
 
-  g_main_loop_run (ctl->loop);
+  /* What exists already comes first, as if it had just been added: a
+   * reader gets the whole state and then every change, with no window in
+   * which something is missed. The manager has been listening since it was
+   * created, so nothing falls between this and the first event. */
+  {
+    g_autoptr(GPtrArray) providers = list_providers (ctl);
+    g_autoptr(GPtrArray) calls = list_calls (ctl);
+
+    for (guint i = 0; i < providers->len && ctl->monitor_exit == EXIT_OK; i++)
+      {
+        g_autoptr(GDBusObject) object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (providers->pdata[i]));
+        on_object_added (ctl->manager, object, ctl);
+      }
+    for (guint i = 0; i < calls->len && ctl->monitor_exit == EXIT_OK; i++)
+      {
+        g_autoptr(GDBusObject) object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (calls->pdata[i]));
+        on_object_added (ctl->manager, object, ctl);
+      }
+  }
+
+  if (ctl->monitor_exit == EXIT_OK)
+    g_main_loop_run (ctl->loop);
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
