@@ -1426,8 +1426,8 @@ main (int argc, char **argv)
 
   printf ("\n"
           "Peer.Ping is answered by GDBus's worker thread; Properties.Get reaches callkitd's\n"
-          "main loop but no callkitd code; the refused method is a Provider method that\n"
-          "passes authorization and fails at once: the dispatch cost of every method.\n"
+          "main loop but none of callkitd's logic; the refused method is a Provider method\n"
+          "that passes authorization and fails at once: the dispatch cost of every method.\n"
           "The report target is checked twice: the single ReportNewIncomingCall, and half\n"
           "a New + Ended pair.\n\n");
   if (have_cpu)
