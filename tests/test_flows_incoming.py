@@ -438,3 +438,30 @@ def test_call_object_exists_when_report_returns(provider, shell):
         provider.fulfill(provider.wait_for_action("answer-call", uuid).id)
         answer_call.result()
         provider.report_ended(uuid, "remote-ended")
+
+
+@pytest.mark.parametrize("method, args", [
+    ("Answer", None), ("End", None), ("SetHeld", ("(b)", (True,))),
+    ("SetMuted", ("(b)", (True,))), ("PlayDTMF", ("(s)", ("1",)))])
+def test_call_method_after_the_call_ended(provider, shell, method, args):
+    """A client whose view is stale (the caller hung up a moment ago) gets
+    the documented UnknownCallUUID "(the call ended meanwhile)", naming
+    the call, not a generic D-Bus error."""
+    uuid = ring(provider, remote_handle=HANDLE)
+    provider.report_ended(uuid, "remote-ended")
+    shell.log.assert_call_ended(uuid, "remote-ended")
+    with raises_dbus_error("UnknownCallUUID", match=uuid):
+        shell.call_method(uuid, method, args)
+    provider.assert_no_signal("PerformAction")
+
+
+def test_provider_ringing_timeout_ms(app, shell):
+    """ringing_timeout_ms in the configuration overrides the daemon's
+    default (60 s)."""
+    p = app.register_provider({"localized_name": "Short ring",
+                               "ringing_timeout_ms": ("u", 1000)})
+    uuid = ring(p, remote_handle=HANDLE)
+    performed = p.wait_for_action("end-call", uuid, timeout=10)
+    assert performed.parameters["reason"] == "unanswered"
+    p.fulfill(performed.id)
+    shell.log.assert_call_ended(uuid, "unanswered")
