@@ -106,3 +106,62 @@ def test_outgoing_call_has_audio_once_connected(app, provider, shell):
     shell.log.wait_call_property(uuid, "State", "active")
     wait_audio(provider, [("activate", [uuid])])
     wait_audio_active(shell, provider, True)
+
+
+def last_audio_signal(provider):
+    signals = audio_signals(provider)
+    return signals[-1] if signals else None
+
+
+def test_hold_answer_remote_end_resume_in_one_provider(provider, shell):
+    """Lesson 2 with both calls in one app: the app keeps the session while
+    B replaces A, loses it when B ends with A still held, and gets it back
+    for A when A is resumed."""
+    a = active_call(shell, provider, remote_handle=HANDLE_A)
+    wait_audio(provider, [("activate", [a])])
+    b = ring(provider, remote_handle=HANDLE_B)
+    transact(shell, [(provider, action("set-held", a, on_hold=True)),
+                     (provider, action("answer-call", b))])
+    shell.log.wait_call_property(b, "State", "active")
+    shell.sync()
+    assert audio_active(shell, provider) is True
+    assert last_audio_signal(provider)[0] == "DidActivateAudioSession"
+
+    provider.report_ended(b, "remote-ended")
+    wait_until(lambda: last_audio_signal(provider)
+               == ("DidDeactivateAudioSession", [b]),
+               message=lambda: "DidDeactivateAudioSession for B (got %r)"
+               % audio_signals(provider))
+    wait_audio_active(shell, provider, False)
+
+    transact(shell, [(provider, action("set-held", a, on_hold=False))])
+    wait_until(lambda: last_audio_signal(provider)
+               == ("DidActivateAudioSession", [a]),
+               message=lambda: "DidActivateAudioSession for A (got %r)"
+               % audio_signals(provider))
+    wait_audio_active(shell, provider, True)
+
+
+def test_audio_session_follows_a_merged_group(provider, shell):
+    """A group is one active unit: holding it releases the session,
+    resuming it gives it back for every member."""
+    grouping = {"supports_grouping": True}
+    a = active_call(shell, provider, remote_handle=HANDLE_A, **grouping)
+    b = ring(provider, remote_handle=HANDLE_B, **grouping)
+    transact(shell, [(provider, action("set-held", a, on_hold=True)),
+                     (provider, action("answer-call", b))])
+    transact(shell, [(provider, action("set-group", a, group_with=b))])
+    shell.log.wait_call_property(a, "State", "active")
+    transact(shell, [(provider, action("set-held", b, on_hold=True))])
+    shell.log.wait_call_property(a, "State", "held")
+    wait_until(lambda: last_audio_signal(provider)
+               == ("DidDeactivateAudioSession", sorted([a, b])),
+               message=lambda: "DidDeactivateAudioSession for the group (got %r)"
+               % audio_signals(provider))
+    wait_audio_active(shell, provider, False)
+    transact(shell, [(provider, action("set-held", a, on_hold=False))])
+    wait_until(lambda: last_audio_signal(provider)
+               == ("DidActivateAudioSession", sorted([a, b])),
+               message=lambda: "DidActivateAudioSession for the group (got %r)"
+               % audio_signals(provider))
+    wait_audio_active(shell, provider, True)
