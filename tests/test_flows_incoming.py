@@ -429,15 +429,20 @@ def test_unknown_caller_identified_later(provider, shell, update):
 
 
 
-def test_call_object_exists_when_report_returns(provider, shell):
+@pytest.mark.callkitd_args("--incoming-report-rate=0")
+def test_call_object_exists_when_report_returns(app, provider, shell):
     """"The call appears at once": as soon as ReportNewIncomingCall has
-    returned, another client can act on the call object."""
-    for _ in range(20):
-        uuid = ring(provider)
-        answer_call = shell.call_method_async(uuid, "Answer")
-        provider.fulfill(provider.wait_for_action("answer-call", uuid).id)
-        answer_call.result()
-        provider.report_ended(uuid, "remote-ended")
+    returned, the app and any other client find the call object."""
+    for _ in range(100):
+        uuid = new_uuid()
+        provider.report_incoming(uuid)
+        # Both sent at once, right after the reply, from two connections.
+        mine = app.call_async(call_path(uuid), "org.freedesktop.DBus.Properties",
+                              "GetAll", ("(s)", ("io.github.callkitd.CallKit1.Call",)))
+        theirs = shell.call_method_async(uuid, "End")
+        assert mine.result()["State"] == "ringing"
+        provider.fulfill(provider.wait_for_action("end-call", uuid).id)
+        theirs.result()
 
 
 @pytest.mark.parametrize("method, args", [
