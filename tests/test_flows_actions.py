@@ -11,17 +11,25 @@ import pytest
 
 from harness import raises_dbus_error
 from test_flows_support import (  # noqa: F401 - fixtures
-    action, active_call, new_uuid, ring, shell, spy, transact)
+    action, action_timeout_ms, active_call, hurry, new_uuid, ring, shell, spy,
+    transact)
 
 HANDLE = ("phone-number", "+4930123456")
-TIMEOUT_MS = 200
+TIMEOUT_MS = action_timeout_ms(200)
 
 
 @pytest.fixture
 def quick(app):
-    """A provider that has 200 ms to answer each action."""
+    """A provider that has 200 ms (scaled) to answer each action. Tests
+    that need actions fulfilled first use ``slow`` and then hurry() it."""
     return app.register_provider({"localized_name": "Quick",
                                   "action_timeout_ms": ("u", TIMEOUT_MS)})
+
+
+@pytest.fixture
+def slow(app):
+    """A provider with the default action timeout, to set calls up."""
+    return app.register_provider({"localized_name": "Slow"})
 
 
 # ---------------------------------------------------------------------------
@@ -258,11 +266,13 @@ def test_answer_method_times_out(quick, shell):
 
 @pytest.mark.parametrize("state, reason", [("ringing", "declined"),
                                            ("active", "hung-up")])
-def test_end_call_times_out_and_still_ends(quick, shell, state, reason):
+def test_end_call_times_out_and_still_ends(slow, shell, state, reason):
+    quick = slow
     uuid = ring(quick, remote_handle=HANDLE)
     if state == "active":
         transact(shell, [(quick, action("answer-call", uuid))])
         shell.log.wait_call_property(uuid, "State", "active")
+    hurry(quick)
     pending = shell.call_method_async(uuid, "End")
     performed = quick.wait_for_action("end-call", uuid)
     assert performed.parameters["reason"] == reason
@@ -283,10 +293,12 @@ def test_start_call_times_out_and_ends_failed(app, quick, shell):
     shell.log.assert_call_ended(uuid, "failed")
 
 
-def test_set_muted_times_out_and_leaves_state(quick, shell):
+def test_set_muted_times_out_and_leaves_state(slow, shell):
+    quick = slow
     uuid = ring(quick, remote_handle=HANDLE)
     transact(shell, [(quick, action("answer-call", uuid))])
     shell.log.wait_call_property(uuid, "State", "active")
+    hurry(quick)
     tid = shell.request_transaction([action("set-muted", uuid, muted=True)])
     pending = shell.call_method_async(uuid, "SetHeld", ("(b)", (True,)))
     mute = quick.wait_for_action("set-muted", uuid)
@@ -316,9 +328,12 @@ def test_call_method_action_failed_carries_reason(provider, shell):
         pending.result()
 
 
-def test_fulfilled_before_deadline_does_not_time_out(quick, shell):
+def test_fulfilled_before_deadline_does_not_time_out(slow, shell):
     """A fulfilled action never gets ActionTimedOut, even once its deadline
-    has passed (shown by a later action that did time out)."""
+    has passed (shown by a later action, with the same timeout, that did
+    time out)."""
+    quick = slow
+    hurry(quick, 1000)
     uuid = ring(quick, remote_handle=HANDLE)
     transact(shell, [(quick, action("answer-call", uuid))])
     shell.log.wait_call_property(uuid, "State", "active")
@@ -329,9 +344,12 @@ def test_fulfilled_before_deadline_does_not_time_out(quick, shell):
     assert shell.get_call_properties(uuid)["State"] == "active"
 
 
-def test_cancelled_action_never_times_out(app, quick, shell):
+def test_cancelled_action_never_times_out(slow, shell):
     """An action cancelled because its call ended gets no ActionTimedOut
-    when its deadline passes (shown by a later action that times out)."""
+    when its deadline passes (shown by a later action, with the same
+    timeout, that times out)."""
+    quick = slow
+    hurry(quick, 1000)
     uuid = ring(quick, remote_handle=HANDLE)
     transact(shell, [(quick, action("answer-call", uuid))])
     tid = shell.request_transaction([action("set-muted", uuid, muted=True)])

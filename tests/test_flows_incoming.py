@@ -14,7 +14,8 @@ import pytest
 
 from harness import call_path, raises_dbus_error, wait_until
 from test_flows_support import (  # noqa: F401 - fixtures
-    action, active_call, answer, new_uuid, ring, shell, spy, transact)
+    action, action_timeout_ms, active_call, answer, new_uuid, ring, shell, spy,
+    transact)
 
 HANDLE = ("phone-number", "+4930123456")
 HANDLE_TYPES = ("generic", "phone-number", "email-address")
@@ -304,8 +305,10 @@ def test_caller_cancels_while_answer_pending(app, provider, shell, spy, reason):
 @pytest.mark.callkitd_args("--ringing-timeout=1")
 @pytest.mark.parametrize("response", ["fulfil", "fail", "no-answer"])
 def test_missed_call_ends_unanswered(app, shell, spy, response):
-    p = app.register_provider({"localized_name": "Test Phone",
-                               "action_timeout_ms": ("u", 200)})
+    config = {"localized_name": "Test Phone"}
+    if response == "no-answer":
+        config["action_timeout_ms"] = ("u", action_timeout_ms(200))
+    p = app.register_provider(config)
     uuid = ring(p, remote_handle=HANDLE)
     shell.log.wait_call_added(uuid)
 

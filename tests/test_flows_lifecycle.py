@@ -15,7 +15,8 @@ from harness import (
     MANAGER_IFACE, OBJECT_MANAGER_IFACE, PROVIDER_IFACE, ROOT_PATH,
     raises_dbus_error, vardict, wait_until)
 from test_flows_support import (  # noqa: F401 - fixtures
-    SignalLog, action, active_call, new_uuid, ring, shell, spy, transact)
+    SignalLog, action, action_timeout_ms, active_call, hurry, new_uuid, ring,
+    shell, spy, transact)
 
 HANDLE = ("phone-number", "+4930123456")
 
@@ -337,8 +338,7 @@ def test_invalid_configuration_is_refused_and_unchanged(provider, shell, config)
 
 def test_new_action_timeout_applies_to_next_action(provider, shell):
     uuid = ring(provider, remote_handle=HANDLE)
-    provider.set_configuration({"localized_name": "Quick",
-                                "action_timeout_ms": ("u", 200)})
+    hurry(provider)
     pending = shell.call_method_async(uuid, "Answer")
     performed = provider.wait_for_action("answer-call", uuid)
     with raises_dbus_error("ActionTimedOut"):
@@ -464,11 +464,14 @@ def test_pending_action_timers_go_with_the_provider(app, make_client, shell, how
     """Pending actions of a provider that is reset, invalidated or gone
     never time out afterwards (their deadline passes while another
     provider's action times out)."""
+    # Both with the same timeout: the other provider's action, requested
+    # later, times out after the stale action's deadline has passed.
+    timeout = ("u", action_timeout_ms(1000))
     quick = app.register_provider({"localized_name": "Quick",
-                                   "action_timeout_ms": ("u", 200)})
+                                   "action_timeout_ms": timeout})
     other_app = make_client("other-app")
     other = other_app.register_provider({"localized_name": "Other",
-                                         "action_timeout_ms": ("u", 200)})
+                                         "action_timeout_ms": timeout})
     uuid = active_call(shell, quick, remote_handle=HANDLE)
     tid = shell.request_transaction([action("set-muted", uuid, muted=True)])
     stale = quick.wait_for_action("set-muted", uuid)

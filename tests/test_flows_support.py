@@ -28,7 +28,8 @@ from gi.repository import Gio, GLib
 
 from harness import (
     BUS_NAME, CALL_IFACE, CONTROLLER_IFACE, OBJECT_MANAGER_IFACE,
-    PROPERTIES_IFACE, PROVIDER_IFACE, ROOT_PATH, call_path, wait_until)
+    PROPERTIES_IFACE, PROVIDER_IFACE, ROOT_PATH, call_path, timeout_scale,
+    wait_until)
 
 Event = collections.namedtuple("Event", "iface member path args")
 Event.__doc__ = "A signal as received: interface, member, path, unpacked args."
@@ -38,6 +39,22 @@ ENDED_KEYS = ("HasEnded", "State", "EndedReason", "EndedAt")
 
 def new_uuid():
     return str(uuidlib.uuid4())
+
+
+def action_timeout_ms(ms):
+    """An action_timeout_ms for tests that make actions time out, scaled
+    like the harness's timeouts (sanitizers, valgrind): ``ms`` when the
+    test never has to beat it, longer ones when it must act first."""
+    return max(100, int(ms * timeout_scale()))
+
+
+def hurry(provider, ms=200):
+    """Give ``provider`` ``ms`` (scaled) to answer each action from now
+    on; returns the value set."""
+    value = action_timeout_ms(ms)
+    provider.set_configuration({"localized_name": "Quick",
+                                "action_timeout_ms": ("u", value)})
+    return value
 
 
 class SignalLog:
