@@ -469,3 +469,31 @@ def test_answer_after_pending_answer_failed(providers, shell):
     shell.wait_for_transaction(tid)
     transact(shell, [(pb, action("answer-call", d))])
     shell.log.wait_call_property(d, "State", "active")
+
+
+def test_lowering_maximum_call_groups_keeps_live_calls(app, shell):
+    """"Limits already exceeded by live calls are kept until those calls
+    end": lowering maximum_call_groups ends nothing and blocks nothing that
+    does not add a group; once a call ended, the new limit holds."""
+    p = app.register_provider({"localized_name": "Phone"})
+    a = active_call(shell, p, remote_handle=HANDLE_A)
+    b = ring(p, remote_handle=HANDLE_B)
+    transact(shell, [(p, held(a)), (p, action("answer-call", b))])
+    shell.log.wait_call_property(b, "State", "active")
+
+    p.set_configuration({"localized_name": "Phone", "maximum_call_groups": ("u", 1)})
+    shell.sync()
+    assert shell.get_call_properties(a)["State"] == "held"
+    assert shell.get_call_properties(b)["State"] == "active"
+    transact(shell, [(p, action("set-muted", b, muted=True))])
+    # Swapping keeps two groups: allowed.
+    transact(shell, [(p, held(b)), (p, held(a, False))])
+    shell.log.wait_call_property(a, "State", "active")
+    shell.log.wait_call_property(b, "State", "held")
+
+    transact(shell, [(p, action("end-call", b))])
+    shell.log.assert_call_ended(b, "hung-up")
+    c = ring(p, remote_handle=HANDLE_C)
+    with raises_dbus_error("MaximumCallGroupsReached", match="maximum_call_groups"):
+        shell.request_transaction([held(a), action("answer-call", c)])
+    p.assert_no_signal("PerformAction")
