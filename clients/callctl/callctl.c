@@ -1641,7 +1641,7 @@ main (int    argc,
   int r;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json,
-      "Print JSON (list, show, providers; monitor prints one JSON object per line)", NULL },
+      "Print JSON (list, show, providers, start; monitor prints one JSON object per line)", NULL },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
       "Print no column headers and no footer", NULL },
     { "handle-type", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) check_handle_type,
