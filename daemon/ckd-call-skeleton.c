@@ -299,3 +299,105 @@ ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_dbus_object_manager_server_unexport (ctx->object_manager, call->object_path);
 }
+
+/* Calls that ended are gone from the bus, and GDBus would answer a late
+ * Answer() or Get() on them with a bare UnknownMethod. A subtree under
+ * call/ catches those paths and answers UnknownCallUUID instead; live
+ * calls are registered objects and never reach it. */
+
+static char **
+ended_call_enumerate (GDBusConnection *connection, const char *sender, const char *object_path,
+                      gpointer user_data)
+{
+  CkdContext *ctx = user_data;
+  GPtrArray *nodes = g_ptr_array_new ();
+  GHashTableIter iter;
+  CkdCall *call;
+
+  /* Introspection of call/ is answered here too, so it lists the live
+   * calls as GDBus would. */
+  g_hash_table_iter_init (&iter, ctx->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (call->skeleton != NULL)
+      g_ptr_array_add (nodes, g_strdup (strrchr (call->object_path, '/') + 1));
+  g_ptr_array_add (nodes, NULL);
+  return (char **) g_ptr_array_free (nodes, FALSE);
+}
+
+static GDBusInterfaceInfo **
+ended_call_introspect (GDBusConnection *connection, const char *sender, const char *object_path,
+                       const char *node, gpointer user_data)
+{
+  GDBusInterfaceInfo **infos = g_new0 (GDBusInterfaceInfo *, 2);
+
+  if (node != NULL)
+    infos[0] = g_dbus_interface_info_ref (ckd_dbus_call_interface_info ());
+  return infos;
+}
+
+static char *
+ended_call_uuid (const char *object_path)
+{
+  g_autofree char *uuid = g_strdup (strrchr (object_path, '/') + 1);
+
+  return g_strdelimit (g_steal_pointer (&uuid), "_", '-');
+}
+
+static void
+ended_call_method (GDBusConnection *connection, const char *sender, const char *object_path,
+                   const char *interface_name, const char *method_name, GVariant *parameters,
+                   GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_autofree char *uuid = ended_call_uuid (object_path);
+  g_autofree char *shown = ckd_shorten (uuid);
+
+  g_dbus_method_invocation_return_error (invocation, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
+                                         "no live call has UUID %s: it has ended or never "
+                                         "existed",
+                                         shown);
+}
+
+static GVariant *
+ended_call_get_property (GDBusConnection *connection, const char *sender,
+                         const char *object_path, const char *interface_name,
+                         const char *property_name, GError **error, gpointer user_data)
+{
+  g_autofree char *uuid = ended_call_uuid (object_path);
+  g_autofree char *shown = ckd_shorten (uuid);
+
+  g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
+               "no live call has UUID %s: it has ended or never existed", shown);
+  return NULL;
+}
+
+static const GDBusInterfaceVTable ended_call_vtable = {
+  .method_call = ended_call_method,
+  .get_property = ended_call_get_property,
+};
+
+static const GDBusInterfaceVTable *
+ended_call_dispatch (GDBusConnection *connection, const char *sender, const char *object_path,
+                     const char *interface_name, const char *node, gpointer *out_user_data,
+                     gpointer user_data)
+{
+  if (node == NULL || g_strcmp0 (interface_name, ckd_dbus_call_interface_info ()->name) != 0)
+    return NULL;
+  *out_user_data = user_data;
+  return &ended_call_vtable;
+}
+
+static const GDBusSubtreeVTable ended_call_subtree = {
+  .enumerate = ended_call_enumerate,
+  .introspect = ended_call_introspect,
+  .dispatch = ended_call_dispatch,
+};
+
+guint
+ckd_call_skeleton_register_ended_calls (CkdContext *ctx, GDBusConnection *connection,
+                                        GError **error)
+{
+  return g_dbus_connection_register_subtree (connection, CKD_OBJECT_ROOT "/call",
+                                             &ended_call_subtree,
+                                             G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                             ctx, NULL, error);
+}

@@ -14,5 +14,9 @@ void ckd_call_skeleton_export (CkdContext *ctx, CkdCall *call);
 void ckd_call_skeleton_sync (CkdCall *call);
 /* Emits the final properties, then removes the object from the bus. */
 void ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call);
+/* Answers calls to the objects of ended calls with UnknownCallUUID.
+ * Returns the registration id, 0 on error. */
+guint ckd_call_skeleton_register_ended_calls (CkdContext *ctx, GDBusConnection *connection,
+                                              GError **error);
 
 G_END_DECLS

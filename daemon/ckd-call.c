@@ -92,7 +92,6 @@ ckd_call_free (CkdCall *call)
   if (call == NULL)
     return;
   g_warn_if_fail (call->skeleton == NULL);
-  g_clear_handle_id (&call->ringing_timeout_id, g_source_remove);
   g_free (call->uuid);
   g_free (call->object_path);
   ckd_handle_clear (&call->remote_handle);

@@ -33,7 +33,7 @@ typedef struct _CkdCall
   guint supports_ungrouping : 1;
   guint supports_dtmf : 1;
   guint started : 1; /* outgoing: its start-call action was fulfilled */
-  guint ringing_timeout_id;
+  gint64 ringing_deadline; /* monotonic µs; 0 once answered or rung out */
   GPtrArray *pending_actions; /* CkdAction *, not owned; NULL when none */
   gpointer skeleton;          /* CkdCallSkeleton *, owned */
 } CkdCall;

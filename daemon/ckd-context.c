@@ -40,10 +40,13 @@ ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error
    * own interfaces are exported beside it. */
   ctx->manager = ckd_manager_new (ctx);
   ctx->call_controller = ckd_call_controller_new (ctx);
-  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->manager), connection,
-                                           CKD_OBJECT_ROOT, error)
-         && g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->call_controller),
-                                              connection, CKD_OBJECT_ROOT, error);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->manager), connection,
+                                         CKD_OBJECT_ROOT, error)
+      || !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->call_controller),
+                                            connection, CKD_OBJECT_ROOT, error))
+    return FALSE;
+  ctx->ended_calls_id = ckd_call_skeleton_register_ended_calls (ctx, connection, error);
+  return ctx->ended_calls_id != 0;
 }
 
 void
@@ -56,6 +59,7 @@ ckd_context_free (CkdContext *ctx)
   if (ctx == NULL)
     return;
   ctx->stopping = TRUE;
+  g_clear_handle_id (&ctx->ringing_timer_id, g_source_remove);
 
   /* Pending actions fail, so that Call methods waiting on them get an
    * answer; providers learn they must register again when callkitd is
@@ -91,6 +95,8 @@ ckd_context_free (CkdContext *ctx)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (ctx->manager));
   if (ctx->call_controller != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (ctx->call_controller));
+  if (ctx->ended_calls_id != 0)
+    g_dbus_connection_unregister_subtree (ctx->connection, ctx->ended_calls_id);
   g_clear_object (&ctx->manager);
   g_clear_object (&ctx->call_controller);
   g_clear_object (&ctx->object_manager);

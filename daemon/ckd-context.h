@@ -27,6 +27,7 @@ typedef struct
   GDBusObjectManagerServer *object_manager;
   CkdDbusManager *manager;
   CkdDbusCallController *call_controller;
+  guint ended_calls_id;
 
   GHashTable *providers;    /* object path -> CkdProvider *, owned */
   GHashTable *calls;        /* uuid -> CkdCall *, live, owned */
@@ -34,6 +35,11 @@ typedef struct
   GHashTable *actions;      /* id -> CkdAction *, pending, owned by their transaction */
   GHashTable *callers;      /* unique name -> CkdCaller *, owned */
   CkdRecentSet *ended_uuids;
+
+  /* One timer for every ringing call, set to the earliest deadline: a
+   * GSource per call would cost memory and main-loop work per call. */
+  guint ringing_timer_id;
+  gint64 ringing_timer_at;
 
   guint next_provider_id;
   guint64 next_action_id;

@@ -234,7 +234,7 @@ apply_fulfilled (CkdContext *ctx, CkdAction *action, CkdCall *call, gint64 date)
     case CKD_ACTION_ANSWER_CALL:
       if (call->state == CKD_CALL_STATE_RINGING)
         {
-          g_clear_handle_id (&call->ringing_timeout_id, g_source_remove);
+          call->ringing_deadline = 0;
           ckd_call_answer (call, date);
           ckd_session_call_changed (ctx, call);
         }
@@ -274,7 +274,7 @@ apply_fulfilled (CkdContext *ctx, CkdAction *action, CkdCall *call, gint64 date)
 static void
 end_if_rang_out (CkdContext *ctx, CkdCall *call)
 {
-  if (call->state == CKD_CALL_STATE_RINGING && call->ringing_timeout_id == 0)
+  if (call->state == CKD_CALL_STATE_RINGING && call->ringing_deadline == 0)
     ckd_dispatch_end_unanswered (ctx, call);
 }
 

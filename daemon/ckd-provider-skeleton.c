@@ -113,12 +113,12 @@ handle_report_new_incoming_call (CkdDbusProvider *object, GDBusMethodInvocation 
   CkdCall *call = ckd_session_report_new_incoming_call (SELF (object)->ctx,
                                                         SELF (object)->provider, uuid, update,
                                                         &error);
-  finish (invocation, call != NULL, error);
-  /* After the answer: the app's report is what rings the phone, so it
-   * does not wait for observers to be told. Nothing else runs in between. */
+  /* Before the answer: GDBus routes incoming calls to objects in its
+   * worker thread, so a Call.Answer sent the moment the report returns
+   * must find the object already registered. */
   if (call != NULL)
     ckd_session_publish_call (SELF (object)->ctx, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return finish (invocation, call != NULL, error);
 }
 
 static gboolean

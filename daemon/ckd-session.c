@@ -66,31 +66,58 @@ lookup_own_call (CkdContext *ctx, CkdProvider *provider, const char *uuid, GErro
   return call;
 }
 
-typedef struct
-{
-  CkdContext *ctx;
-  char *uuid;
-} RingingTimeout;
+static gboolean ringing_timer_fired (gpointer user_data);
 
 static void
-ringing_timeout_free (gpointer data)
+schedule_ringing_timer (CkdContext *ctx, gint64 deadline)
 {
-  RingingTimeout *timeout = data;
+  gint64 now = g_get_monotonic_time ();
 
-  g_free (timeout->uuid);
-  g_free (timeout);
+  if (ctx->ringing_timer_id != 0 && ctx->ringing_timer_at <= deadline)
+    return;
+  g_clear_handle_id (&ctx->ringing_timer_id, g_source_remove);
+  ctx->ringing_timer_at = deadline;
+  /* Rounded up: firing a little late is fine, early is a wasted wake-up. */
+  ctx->ringing_timer_id = g_timeout_add ((guint) ((MAX (deadline - now, 0) + 999) / 1000),
+                                         ringing_timer_fired, ctx);
 }
 
+/* Ends the calls that rang out, then waits for the next deadline. A call
+ * that was answered or ended meanwhile simply is not found. */
 static gboolean
-ringing_timed_out (gpointer data)
+ringing_timer_fired (gpointer user_data)
 {
-  RingingTimeout *timeout = data;
-  CkdCall *call = g_hash_table_lookup (timeout->ctx->calls, timeout->uuid);
+  CkdContext *ctx = user_data;
+  g_autoptr (GPtrArray) rung_out = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = g_get_monotonic_time ();
+  gint64 next = G_MAXINT64;
+  GHashTableIter iter;
+  CkdCall *call;
 
-  if (call != NULL)
+  ctx->ringing_timer_id = 0;
+  g_hash_table_iter_init (&iter, ctx->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     {
-      call->ringing_timeout_id = 0;
-      ckd_dispatch_end_unanswered (timeout->ctx, call);
+      if (call->ringing_deadline == 0)
+        continue;
+      if (call->ringing_deadline <= now)
+        {
+          call->ringing_deadline = 0;
+          g_ptr_array_add (rung_out, g_strdup (call->uuid));
+        }
+      else
+        next = MIN (next, call->ringing_deadline);
+    }
+  if (next != G_MAXINT64)
+    schedule_ringing_timer (ctx, next);
+
+  /* By UUID: ending one call can end others (a group dissolving does not,
+   * but a provider failing can). */
+  for (guint i = 0; i < rung_out->len; i++)
+    {
+      call = g_hash_table_lookup (ctx->calls, g_ptr_array_index (rung_out, i));
+      if (call != NULL)
+        ckd_dispatch_end_unanswered (ctx, call);
     }
   return G_SOURCE_REMOVE;
 }
@@ -133,7 +160,6 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
 {
   g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
   CkdCallUpdate update = { 0 };
-  RingingTimeout *timeout;
   CkdCall *call;
 
   if (canonical == NULL)
@@ -163,12 +189,9 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
   ckd_call_update_clear (&update);
   add_call (ctx, provider, call);
 
-  timeout = g_new0 (RingingTimeout, 1);
-  timeout->ctx = ctx;
-  timeout->uuid = g_strdup (call->uuid);
-  call->ringing_timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                                 provider->config.ringing_timeout_ms,
-                                                 ringing_timed_out, timeout, ringing_timeout_free);
+  call->ringing_deadline =
+    g_get_monotonic_time () + (gint64) provider->config.ringing_timeout_ms * 1000;
+  schedule_ringing_timer (ctx, call->ringing_deadline);
   g_info ("incoming call %s from '%s' on %s", call->uuid, call->remote_handle.value,
           provider->object_path);
   return call;
@@ -274,7 +297,7 @@ ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gin
 
   g_return_if_fail (call->state != CKD_CALL_STATE_ENDED);
 
-  g_clear_handle_id (&call->ringing_timeout_id, g_source_remove);
+  call->ringing_deadline = 0;
   ckd_call_end (call, reason, at);
   /* Remembered before anything else can run, so a duplicate report of
    * this call is refused from now on. */

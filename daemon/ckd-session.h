@@ -15,10 +15,11 @@ CkdProvider *ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner,
 gboolean ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider,
                                         GVariant *configuration, GError **error);
 
-/* The two reports on the hot path come in two steps, so that the app's
- * report returns before observers are told: the check (which creates the
- * call, or finds it), then, once the method has been answered, the
- * publication (export, or the end of the call). */
+/* The two reports on the hot path come in two steps: the check (which
+ * creates the call, or finds it), then the publication (export, or the end
+ * of the call). A new call is exported before the report is answered; an
+ * ended one leaves the bus after the answer, as nothing can reach it by
+ * then. */
 CkdCall *ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider,
                                                const char *uuid, GVariant *update,
                                                GError **error);
