@@ -198,12 +198,14 @@ ckd_call_skeleton_init (CkdCallSkeleton *self)
 
 /* Setting a generated property goes through GObject's property machinery
  * even when the value is unchanged; comparing first keeps a sync of an
- * unchanged call nearly free. */
+ * unchanged call nearly free. An unset string property reads as "" on the
+ * bus, so empty strings are never stored: that saves memory per call. */
 #define SYNC_STRING(iface, name, value)                                   \
   G_STMT_START                                                            \
   {                                                                       \
     const char *value_ = (value);                                         \
-    if (g_strcmp0 (ckd_dbus_call_get_##name (iface), value_) != 0)        \
+    const char *current_ = ckd_dbus_call_get_##name (iface);              \
+    if (g_strcmp0 (current_ ? current_ : "", value_) != 0)                \
       ckd_dbus_call_set_##name (iface, value_);                           \
   }                                                                       \
   G_STMT_END
@@ -238,7 +240,14 @@ sync_remote_handle (CkdDbusCall *iface, const CkdHandle *handle)
       if (g_str_equal (type, current_type) && g_str_equal (value, current_value))
         return;
     }
-  ckd_dbus_call_set_remote_handle (iface, build_handle (handle));
+  {
+    GVariant *stored = build_handle (handle);
+
+    /* Serialised now, so the skeleton keeps one small buffer per call
+     * rather than a tree of three GVariants. */
+    g_variant_get_data (stored);
+    ckd_dbus_call_set_remote_handle (iface, stored);
+  }
 }
 
 void
@@ -272,7 +281,10 @@ ckd_call_skeleton_sync (CkdCall *call)
 void
 ckd_call_skeleton_export (CkdContext *ctx, CkdCall *call)
 {
-  g_autoptr (CkdDbusObjectSkeleton) object = ckd_dbus_object_skeleton_new (call->object_path);
+  /* The path is not kept in CkdCall: GDBus keeps it several times over
+   * already, and thousands of calls may be live. */
+  g_autofree char *path = ckd_call_path_for_uuid (call->uuid);
+  g_autoptr (CkdDbusObjectSkeleton) object = ckd_dbus_object_skeleton_new (path);
   CkdCallSkeleton *skeleton = g_object_new (CKD_TYPE_CALL_SKELETON, NULL);
 
   skeleton->ctx = ctx;
@@ -289,6 +301,7 @@ void
 ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call)
 {
   g_autoptr (CkdCallSkeleton) skeleton = g_steal_pointer ((CkdCallSkeleton **) &call->skeleton);
+  g_autofree char *path = NULL;
 
   if (skeleton == NULL)
     return;
@@ -297,7 +310,8 @@ ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call)
   call->skeleton = NULL;
   skeleton->call = NULL;
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
-  g_dbus_object_manager_server_unexport (ctx->object_manager, call->object_path);
+  path = g_strdup (g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (skeleton)));
+  g_dbus_object_manager_server_unexport (ctx->object_manager, path);
 }
 
 /* Calls that ended are gone from the bus, and GDBus would answer a late
@@ -319,7 +333,7 @@ ended_call_enumerate (GDBusConnection *connection, const char *sender, const cha
   g_hash_table_iter_init (&iter, ctx->calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     if (call->skeleton != NULL)
-      g_ptr_array_add (nodes, g_strdup (strrchr (call->object_path, '/') + 1));
+      g_ptr_array_add (nodes, g_strdelimit (g_strdup (call->uuid), "-", '_'));
   g_ptr_array_add (nodes, NULL);
   return (char **) g_ptr_array_free (nodes, FALSE);
 }

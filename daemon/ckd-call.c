@@ -73,7 +73,6 @@ ckd_call_new (const char *uuid, CkdProvider *provider, gboolean outgoing, gint64
 
   call->uuid = g_strdup (uuid);
   call->provider = provider;
-  call->object_path = ckd_call_path_for_uuid (uuid);
   call->remote_handle.value = g_strdup ("");
   call->localized_caller_name = g_strdup ("");
   call->outgoing = outgoing;
@@ -93,7 +92,6 @@ ckd_call_free (CkdCall *call)
     return;
   g_warn_if_fail (call->skeleton == NULL);
   g_free (call->uuid);
-  g_free (call->object_path);
   ckd_handle_clear (&call->remote_handle);
   g_free (call->localized_caller_name);
   g_free (call->group);

@@ -16,7 +16,6 @@ typedef struct _CkdCall
 {
   char *uuid;            /* canonical lower case */
   CkdProvider *provider; /* not owned: a provider outlives its calls */
-  char *object_path;
   CkdHandle remote_handle;
   char *localized_caller_name;
   char *group; /* NULL when alone */
