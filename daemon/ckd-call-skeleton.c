@@ -159,7 +159,12 @@ ckd_call_skeleton_get_properties (GDBusInterfaceSkeleton *skeleton)
       ->get_properties (skeleton);
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-#define ADD(name, value) g_variant_builder_add (&builder, "{sv}", name, value)
+  /* Entries built directly: the "{sv}" format string is parsed anew on
+   * every g_variant_builder_add(), which costs more than the values. */
+#define ADD(name, value)                                                             \
+  g_variant_builder_add_value (&builder,                                             \
+                               g_variant_new_dict_entry (g_variant_new_string (name), \
+                                                         g_variant_new_variant (value)))
   ADD ("UUID", g_variant_new_string (call->uuid));
   ADD ("Provider", g_variant_new_object_path (call->provider->object_path));
   ADD ("RemoteHandle", build_handle (&call->remote_handle));
