@@ -19,14 +19,21 @@ passed=0
 failed=0
 
 # count_results BUILDDIR: add the results in BUILDDIR's testlog.json to the
-# totals. A SKIP counts as passed only if its output says why (a line such
-# as "SKIP: no sound card"); EXPECTEDFAIL counts as passed.
+# totals, counting the cases inside each meson test: pytest's summary line
+# and the TAP lines of GLib's unit tests. A pytest skip counts as passed
+# (pytest runs with -rs, which prints every skip's reason); a meson test
+# whose cases cannot be counted counts as one. A meson test that failed
+# counts at least one failure, even when all its cases passed (a daemon
+# that crashed at teardown, a sanitizer report).
 count_results() {
   local counts
   counts=$(/usr/bin/python3 - "$1/meson-logs/testlog.json" <<'PY'
 import json, re, sys
 path = sys.argv[1]
 passed = failed = 0
+summary = re.compile(r"^=+ (.*) in [0-9.]+s")
+tap_ok = re.compile(r"^ok \d+", re.M)
+tap_not_ok = re.compile(r"^not ok \d+", re.M)
 reason = re.compile(r"(?im)^\s*(#\s*)?skip(ped)?\b\s*[:#-]?\s*\S")
 try:
     lines = open(path).read().splitlines()
@@ -41,11 +48,25 @@ for line in lines:
         continue
     test = json.loads(line)
     result = test.get("result")
-    output = (test.get("stdo") or "") + (test.get("stde") or "")
-    if result in ("OK", "EXPECTEDFAIL") or (result == "SKIP" and reason.search(output)):
-        passed += 1
-    else:
-        failed += 1
+    output = test.get("stdout") or ((test.get("stdo") or "") + (test.get("stde") or ""))
+    ok = result in ("OK", "EXPECTEDFAIL") or (result == "SKIP" and reason.search(output))
+    p = f = None
+    for out_line in output.splitlines():
+        m = summary.match(out_line.strip())
+        if m:
+            words = dict((w.split()[1], int(w.split()[0])) for w in m.group(1).split(", ")
+                         if len(w.split()) == 2 and w.split()[0].isdigit())
+            p = words.get("passed", 0) + words.get("skipped", 0) + words.get("xfailed", 0)
+            f = words.get("failed", 0) + words.get("error", 0) + words.get("errors", 0) + words.get("xpassed", 0)
+    if p is None and tap_ok.search(output):
+        p, f = len(tap_ok.findall(output)), len(tap_not_ok.findall(output))
+    if p is None:
+        p, f = (1, 0) if ok else (0, 1)
+    if not ok and f == 0:
+        f = 1
+    passed += p
+    failed += f
+    if not ok:
         why = " (skipped without saying why)" if result == "SKIP" else ""
         print("  %s: %s%s" % (result, test.get("name"), why), file=sys.stderr)
 print(passed, failed)
