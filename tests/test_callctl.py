@@ -17,8 +17,8 @@ import pytest
 from gi.repository import Gio, GLib
 
 import harness
-from harness import (CALL_IFACE, ERROR_PREFIX, PROVIDER_IFACE, ROOT_PATH,
-                     call_path, wait_until)
+from harness import (ERROR_PREFIX, ROOT_PATH,
+                     call_path, wait_until, new_uuid)
 
 NOT_RUNNING = "callkitd is not running on the session bus"
 CALL_PROPERTIES = [
@@ -39,8 +39,6 @@ TRICKY_NAME = ('Zoë "Z" \\ O\'Neil\ttab\nnewline \x01\x1b[31m red \u2028 \u202e
                '\x7f \U0001F468\u200d\U0001F469 \U0001F4DE')
 
 
-def new_uuid():
-    return str(uuid.uuid4())
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ produces them, so they are only checked to be documented names of the API.
 """
 
 import re
-import uuid as uuidlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -19,7 +18,7 @@ from gi.repository import GLib
 
 from harness import (
     CALL_IFACE, PROVIDER_IFACE, PROVIDER_PATH_PREFIX, ROOT_PATH, SOURCE_ROOT, call_path,
-    raises_dbus_error, vardict_list)
+    raises_dbus_error, vardict_list, new_uuid, snapshot, ring)
 
 PREFIX = "io.github.callkitd.CallKit1.Error."
 
@@ -40,14 +39,8 @@ def E(name):
     return PREFIX + name
 
 
-def new_uuid():
-    return str(uuidlib.uuid4())
 
 
-def snapshot(client):
-    """Everything an observer can see: every object with every property."""
-    client.sync()
-    return client.managed_objects()
 
 
 def assert_unchanged(client, before, *providers):
@@ -57,12 +50,6 @@ def assert_unchanged(client, before, *providers):
         provider.assert_no_signal("PerformAction")
 
 
-def ring(provider, observer, uuid=None, **update):
-    """Report an incoming call and wait until the observer sees it."""
-    uuid = uuid or new_uuid()
-    provider.report_incoming(uuid, **update)
-    observer.wait_for_call(uuid)
-    return uuid
 
 
 def answer(provider, observer, uuid):

@@ -21,7 +21,6 @@ the log sees nothing at all.
 """
 
 import collections
-import uuid as uuidlib
 
 import pytest
 from gi.repository import Gio, GLib
@@ -29,7 +28,7 @@ from gi.repository import Gio, GLib
 from harness import (
     BUS_NAME, CALL_IFACE, CONTROLLER_IFACE, OBJECT_MANAGER_IFACE,
     PROPERTIES_IFACE, PROVIDER_IFACE, ROOT_PATH, call_path, timeout_scale,
-    wait_until)
+    wait_until, new_uuid)
 
 Event = collections.namedtuple("Event", "iface member path args")
 Event.__doc__ = "A signal as received: interface, member, path, unpacked args."
@@ -37,8 +36,6 @@ Event.__doc__ = "A signal as received: interface, member, path, unpacked args."
 ENDED_KEYS = ("HasEnded", "State", "EndedReason", "EndedAt")
 
 
-def new_uuid():
-    return str(uuidlib.uuid4())
 
 
 def action_timeout_ms(ms):

@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import subprocess
-import uuid as uuidlib
 
 import pytest
 from gi.repository import GLib
@@ -35,7 +34,7 @@ from gi.repository import GLib
 from harness import (
     CALL_IFACE, CONTROLLER_IFACE, MANAGER_IFACE, PROPERTIES_IFACE,
     PROVIDER_IFACE, ROOT_PATH, RemoteDBusError, call_path,
-    raises_dbus_error, scaled, vardict, vardict_list, wait_until)
+    raises_dbus_error, scaled, vardict, vardict_list, wait_until, new_uuid, snapshot, ring)
 
 PREFIX = "io.github.callkitd.CallKit1.Error."
 UNENTITLED = PREFIX + "Unentitled"
@@ -43,13 +42,8 @@ NOBODY = 65534
 APP_ID = "org.example.Sandboxed"
 
 
-def new_uuid():
-    return str(uuidlib.uuid4())
 
 
-def snapshot(client):
-    client.sync()
-    return client.managed_objects()
 
 
 def assert_unchanged(client, before, *providers):
@@ -60,11 +54,6 @@ def assert_unchanged(client, before, *providers):
         provider.assert_no_signal("DidReset")
 
 
-def ring(provider, observer, uuid=None, **update):
-    uuid = uuid or new_uuid()
-    provider.report_incoming(uuid, **update)
-    observer.wait_for_call(uuid)
-    return uuid
 
 
 def make_active(provider, observer):

@@ -20,7 +20,6 @@ import collections
 import os
 import re
 import socket
-import uuid as uuidlib
 
 import pytest
 from gi.repository import Gio, GLib
@@ -28,7 +27,7 @@ from gi.repository import Gio, GLib
 from harness import (
     BUS_NAME, CALL_IFACE, CONTROLLER_IFACE, MANAGER_IFACE, PROPERTIES_IFACE,
     PROVIDER_IFACE, PROVIDER_PATH_PREFIX, ROOT_PATH, call_path,
-    scaled, vardict, vardict_list, wait_until)
+    scaled, vardict, vardict_list, wait_until, new_uuid, snapshot, ring)
 
 PREFIX = "io.github.callkitd.CallKit1.Error."
 INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs"
@@ -42,19 +41,12 @@ def E(name):
     return PREFIX + name
 
 
-def new_uuid():
-    return str(uuidlib.uuid4())
 
 
 # ---------------------------------------------------------------------------
 # The world every test starts from
 
 
-def ring(provider, observer, uuid=None, **update):
-    uuid = uuid or new_uuid()
-    provider.report_incoming(uuid, **update)
-    observer.wait_for_call(uuid)
-    return uuid
 
 
 def fulfilled(provider, observer, action):
@@ -93,9 +85,6 @@ def world(client, app):
     return World(client, app, provider, held, outgoing, ringing, action)
 
 
-def snapshot(client):
-    client.sync()
-    return client.managed_objects()
 
 
 def assert_responsive(client):
