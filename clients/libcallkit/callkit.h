@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * libcallkit: the app side of callkitd, CallKit for Linux, over sd-bus.
+ *
+ * The names follow Apple's CallKit: a CkProvider (CXProvider) created with
+ * a CkProviderConfiguration and a CkProviderDelegate, CkCallUpdate
+ * (CXCallUpdate), CkAction (CXAction) with fulfill and fail, and a
+ * CkCallController (CXCallController) that requests CkTransactions.
+ *
+ * Event loop: libcallkit does no I/O of its own. It uses the sd_bus
+ * connection the app passes in, and everything it reports arrives while the
+ * app runs that bus: attach it to an sd-event loop with
+ * sd_bus_attach_event(), or poll sd_bus_get_fd() for sd_bus_get_events()
+ * until sd_bus_get_timeout() and call sd_bus_process() until it returns 0.
+ * GLib apps can use callkit-glib.h.
+ *
+ * Threads: no object is thread-safe. Use each object, and the sd_bus it
+ * was created on, from one thread only.
+ *
+ * Errors: every function that can fail returns a negative errno-style
+ * value. When callkitd itself refused a request with one of its named
+ * errors (io.github.callkitd.CallKit1.Error.*), the function returns
+ * -EBADR and the CkError is read with ck_provider_get_last_error() or
+ * ck_call_controller_get_last_error() on the object the call was made on
+ * (for a CkAction: on its provider). Other D-Bus errors map to their errno
+ * as sd-bus does (sd_bus_error_get_errno()), e.g. -EHOSTDOWN when callkitd
+ * is not running.
+ *
+ * Times are microseconds since the Unix epoch (CLOCK_REALTIME); 0 means
+ * "now".
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+#include <systemd/sd-bus.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Defines NAMEp(TYPE **p) that calls NAME(*p) when *p is not NULL, for
+ * __attribute__((cleanup(NAMEp))), as systemd's public headers do. */
+#define CK_DEFINE_POINTER_CLEANUP_FUNC(type, func)              \
+        static inline void func##p(type **p) {                  \
+                if (*p)                                         \
+                        func(*p);                               \
+        }
+
+/* ---------------------------------------------------------------------- */
+/* Errors */
+
+/* CallKit's error codes (CXErrorCodeIncomingCallError,
+ * CXErrorCodeRequestTransactionError, ...), as callkitd's D-Bus errors. */
+typedef enum CkError {
+        CK_ERROR_NONE = 0,                 /* no error */
+        CK_ERROR_UNKNOWN,                  /* a callkitd error this library does not know */
+        CK_ERROR_INVALID_ARGUMENT,
+        CK_ERROR_UNENTITLED,
+        CK_ERROR_UNKNOWN_CALL_PROVIDER,
+        CK_ERROR_EMPTY_TRANSACTION,
+        CK_ERROR_UNKNOWN_CALL_UUID,
+        CK_ERROR_CALL_UUID_ALREADY_EXISTS,
+        CK_ERROR_INVALID_ACTION,
+        CK_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
+        CK_ERROR_FILTERED_BY_DO_NOT_DISTURB,
+        CK_ERROR_FILTERED_BY_BLOCK_LIST,
+        CK_ERROR_UNKNOWN_ACTION,
+        CK_ERROR_ACTION_FAILED,
+        CK_ERROR_ACTION_TIMED_OUT,
+        CK_ERROR_LIMIT_EXCEEDED,
+        _CK_ERROR_MAX,
+} CkError;
+
+/* Maps a D-Bus error name ("io.github.callkitd.CallKit1.Error.UnknownCallUUID")
+ * to its CkError. Returns CK_ERROR_NONE for NULL, CK_ERROR_UNKNOWN for a
+ * name below io.github.callkitd.CallKit1.Error. that is not known, and
+ * -EINVAL for a name outside callkitd's errors. */
+int ck_error_from_dbus_name(const char *name);
+
+/* The short name of a CkError ("UnknownCallUUID"), as in the D-Bus error
+ * name; NULL for a value out of range. */
+const char *ck_error_to_string(CkError error);
+
+/* ---------------------------------------------------------------------- */
+/* Enumerations */
+
+/* Handle types, usable as a bitmask in CkProviderConfiguration. */
+typedef enum CkHandleType {
+        CK_HANDLE_TYPE_GENERIC       = 1 << 0,
+        CK_HANDLE_TYPE_PHONE_NUMBER  = 1 << 1,
+        CK_HANDLE_TYPE_EMAIL_ADDRESS = 1 << 2,
+} CkHandleType;
+
+/* CXCallEndedReason, for ck_provider_report_call_ended(). */
+typedef enum CkCallEndedReason {
+        CK_CALL_ENDED_REASON_FAILED,
+        CK_CALL_ENDED_REASON_REMOTE_ENDED,
+        CK_CALL_ENDED_REASON_UNANSWERED,
+        CK_CALL_ENDED_REASON_ANSWERED_ELSEWHERE,
+        CK_CALL_ENDED_REASON_DECLINED_ELSEWHERE,
+        _CK_CALL_ENDED_REASON_MAX,
+} CkCallEndedReason;
+
+/* The type of a CkAction (CXStartCallAction, CXAnswerCallAction, ...). */
+typedef enum CkActionType {
+        CK_ACTION_UNKNOWN = 0,           /* a type newer than this library */
+        CK_ACTION_START_CALL,
+        CK_ACTION_ANSWER_CALL,
+        CK_ACTION_END_CALL,
+        CK_ACTION_SET_HELD,
+        CK_ACTION_SET_MUTED,
+        CK_ACTION_SET_GROUP,
+        CK_ACTION_PLAY_DTMF,
+        _CK_ACTION_TYPE_MAX,
+} CkActionType;
+
+/* The D-Bus name of an action type ("answer-call"); NULL if out of range. */
+const char *ck_action_type_to_string(CkActionType type);
+
+/* ---------------------------------------------------------------------- */
+/* CkCallUpdate: CXCallUpdate. Only the fields that were set are sent. */
+
+typedef struct CkCallUpdate CkCallUpdate;
+
+/* Creates an empty update. Returns 0 or -ENOMEM. */
+int ck_call_update_new(CkCallUpdate **ret);
+CkCallUpdate *ck_call_update_ref(CkCallUpdate *u);
+/* Drops a reference; frees at the last one. Returns NULL. */
+CkCallUpdate *ck_call_update_unref(CkCallUpdate *u);
+
+/* Sets the remote handle: one CkHandleType (not a mask) and its value;
+ * value may be "" or NULL (the caller is unknown). Returns 0, -EINVAL or
+ * -ENOMEM. */
+int ck_call_update_set_remote_handle(CkCallUpdate *u, CkHandleType type, const char *value);
+/* Sets the caller's display name. Returns 0, -EINVAL or -ENOMEM. */
+int ck_call_update_set_localized_caller_name(CkCallUpdate *u, const char *name);
+/* Boolean fields; b is taken as true when non-zero. Return 0 or -EINVAL. */
+int ck_call_update_set_supports_holding(CkCallUpdate *u, int b);
+int ck_call_update_set_supports_grouping(CkCallUpdate *u, int b);
+int ck_call_update_set_supports_ungrouping(CkCallUpdate *u, int b);
+int ck_call_update_set_supports_dtmf(CkCallUpdate *u, int b);
+int ck_call_update_set_has_video(CkCallUpdate *u, int b);
+
+/* ---------------------------------------------------------------------- */
+/* CkProviderConfiguration: CXProviderConfiguration, a plain struct.
+ * Zero-initialise it and set what you need; zero and NULL fields take
+ * callkitd's defaults. The provider copies it. */
+
+typedef struct CkProviderConfiguration {
+        const char *localized_name;
+        const char *icon_name;
+        const char *ringtone;                  /* a path or a sound theme name */
+        const char *desktop_entry;             /* desktop file id without .desktop */
+        unsigned maximum_call_groups;          /* 0: default (2) */
+        unsigned maximum_calls_per_call_group; /* 0: default (5) */
+        unsigned supported_handle_types;       /* CkHandleType mask; 0: all */
+        int supports_video;
+        unsigned action_timeout_ms;            /* 0: default (10000) */
+} CkProviderConfiguration;
+
+/* ---------------------------------------------------------------------- */
+/* CkProvider and its delegate */
+
+typedef struct CkProvider CkProvider;
+typedef struct CkAction CkAction;
+
+/* CXProviderDelegate. Every callback may be NULL and is called from
+ * sd_bus_process() on the provider's bus. The provider holds a reference on
+ * itself during a callback, so a callback may unref it. */
+typedef struct CkProviderDelegate {
+        /* The provider is registered and ready: at start, and again after
+         * the library re-registered with a restarted callkitd. */
+        void (*did_begin)(CkProvider *p, void *userdata);
+        /* Every call of the provider has ended and every pending action
+         * failed: drop the app's call state. The provider stays valid; do
+         * not re-create it. reason: "requested" (someone reset the
+         * provider), "daemon-stopping" (callkitd is shutting down),
+         * "daemon-vanished" (callkitd left the bus without saying so), or
+         * "daemon-restarted" (a new callkitd appeared and the library
+         * registered the provider again with the same configuration;
+         * did_begin follows). */
+        void (*did_reset)(CkProvider *p, const char *reason, void *userdata);
+        /* Carry out the action, then call ck_action_fulfill() or
+         * ck_action_fail() before its deadline, now or later (take a
+         * reference with ck_action_ref() to answer after returning). When
+         * NULL, actions are failed with reason "not-supported". */
+        void (*perform_action)(CkProvider *p, CkAction *action, void *userdata);
+        /* The action was not answered before its deadline; answering it now
+         * fails with -ESTALE. */
+        void (*timed_out_performing_action)(CkProvider *p, CkAction *action, void *userdata);
+        /* The provider's calls gained / lost the audio session; calls is the
+         * NULL-terminated list of their UUIDs, valid during the callback. */
+        void (*did_activate_audio_session)(CkProvider *p, char **calls, void *userdata);
+        void (*did_deactivate_audio_session)(CkProvider *p, char **calls, void *userdata);
+} CkProviderDelegate;
+
+/* Registers a provider with callkitd on bus (which it references) and
+ * returns it in *ret. config may be NULL (all defaults); delegate is copied
+ * and may be NULL. When callkitd is not on the bus yet, the provider is
+ * created anyway and registers as soon as callkitd appears. The provider
+ * follows callkitd: when it restarts, the library registers again with the
+ * same configuration, calls did_reset("daemon-restarted") and then
+ * did_begin; the CkProvider stays the same object.
+ * Returns 0, -EINVAL, -ENOMEM, -EBADR (callkitd refused the configuration:
+ * see ck_error_from_dbus_name(), the CkError is not kept as there is no
+ * object) or another negative errno from sd-bus. */
+int ck_provider_new(sd_bus *bus,
+                    const CkProviderConfiguration *config,
+                    const CkProviderDelegate *delegate,
+                    void *userdata,
+                    CkProvider **ret);
+CkProvider *ck_provider_ref(CkProvider *p);
+/* Drops a reference. At the last one the provider is invalidated in
+ * callkitd (its calls end as failed) and freed. Returns NULL. */
+CkProvider *ck_provider_unref(CkProvider *p);
+
+/* The bus the provider was created on (not a new reference). */
+sd_bus *ck_provider_get_bus(CkProvider *p);
+/* The provider's object path in callkitd, or NULL while not registered. */
+const char *ck_provider_get_object_path(CkProvider *p);
+/* 1 when registered with a running callkitd, 0 while waiting for one. */
+int ck_provider_is_registered(CkProvider *p);
+/* The CkError of the last request on this provider (or on one of its
+ * actions) that failed with -EBADR; CK_ERROR_NONE after a success. */
+CkError ck_provider_get_last_error(CkProvider *p);
+
+/* The report methods of CXProvider. They wait for callkitd's reply
+ * (sd_bus_call()); messages that arrive meanwhile are dispatched later by
+ * sd_bus_process(). uuid is the call's UUID, chosen by the app; update may
+ * be NULL. Return 0, -EINVAL, -ENOTCONN (not registered right now), -EBADR
+ * (see ck_provider_get_last_error()) or another negative errno. */
+int ck_provider_report_new_incoming_call(CkProvider *p, const char *uuid, const CkCallUpdate *update);
+int ck_provider_report_call_updated(CkProvider *p, const char *uuid, const CkCallUpdate *update);
+/* ended_at: when, or 0 for now. */
+int ck_provider_report_call_ended(CkProvider *p, const char *uuid, CkCallEndedReason reason, uint64_t ended_at);
+int ck_provider_report_outgoing_call_started_connecting(CkProvider *p, const char *uuid, uint64_t at);
+int ck_provider_report_outgoing_call_connected(CkProvider *p, const char *uuid, uint64_t at);
+/* CXProvider.invalidate(): ends the provider's calls and removes it from
+ * callkitd; the object then reports -ENOTCONN and does not re-register. */
+int ck_provider_invalidate(CkProvider *p);
+
+/* ---------------------------------------------------------------------- */
+/* CkAction: an action for the provider to carry out (CXAction). */
+
+CkAction *ck_action_ref(CkAction *a);
+CkAction *ck_action_unref(CkAction *a);
+
+/* Accessors. They cannot fail; strings belong to the action and are NULL
+ * when the action does not carry that key. */
+const char *ck_action_get_id(CkAction *a);
+CkActionType ck_action_get_type(CkAction *a);
+const char *ck_action_get_call_uuid(CkAction *a);
+const char *ck_action_get_transaction(CkAction *a);
+/* When the action times out; 0 if unknown. */
+uint64_t ck_action_get_deadline(CkAction *a);
+/* The provider that received it (not a new reference); NULL once that
+ * provider was freed. */
+CkProvider *ck_action_get_provider(CkAction *a);
+/* set-held: on_hold; set-muted: muted; start-call: video. 0 or 1. */
+int ck_action_get_on_hold(CkAction *a);
+int ck_action_get_muted(CkAction *a);
+int ck_action_get_video(CkAction *a);
+/* start-call: the handle, as its D-Bus type name ("phone-number") and
+ * value. Returns 0, or -ENODATA when the action has no handle. */
+int ck_action_get_handle(CkAction *a, const char **ret_type, const char **ret_value);
+const char *ck_action_get_contact_identifier(CkAction *a);
+/* set-group: the UUID to merge with; "" to leave the group. */
+const char *ck_action_get_group_with(CkAction *a);
+/* play-dtmf: digits and dtmf_type ("single-tone", "soft-pause", "hard-pause"). */
+const char *ck_action_get_digits(CkAction *a);
+const char *ck_action_get_dtmf_type(CkAction *a);
+/* end-call: "declined", "hung-up" or "unanswered". */
+const char *ck_action_get_end_reason(CkAction *a);
+/* 1 once fulfilled, failed or timed out, else 0. */
+int ck_action_is_complete(CkAction *a);
+
+/* Answer the action, exactly once. Return 0, -EALREADY (answered already),
+ * -ESTALE (it timed out, or the provider was reset), -EBADR (see
+ * ck_provider_get_last_error() of its provider) or another negative errno. */
+int ck_action_fulfill(CkAction *a);
+/* Fulfill with a date: for start-call, answer-call and end-call, when the
+ * call started, connected or ended (usec since the epoch; 0 for now). */
+int ck_action_fulfill_with_date(CkAction *a, uint64_t date);
+/* reason: free text for the requester, may be NULL. */
+int ck_action_fail(CkAction *a, const char *reason);
+
+/* ---------------------------------------------------------------------- */
+/* CkTransaction and CkCallController: CXTransaction, CXCallController */
+
+typedef struct CkTransaction CkTransaction;
+typedef struct CkCallController CkCallController;
+
+int ck_transaction_new(CkTransaction **ret);
+CkTransaction *ck_transaction_ref(CkTransaction *t);
+CkTransaction *ck_transaction_unref(CkTransaction *t);
+/* Number of actions added. */
+size_t ck_transaction_get_n_actions(CkTransaction *t);
+
+/* Add one action each; uuid is the call's UUID. Return 0, -EINVAL or
+ * -ENOMEM. handle_value may be NULL or "" (unknown). */
+int ck_transaction_add_start_call(CkTransaction *t, const char *uuid, CkHandleType handle_type,
+                                  const char *handle_value, int video);
+int ck_transaction_add_answer_call(CkTransaction *t, const char *uuid);
+int ck_transaction_add_end_call(CkTransaction *t, const char *uuid);
+int ck_transaction_add_set_held(CkTransaction *t, const char *uuid, int on_hold);
+int ck_transaction_add_set_muted(CkTransaction *t, const char *uuid, int muted);
+/* group_with: the UUID to merge with, NULL or "" to leave the group. */
+int ck_transaction_add_set_group(CkTransaction *t, const char *uuid, const char *group_with);
+/* dtmf_type may be NULL (single-tone). */
+int ck_transaction_add_play_dtmf(CkTransaction *t, const char *uuid, const char *digits,
+                                 const char *dtmf_type);
+
+typedef enum CkActionResult {
+        CK_ACTION_RESULT_FULFILLED,
+        CK_ACTION_RESULT_FAILED,
+        CK_ACTION_RESULT_TIMED_OUT,
+} CkActionResult;
+
+/* One action's outcome, as in TransactionCompleted. Strings are valid
+ * during the completion callback only. */
+typedef struct CkActionOutcome {
+        const char *action;
+        CkActionType type;
+        const char *call;
+        CkActionResult result;
+        const char *reason;     /* "" when fulfilled */
+} CkActionOutcome;
+
+/* Called once every action of the transaction completed. */
+typedef void (*CkTransactionCompletion)(CkCallController *c, const char *transaction,
+                                        const CkActionOutcome *outcomes, size_t n_outcomes,
+                                        void *userdata);
+
+/* A call controller on bus (referenced). Returns 0, -EINVAL, -ENOMEM or a
+ * negative errno from sd-bus. */
+int ck_call_controller_new(sd_bus *bus, CkCallController **ret);
+CkCallController *ck_call_controller_ref(CkCallController *c);
+CkCallController *ck_call_controller_unref(CkCallController *c);
+CkError ck_call_controller_get_last_error(CkCallController *c);
+
+/* Requests the transaction: callkitd validates it whole and dispatches its
+ * actions; the call returns then. completion (may be NULL) runs from
+ * sd_bus_process() when TransactionCompleted arrives. *ret_transaction, if
+ * not NULL, receives the transaction id (free() it). Returns 0, -EINVAL,
+ * -EBADR (see ck_call_controller_get_last_error(): EmptyTransaction,
+ * InvalidAction, ...) or another negative errno. */
+int ck_call_controller_request_transaction(CkCallController *c, CkTransaction *t,
+                                           CkTransactionCompletion completion, void *userdata,
+                                           char **ret_transaction);
+
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallUpdate, ck_call_update_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkProvider, ck_provider_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkAction, ck_action_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkTransaction, ck_transaction_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallController, ck_call_controller_unref)
+
+#ifdef __cplusplus
+}
+#endif
