@@ -11,7 +11,7 @@
  *
  * Commands: incoming UUID | updated UUID NAME | ended UUID |
  *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
- *   quit
+ *   unref (drop the provider, keep the bus) | quit
  *
  * The bus is driven with sd_bus_get_fd/get_events/get_timeout/process,
  * as an app without sd-event would.
@@ -35,6 +35,7 @@
 static CkAction *held[MAX_ACTIONS];
 static CkCallController *controller;
 static int exit_status = EXIT_SUCCESS;
+static sd_bus *bus_for_unref;
 
 static void print_error(const char *command, int r, CkError e) {
         printf("error %s %d %s\n", command, r, ck_error_to_string(e));
@@ -98,7 +99,7 @@ static CkAction **find_action(const char *id) {
         return NULL;
 }
 
-static int run_command(CkProvider *p, char *line) {
+static int run_command(CkProvider **pp, char *line) {
         char *command = strtok(line, " \n"), *arg = strtok(NULL, " \n"), *arg2 = strtok(NULL, "\n");
         CkAction **a;
         int r;
@@ -107,6 +108,18 @@ static int run_command(CkProvider *p, char *line) {
                 return 0;
         if (strcmp(command, "quit") == 0)
                 return 1;
+        if (strcmp(command, "unref") == 0) {
+                *pp = ck_provider_unref(*pp);
+                /* Flush the Invalidate it sent before we answer. */
+                r = sd_bus_flush(bus_for_unref);
+                printf(r < 0 ? "error unref %d None\n" : "ok unref\n", r);
+                return 0;
+        }
+        if (!*pp) {
+                printf("error %s no-provider\n", command);
+                return 0;
+        }
+        CkProvider *p = *pp;
 
         if (strcmp(command, "incoming") == 0 || strcmp(command, "updated") == 0) {
                 _cleanup_ck_update CkCallUpdate *u = NULL;
@@ -189,6 +202,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "sd_bus_open_user: %s\n", strerror(-r));
                 return EXIT_FAILURE;
         }
+        bus_for_unref = bus;
         r = ck_provider_new(bus, &config, &delegate, NULL, &p);
         if (r < 0) {
                 fprintf(stderr, "ck_provider_new: %s\n", strerror(-r));
@@ -244,7 +258,7 @@ int main(int argc, char *argv[]) {
                                 command[l] = 0;
                                 memmove(line, nl + 1, len - l + 1);
                                 len -= l;
-                                r = run_command(p, command);
+                                r = run_command(&p, command);
                                 if (r != 0)
                                         goto done;
                         }

@@ -354,7 +354,13 @@ def test_daemon_killed(bus, callkitd, start_daemon, lck, client):
 
 
 def test_provider_unref_invalidates(lck, client):
+    """The last unref invalidates the provider in callkitd, though the
+    app's connection stays."""
+    path = lck.events[0][1]
     uuid = ring(lck, client)
-    assert lck.quit() == 0
+    lck.ok("unref")
     props = client.wait_for_call_property(uuid, "State", "ended")
     assert props["EndedReason"] == "failed"
+    client.sync()
+    assert path not in client.managed_objects()
+    assert lck.proc.poll() is None
