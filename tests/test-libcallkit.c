@@ -13,8 +13,8 @@
  *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
  *   unref (drop the provider, keep the bus) | quit
  *
- * The bus is driven with sd_bus_get_fd/get_events/get_timeout/process,
- * as an app without sd-event would.
+ * argv: [action_timeout_ms [poll|sd-event|glib]]: the event loop the bus
+ * runs in, as an app would run it (its own poll(), sd-event, or GLib).
  */
 
 #include <errno.h>
@@ -26,7 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+#include <sys/epoll.h>
+#include <systemd/sd-event.h>
+
 #include "callkit.h"
+#include "callkit-glib.h"
 
 #define MAX_ACTIONS 64
 #define _cleanup_ck_update __attribute__((cleanup(ck_call_update_unrefp)))
@@ -34,7 +39,6 @@
 
 static CkAction *held[MAX_ACTIONS];
 static CkCallController *controller;
-static int exit_status = EXIT_SUCCESS;
 static sd_bus *bus_for_unref;
 
 static void print_error(const char *command, int r, CkError e) {
@@ -175,6 +179,136 @@ static int run_command(CkProvider **pp, char *line) {
         return 0;
 }
 
+static char line[512];
+static size_t len;
+
+/* Reads what stdin has and runs every complete line. Returns 1 on quit or
+ * end of input, 0 to go on, or a negative errno. */
+static int read_stdin(CkProvider **pp) {
+        ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
+        char *nl;
+        int r;
+
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if (n == 0)
+                return 1;
+        len += (size_t) n;
+        line[len] = 0;
+        while ((nl = strchr(line, '\n'))) {
+                char command[sizeof(line)];
+                size_t l = (size_t) (nl - line) + 1;
+
+                memcpy(command, line, l);
+                command[l] = 0;
+                memmove(line, nl + 1, len - l + 1);
+                len -= l;
+                r = run_command(pp, command);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* An app with its own poll() loop: sd_bus_get_fd/get_events/get_timeout
+ * and sd_bus_process. */
+static int run_poll(sd_bus *bus, CkProvider **pp) {
+        int r;
+
+        for (;;) {
+                struct pollfd fds[2] = {
+                        { .fd = sd_bus_get_fd(bus) },
+                        { .fd = STDIN_FILENO, .events = POLLIN },
+                };
+                uint64_t until = UINT64_MAX;
+                int timeout = -1;
+
+                while ((r = sd_bus_process(bus, NULL)) > 0)
+                        ;
+                if (r < 0)
+                        return r;
+                fds[0].events = (short) sd_bus_get_events(bus);
+                if (sd_bus_get_timeout(bus, &until) >= 0 && until != UINT64_MAX) {
+                        struct timespec ts;
+                        uint64_t now;
+
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
+                        now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+                        timeout = until <= now ? 0 : (int) ((until - now + 999) / 1000);
+                }
+                if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+                        return -errno;
+                if (fds[1].revents & (POLLIN | POLLHUP)) {
+                        r = read_stdin(pp);
+                        if (r != 0)
+                                return r;
+                }
+        }
+}
+
+static int on_stdin_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        int r = read_stdin(userdata);
+
+        if (r != 0)
+                return sd_event_exit(sd_event_source_get_event(s), r < 0 ? r : 0);
+        return 0;
+}
+
+/* An sd-event app: the bus attached with sd_bus_attach_event. */
+static int run_sd_event(sd_bus *bus, CkProvider **pp) {
+        __attribute__((cleanup(sd_event_unrefp))) sd_event *e = NULL;
+        int r;
+
+        r = sd_event_new(&e);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(bus, e, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(e, NULL, STDIN_FILENO, EPOLLIN, on_stdin_event, pp);
+        if (r < 0)
+                return r;
+        r = sd_event_loop(e);
+        (void) sd_bus_detach_event(bus);
+        return r;
+}
+
+typedef struct GlibLoop {
+        GMainLoop *loop;
+        CkProvider **pp;
+        int r;
+} GlibLoop;
+
+static gboolean on_stdin_glib(gint fd, GIOCondition condition, gpointer userdata) {
+        GlibLoop *l = userdata;
+
+        l->r = read_stdin(l->pp);
+        if (l->r != 0) {
+                g_main_loop_quit(l->loop);
+                return G_SOURCE_REMOVE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+/* A GLib app: the bus runs from a GSource of callkit-glib.h. */
+static int run_glib(sd_bus *bus, CkProvider **pp) {
+        GlibLoop l = { .loop = g_main_loop_new(NULL, FALSE), .pp = pp };
+        GSource *source = ck_glib_bus_source_new(bus);
+        guint watch;
+
+        if (!source)
+                return -EBADF;
+        g_source_attach(source, NULL);
+        watch = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin_glib, &l);
+        g_main_loop_run(l.loop);
+        if (l.r == 0)
+                g_source_remove(watch);
+        g_source_destroy(source);
+        g_source_unref(source);
+        g_main_loop_unref(l.loop);
+        return l.r;
+}
+
 int main(int argc, char *argv[]) {
         __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
         __attribute__((cleanup(ck_provider_unrefp))) CkProvider *p = NULL;
@@ -191,8 +325,7 @@ int main(int argc, char *argv[]) {
                 .supported_handle_types = CK_HANDLE_TYPE_PHONE_NUMBER | CK_HANDLE_TYPE_GENERIC,
                 .action_timeout_ms = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 0,
         };
-        char line[512];
-        size_t len = 0;
+        const char *loop = argc > 2 ? argv[2] : "poll";
         int r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -215,58 +348,16 @@ int main(int argc, char *argv[]) {
         }
         printf("ready %s\n", ck_provider_get_object_path(p) ?: "-");
 
-        for (;;) {
-                struct pollfd fds[2] = {
-                        { .fd = sd_bus_get_fd(bus), .events = (short) sd_bus_get_events(bus) },
-                        { .fd = STDIN_FILENO, .events = POLLIN },
-                };
-                uint64_t until = UINT64_MAX;
-                int timeout = -1;
-
-                while ((r = sd_bus_process(bus, NULL)) > 0)
-                        ;
-                if (r < 0) {
-                        fprintf(stderr, "sd_bus_process: %s\n", strerror(-r));
-                        exit_status = EXIT_FAILURE;
-                        break;
-                }
-                fds[0].events = (short) sd_bus_get_events(bus);
-                if (sd_bus_get_timeout(bus, &until) >= 0 && until != UINT64_MAX) {
-                        struct timespec ts;
-                        uint64_t now;
-
-                        clock_gettime(CLOCK_MONOTONIC, &ts);
-                        now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-                        timeout = until <= now ? 0 : (int) ((until - now + 999) / 1000);
-                }
-                if (poll(fds, 2, timeout) < 0 && errno != EINTR)
-                        return EXIT_FAILURE;
-
-                if (fds[1].revents & (POLLIN | POLLHUP)) {
-                        ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
-                        char *nl;
-
-                        if (n <= 0)
-                                break;
-                        len += (size_t) n;
-                        line[len] = 0;
-                        while ((nl = strchr(line, '\n'))) {
-                                char command[sizeof(line)];
-                                size_t l = (size_t) (nl - line) + 1;
-
-                                memcpy(command, line, l);
-                                command[l] = 0;
-                                memmove(line, nl + 1, len - l + 1);
-                                len -= l;
-                                r = run_command(&p, command);
-                                if (r != 0)
-                                        goto done;
-                        }
-                }
-        }
-done:
+        if (strcmp(loop, "sd-event") == 0)
+                r = run_sd_event(bus, &p);
+        else if (strcmp(loop, "glib") == 0)
+                r = run_glib(bus, &p);
+        else
+                r = run_poll(bus, &p);
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 ck_action_unref(held[i]);
         ck_call_controller_unref(controller);
-        return r < 0 ? EXIT_FAILURE : exit_status;
+        if (r < 0)
+                fprintf(stderr, "event loop: %s\n", strerror(-r));
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -131,14 +131,14 @@ class LibcallkitApp:
 
 @pytest.fixture
 def start_app(bus, tmp_path):
-    """Factory: start_app(action_timeout_ms=0) runs test-libcallkit on the
+    """Factory: start_app(timeout_ms=0, loop="poll") runs test-libcallkit on the
     private bus (the bus fixture exported its address) and returns it once
     the provider exists. Teardown quits it and asserts exit status 0."""
     path = program_path()
     apps = []
 
-    def start(timeout_ms=0):
-        app = LibcallkitApp(path, [timeout_ms],
+    def start(timeout_ms=0, loop="poll"):
+        app = LibcallkitApp(path, [timeout_ms, loop],
                             tmp_path / ("test-libcallkit-%d.log" % len(apps)))
         apps.append(app)
         wait_until(lambda: app.events and app.events[0][0] == "ready",
@@ -151,10 +151,12 @@ def start_app(bus, tmp_path):
             app._log.name and open(app._log.name).read())
 
 
-@pytest.fixture
-def lck(callkitd, start_app):
-    """test-libcallkit, registered: DidBegin reached did_begin."""
-    app = start_app()
+@pytest.fixture(params=["poll", "sd-event", "glib"])
+def lck(request, callkitd, start_app):
+    """test-libcallkit, registered: DidBegin reached did_begin. Each test
+    runs with the bus in each kind of event loop an app may have: its own
+    poll() on sd_bus_get_fd(), sd-event, and GLib through callkit-glib.h."""
+    app = start_app(loop=request.param)
     ready = app.expect("ready")
     begin = app.expect("begin")
     assert begin[1] == ready[1]

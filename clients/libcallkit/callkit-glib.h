@@ -28,7 +28,7 @@ static inline gboolean ck_glib_bus_source_prepare(GSource *s, gint *timeout) {
         uint64_t usec;
         int events = sd_bus_get_events(b->bus);
 
-        g_source_modify_unix_fd(s, b->tag, events < 0 ? 0 : (GIOCondition) events);
+        g_source_modify_unix_fd(s, b->tag, (GIOCondition) (events < 0 ? 0 : events));
         *timeout = -1;
         if (sd_bus_get_timeout(b->bus, &usec) >= 0 && usec != UINT64_MAX) {
                 int64_t now = g_get_monotonic_time();
@@ -42,6 +42,8 @@ static inline gboolean ck_glib_bus_source_prepare(GSource *s, gint *timeout) {
 static inline gboolean ck_glib_bus_source_dispatch(GSource *s, GSourceFunc callback, gpointer data) {
         CkGlibBusSource *b = (CkGlibBusSource *) s;
 
+        (void) callback;
+        (void) data;
         while (sd_bus_process(b->bus, NULL) > 0)
                 ;
         return G_SOURCE_CONTINUE;
@@ -55,10 +57,10 @@ static inline void ck_glib_bus_source_finalize(GSource *s) {
  * processes bus whenever it has work; it holds a reference on bus. NULL if
  * the bus has no file descriptor yet. */
 static inline GSource *ck_glib_bus_source_new(sd_bus *bus) {
+        /* Positional, so that C++ before C++20 compiles it too. */
         static GSourceFuncs funcs = {
-                .prepare = ck_glib_bus_source_prepare,
-                .dispatch = ck_glib_bus_source_dispatch,
-                .finalize = ck_glib_bus_source_finalize,
+                ck_glib_bus_source_prepare, NULL, ck_glib_bus_source_dispatch,
+                ck_glib_bus_source_finalize, NULL, NULL,
         };
         CkGlibBusSource *b;
         int fd = sd_bus_get_fd(bus);
