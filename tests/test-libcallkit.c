@@ -7,11 +7,13 @@
  *   ready PATH | begin PATH | reset REASON | action ID TYPE CALL |
  *   timedout ID | activate CALL... | deactivate CALL... |
  *   ok COMMAND [DETAIL] | error COMMAND ERRNO CKERROR |
- *   completed TRANSACTION RESULT[:REASON]...
+ *   completed TRANSACTION RESULT[:REASON]... |
+ *   observed UUID STATE REMOVED (from a CkCallObserver, for every change)
  *
  * Commands: incoming UUID | updated UUID NAME | ended UUID |
  *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
- *   unref (drop the provider, keep the bus) | quit
+ *   unref (drop the provider, keep the bus) |
+ *   calls (the observer's calls: ok calls UUID:STATE...) | quit
  *
  * argv: [action_timeout_ms [poll|sd-event|glib]]: the event loop the bus
  * runs in, as an app would run it (its own poll(), sd-event, or GLib).
@@ -39,6 +41,7 @@
 
 static CkAction *held[MAX_ACTIONS];
 static CkCallController *controller;
+static CkCallObserver *observer;
 static sd_bus *bus_for_unref;
 
 static void print_error(const char *command, int r, CkError e) {
@@ -96,6 +99,10 @@ static void on_completed(CkCallController *c, const char *transaction, const CkA
         printf("\n");
 }
 
+static void on_call_changed(CkCallObserver *o, CkCall *call, void *userdata) {
+        printf("observed %s %s %d\n", ck_call_get_uuid(call), ck_call_get_state(call), ck_call_is_removed(call));
+}
+
 static CkAction **find_action(const char *id) {
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 if (held[i] && strcmp(ck_action_get_id(held[i]), id) == 0)
@@ -112,6 +119,16 @@ static int run_command(CkProvider **pp, char *line) {
                 return 0;
         if (strcmp(command, "quit") == 0)
                 return 1;
+        if (strcmp(command, "calls") == 0) {
+                printf("ok calls");
+                for (size_t i = 0; i < ck_call_observer_get_n_calls(observer); i++) {
+                        CkCall *c = ck_call_observer_get_call(observer, i);
+
+                        printf(" %s:%s", ck_call_get_uuid(c), ck_call_get_state(c));
+                }
+                printf("\n");
+                return 0;
+        }
         if (strcmp(command, "unref") == 0) {
                 *pp = ck_provider_unref(*pp);
                 /* Flush the Invalidate it sent before we answer. */
@@ -346,6 +363,11 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "ck_call_controller_new: %s\n", strerror(-r));
                 return EXIT_FAILURE;
         }
+        r = ck_call_observer_new(bus, on_call_changed, NULL, &observer);
+        if (r < 0) {
+                fprintf(stderr, "ck_call_observer_new: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
         printf("ready %s\n", ck_provider_get_object_path(p) ?: "-");
 
         if (strcmp(loop, "sd-event") == 0)
@@ -357,6 +379,7 @@ int main(int argc, char *argv[]) {
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 ck_action_unref(held[i]);
         ck_call_controller_unref(controller);
+        ck_call_observer_unref(observer);
         if (r < 0)
                 fprintf(stderr, "event loop: %s\n", strerror(-r));
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -355,6 +355,48 @@ def test_daemon_killed(bus, callkitd, start_daemon, lck, client):
     assert_restarted(lck, client)
 
 
+def observed(app, uuid, state, removed=False):
+    __tracebackhide__ = True
+    return app.expect("observed", lambda e: e[1:] == [uuid, state,
+                                                      str(int(removed))])
+
+
+def test_observer_sees_every_change(lck, provider, client):
+    """A call of another app's provider, from ringing to gone."""
+    uuid = new_uuid()
+    provider.report_incoming(uuid, localized_caller_name="Dora")
+    observed(lck, uuid, "ringing")
+    provider.auto_fulfill = True
+    client.call_method(uuid, "Answer")
+    observed(lck, uuid, "active")
+    provider.report_ended(uuid, "remote-ended")
+    observed(lck, uuid, "ended")
+    observed(lck, uuid, "ended", removed=True)
+    assert lck.ok("calls") == ["ok", "calls"]
+
+
+def test_observer_reads_existing_calls(callkitd, start_app, provider, client):
+    uuid = new_uuid()
+    provider.report_incoming(uuid)
+    client.wait_for_call(uuid)
+    app = start_app()
+    # Known at creation, without a change to report it.
+    assert app.ok("calls") == ["ok", "calls", uuid + ":ringing"]
+    assert not app._find("observed", None)
+
+
+def test_observer_follows_restart(bus, callkitd, start_daemon, lck, client):
+    uuid = ring(lck, client)
+    observed(lck, uuid, "ringing")
+    start_daemon("--replace", wait=False)
+    assert callkitd.wait_exit() == 0
+    observed(lck, uuid, "ringing", removed=True)
+    lck.expect("begin")
+    after = ring(lck, client)
+    observed(lck, after, "ringing")
+    assert lck.ok("calls") == ["ok", "calls", after + ":ringing"]
+
+
 def test_provider_unref_invalidates(lck, client):
     """The last unref invalidates the provider in callkitd, though the
     app's connection stays."""

@@ -6,8 +6,9 @@
  *
  * The names follow Apple's CallKit: a CkProvider (CXProvider) created with
  * a CkProviderConfiguration and a CkProviderDelegate, CkCallUpdate
- * (CXCallUpdate), CkAction (CXAction) with fulfill and fail, and a
- * CkCallController (CXCallController) that requests CkTransactions.
+ * (CXCallUpdate), CkAction (CXAction) with fulfill and fail, a
+ * CkCallController (CXCallController) that requests CkTransactions, and a
+ * CkCallObserver (CXCallObserver) that reports every CkCall (CXCall).
  *
  * Event loop: libcallkit does no I/O of its own. It uses the sd_bus
  * connection the app passes in, and everything it reports arrives while the
@@ -350,11 +351,67 @@ int ck_call_controller_request_transaction(CkCallController *c, CkTransaction *t
                                            CkTransactionCompletion completion, void *userdata,
                                            char **ret_transaction);
 
+/* ---------------------------------------------------------------------- */
+/* CkCallObserver and CkCall: CXCallObserver, CXCall */
+
+typedef struct CkCall CkCall;
+typedef struct CkCallObserver CkCallObserver;
+
+/* Called for every change of a call the observer sees: when it appears,
+ * when any of its properties changes (including when it ends), and once
+ * more when it leaves the bus (then ck_call_is_removed() is 1 and the call
+ * is no longer listed). The call is valid during the callback; take a
+ * reference to keep it. */
+typedef void (*CkCallChanged)(CkCallObserver *o, CkCall *call, void *userdata);
+
+/* Watches every call on the machine that this connection may see, on bus
+ * (referenced). Reads the current calls before returning (without calling
+ * call_changed for them); call_changed may be NULL. When callkitd
+ * restarts, the calls of the old one are reported removed and the new
+ * one's are read. Returns 0, -EINVAL, -ENOMEM or a negative errno from
+ * sd-bus (-EHOSTDOWN-like errors when callkitd is not running are not
+ * errors: the observer starts empty). */
+int ck_call_observer_new(sd_bus *bus, CkCallChanged call_changed, void *userdata, CkCallObserver **ret);
+CkCallObserver *ck_call_observer_ref(CkCallObserver *o);
+CkCallObserver *ck_call_observer_unref(CkCallObserver *o);
+/* The calls now on the bus, ended ones included until they leave. */
+size_t ck_call_observer_get_n_calls(CkCallObserver *o);
+/* The i-th call (not a new reference), or NULL when out of range. The
+ * order is unspecified and changes as calls come and go. */
+CkCall *ck_call_observer_get_call(CkCallObserver *o, size_t i);
+/* The call with this UUID (any case), or NULL. */
+CkCall *ck_call_observer_find_call(CkCallObserver *o, const char *uuid);
+
+CkCall *ck_call_ref(CkCall *c);
+CkCall *ck_call_unref(CkCall *c);
+/* Accessors of the Call properties; strings belong to the call and are
+ * never NULL ("" when unknown). */
+const char *ck_call_get_uuid(CkCall *c);
+const char *ck_call_get_provider(CkCall *c);       /* object path */
+const char *ck_call_get_state(CkCall *c);          /* "ringing", "dialing", "connecting", "active", "held", "ended" */
+const char *ck_call_get_localized_caller_name(CkCall *c);
+/* The remote handle: D-Bus type name ("phone-number", or "" if none) and value. */
+void ck_call_get_remote_handle(CkCall *c, const char **ret_type, const char **ret_value);
+const char *ck_call_get_group(CkCall *c);
+const char *ck_call_get_ended_reason(CkCall *c);
+int ck_call_is_outgoing(CkCall *c);
+int ck_call_is_on_hold(CkCall *c);
+int ck_call_is_muted(CkCall *c);
+int ck_call_has_connected(CkCall *c);
+int ck_call_has_ended(CkCall *c);
+int ck_call_has_video(CkCall *c);
+/* 1 once the call left the bus (see CkCallChanged). */
+int ck_call_is_removed(CkCall *c);
+uint64_t ck_call_get_connected_at(CkCall *c);
+uint64_t ck_call_get_ended_at(CkCall *c);
+
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallUpdate, ck_call_update_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProvider, ck_provider_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkAction, ck_action_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkTransaction, ck_transaction_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallController, ck_call_controller_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallObserver, ck_call_observer_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkCall, ck_call_unref)
 
 #ifdef __cplusplus
 }
