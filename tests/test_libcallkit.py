@@ -181,6 +181,32 @@ def answer(app, client, uuid):
 
 # ---------------------------------------------------------------------------
 
+def test_library_exports_only_ck_symbols():
+    path = os.environ.get("LIBCALLKIT_LIBRARY")
+    if not path:
+        pytest.skip("libcallkit not built: set LIBCALLKIT_LIBRARY (meson test does)")
+    dynamic = subprocess.run(["readelf", "--dyn-syms", "--wide", path],
+                             check=True, capture_output=True, text=True).stdout
+    exported = set()
+    for line in dynamic.splitlines():
+        fields = line.split()
+        # Num: Value Size Type Bind Vis Ndx Name
+        if len(fields) >= 8 and fields[4] == "GLOBAL" and fields[6] != "UND":
+            exported.add(fields[7].split("@")[0])
+    exported.discard("LIBCALLKIT_0")
+    assert exported and all(name.startswith("ck_") for name in exported), sorted(
+        name for name in exported if not name.startswith("ck_"))
+    assert {"ck_provider_new", "ck_action_fulfill", "ck_error_from_dbus_name",
+            "ck_call_controller_request_transaction",
+            "ck_call_observer_new"} <= exported
+    # Internal helpers share the prefix but stay hidden.
+    assert not {"ck_map_bus_error", "ck_action_new_from_message",
+                "ck_call_update_append"} & exported
+    header = subprocess.run(["readelf", "--dynamic", path], check=True,
+                            capture_output=True, text=True).stdout
+    assert "Library soname: [libcallkit.so.0]" in header
+
+
 def test_register_did_begin(callkitd, start_app, client):
     app = start_app()
     path = app.expect("ready")[1]
