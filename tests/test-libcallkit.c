@@ -4,7 +4,7 @@
  * commands arrive on stdin, one a line; what the library reports goes to
  * stdout, one event a line:
  *
- *   ready PATH | begin PATH | reset REASON | action ID TYPE CALL |
+ *   ready PATH | begin PATH | reset REASON | action ID TYPE CALL [typed] |
  *   timedout ID | activate CALL... | deactivate CALL... |
  *   ok COMMAND [DETAIL] | error COMMAND ERRNO CKERROR |
  *   completed TRANSACTION RESULT[:REASON]... |
@@ -13,7 +13,8 @@
  * Commands: incoming UUID | updated UUID NAME | ended UUID |
  *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
  *   unref (drop the provider, keep the bus) |
- *   calls (the observer's calls: ok calls UUID:STATE...) | quit
+ *   calls (the observer's calls: ok calls UUID:STATE...) |
+ *   rename NAME (a new configuration) | quit
  *
  * argv: [action_timeout_ms [poll|sd-event|glib]]: the event loop the bus
  * runs in, as an app would run it (its own poll(), sd-event, or GLib).
@@ -66,6 +67,18 @@ static void on_perform_action(CkProvider *p, CkAction *a, void *userdata) {
                         break;
                 }
         printf("action %s %s %s\n", ck_action_get_id(a), ck_action_type_to_string(ck_action_get_type(a)),
+               ck_action_get_call_uuid(a));
+}
+
+/* Answers come through the per-type callback, the rest through
+ * perform_action: the test tells them apart by "typed". */
+static void on_perform_answer_call(CkProvider *p, CkAction *a, void *userdata) {
+        for (size_t i = 0; i < MAX_ACTIONS; i++)
+                if (!held[i]) {
+                        held[i] = ck_action_ref(a);
+                        break;
+                }
+        printf("action %s %s %s typed\n", ck_action_get_id(a), ck_action_type_to_string(ck_action_get_type(a)),
                ck_action_get_call_uuid(a));
 }
 
@@ -156,6 +169,13 @@ static int run_command(CkProvider **pp, char *line) {
                         (void) ck_call_update_set_localized_caller_name(u, arg2);
                 r = incoming ? ck_provider_report_new_incoming_call(p, arg, u)
                              : ck_provider_report_call_updated(p, arg, u);
+        } else if (strcmp(command, "rename") == 0) {
+                CkProviderConfiguration config = {
+                        .localized_name = arg,
+                        .supported_handle_types = CK_HANDLE_TYPE_PHONE_NUMBER,
+                };
+
+                r = ck_provider_set_configuration(p, &config);
         } else if (strcmp(command, "ended") == 0)
                 r = ck_provider_report_call_ended(p, arg, CK_CALL_ENDED_REASON_REMOTE_ENDED, 0);
         else if (strcmp(command, "fulfill") == 0 || strcmp(command, "fail") == 0 ||
@@ -196,7 +216,7 @@ static int run_command(CkProvider **pp, char *line) {
         return 0;
 }
 
-static char line[512];
+static char line[16384];
 static size_t len;
 
 /* Reads what stdin has and runs every complete line. Returns 1 on quit or
@@ -336,6 +356,7 @@ int main(int argc, char *argv[]) {
                 .timed_out_performing_action = on_timed_out,
                 .did_activate_audio_session = on_activate,
                 .did_deactivate_audio_session = on_deactivate,
+                .perform_answer_call = on_perform_answer_call,
         };
         CkProviderConfiguration config = {
                 .localized_name = "libcallkit test",

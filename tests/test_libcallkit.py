@@ -243,7 +243,8 @@ def test_incoming_answer_fulfill(lck, client):
 
     pending = client.call_method_async(uuid, "Answer")
     action = lck.expect("action", lambda e: e[2] == "answer-call")
-    assert action[3] == uuid
+    # Through the delegate's perform_answer_call, not perform_action.
+    assert action[3:] == [uuid, "typed"]
     client.sync()
     assert not pending.done
     assert client.get_call_properties(uuid)["State"] == "ringing"
@@ -311,6 +312,7 @@ def test_call_controller_transaction(lck, client):
     uuid = ring(lck, client)
     tid = lck.ok("end " + uuid)[2]
     action = lck.expect("action", lambda e: e[2] == "end-call")
+    assert action[3:] == [uuid]         # perform_action: no perform_end_call
     lck.ok("fulfill " + action[1])
     assert lck.expect("completed") == ["completed", tid, "end-call:fulfilled:"]
     props = client.wait_for_call_property(uuid, "State", "ended")
@@ -329,6 +331,30 @@ def test_reset_requested_keeps_provider(lck, client):
     assert lck.expect("reset") == ["reset", "requested"]
     client.wait_for_call_property(uuid, "State", "ended")
     answer(lck, client, ring(lck, client))
+
+
+def test_set_configuration(lck, client):
+    path = lck.events[0][1]
+    lck.ok("rename Renamed")
+    config = client.get_property(path, PROVIDER_IFACE, "Configuration")
+    assert config["localized_name"] == "Renamed"
+    assert config["supported_handle_types"] == ["phone-number"]
+    too_long = client.manager_property("Limits")["string_length"] + 1
+    assert lck.command("rename " + "x" * too_long) == [
+        "error", "rename", str(-errno.EBADR), "InvalidArgument"]
+    config = client.get_property(path, PROVIDER_IFACE, "Configuration")
+    assert config["localized_name"] == "Renamed"
+
+
+def test_configuration_survives_restart(bus, callkitd, start_daemon, lck,
+                                        client):
+    lck.ok("rename Renamed")
+    start_daemon("--replace", wait=False)
+    assert callkitd.wait_exit() == 0
+    lck.expect("reset", lambda e: e[1] == "daemon-restarted")
+    path = lck.expect("begin")[1]
+    config = client.get_property(path, PROVIDER_IFACE, "Configuration")
+    assert config["localized_name"] == "Renamed"
 
 
 def assert_restarted(app, client):

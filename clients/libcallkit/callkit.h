@@ -195,6 +195,17 @@ typedef struct CkProviderDelegate {
          * NULL-terminated list of their UUIDs, valid during the callback. */
         void (*did_activate_audio_session)(CkProvider *p, char **calls, void *userdata);
         void (*did_deactivate_audio_session)(CkProvider *p, char **calls, void *userdata);
+        /* Optional, one per action type, as CXProviderDelegate's
+         * perform(_: CXAnswerCallAction) and friends: when the one for an
+         * action's type is set, it is called instead of perform_action,
+         * with the same contract. */
+        void (*perform_start_call)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_answer_call)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_end_call)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_set_held)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_set_muted)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_set_group)(CkProvider *p, CkAction *action, void *userdata);
+        void (*perform_play_dtmf)(CkProvider *p, CkAction *action, void *userdata);
 } CkProviderDelegate;
 
 /* Registers a provider with callkitd on bus (which it references) and
@@ -216,6 +227,14 @@ CkProvider *ck_provider_ref(CkProvider *p);
 /* Drops a reference. At the last one the provider is invalidated in
  * callkitd (its calls end as failed) and freed. Returns NULL. */
 CkProvider *ck_provider_unref(CkProvider *p);
+
+/* Replaces the configuration (CXProvider.configuration): sets callkitd's
+ * Configuration property, which replaces the whole configuration (fields
+ * left zero take their defaults), and keeps it for re-registrations. When
+ * not registered it is only kept. Returns 0, -EINVAL, -ENOMEM, -EBADR (see
+ * ck_provider_get_last_error(); the old configuration stays) or another
+ * negative errno. */
+int ck_provider_set_configuration(CkProvider *p, const CkProviderConfiguration *config);
 
 /* The bus the provider was created on (not a new reference). */
 sd_bus *ck_provider_get_bus(CkProvider *p);

@@ -300,6 +300,7 @@ static void strv_free(char **l) {
 
 static int handle_perform_action(CkProvider *p, sd_bus_message *m) {
         _cleanup_(ck_action_unrefp) CkAction *a = NULL;
+        void (*perform)(CkProvider *, CkAction *, void *) = NULL;
         CkAction **actions;
         int r;
 
@@ -313,9 +314,36 @@ static int handle_perform_action(CkProvider *p, sd_bus_message *m) {
         p->actions = actions;
         p->actions[p->n_actions++] = ck_action_ref(a);
 
-        if (!p->delegate.perform_action)
+        switch (ck_action_get_type(a)) {
+        case CK_ACTION_START_CALL:
+                perform = p->delegate.perform_start_call;
+                break;
+        case CK_ACTION_ANSWER_CALL:
+                perform = p->delegate.perform_answer_call;
+                break;
+        case CK_ACTION_END_CALL:
+                perform = p->delegate.perform_end_call;
+                break;
+        case CK_ACTION_SET_HELD:
+                perform = p->delegate.perform_set_held;
+                break;
+        case CK_ACTION_SET_MUTED:
+                perform = p->delegate.perform_set_muted;
+                break;
+        case CK_ACTION_SET_GROUP:
+                perform = p->delegate.perform_set_group;
+                break;
+        case CK_ACTION_PLAY_DTMF:
+                perform = p->delegate.perform_play_dtmf;
+                break;
+        default:
+                break;
+        }
+        if (!perform)
+                perform = p->delegate.perform_action;
+        if (!perform)
                 return ck_action_fail(a, "not-supported");
-        p->delegate.perform_action(p, a, p->userdata);
+        perform(p, a, p->userdata);
         return 0;
 }
 
@@ -487,6 +515,54 @@ _public_ int ck_provider_new(sd_bus *bus,
         *ret = p;
         p = NULL;
         return 0;
+}
+
+_public_ int ck_provider_set_configuration(CkProvider *p, const CkProviderConfiguration *config) {
+        _cleanup_(sd_bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        CkProviderConfiguration copy = {};
+        CkError e = CK_ERROR_NONE;
+        int r;
+
+        assert_return(p, -EINVAL);
+        assert_return(config, -EINVAL);
+
+        r = config_copy(&copy, config);
+        if (r < 0)
+                goto finish;
+
+        if (p->path) {
+                r = sd_bus_message_new_method_call(p->bus, &m, p->daemon, p->path,
+                                                   "org.freedesktop.DBus.Properties", "Set");
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_append(m, "ss", CK_PROVIDER_IFACE, "Configuration");
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_open_container(m, 'v', "a{sv}");
+                if (r < 0)
+                        goto finish;
+                r = append_config(m, &copy);
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_call(p->bus, m, 0, &error, &reply);
+                if (r < 0)
+                        r = ck_map_bus_error(r, &error, &e);
+                p->last_error = e;
+                if (r < 0)
+                        goto finish;
+        }
+
+        config_clear(&p->config);
+        p->config = copy;
+        return 0;
+
+finish:
+        config_clear(&copy);
+        return r;
 }
 
 _public_ sd_bus *ck_provider_get_bus(CkProvider *p) {
