@@ -31,6 +31,30 @@
  *
  * Times are microseconds since the Unix epoch (CLOCK_REALTIME); 0 means
  * "now".
+ *
+ * Objects are opaque and reference counted. For every type X there are
+ * x_ref() (adds a reference; NULL-safe; returns its argument), x_unref()
+ * (drops one and frees the object at the last; NULL-safe; returns NULL) and
+ * x_unrefp() for __attribute__((cleanup(x_unrefp))). Output parameters
+ * (ret*) come last and are written only on success.
+ *
+ * A provider in a few lines (error checks left out):
+ *
+ *     static void perform(CkProvider *p, CkAction *a, void *userdata) {
+ *             // ... carry it out, then:
+ *             ck_action_fulfill(a);
+ *     }
+ *
+ *     CkProviderConfiguration config = { .localized_name = "Phone" };
+ *     CkProviderDelegate delegate = { .perform_action = perform };
+ *     CkCallUpdate *u;
+ *     CkProvider *p;
+ *     sd_bus_open_user(&bus);
+ *     ck_provider_new(bus, &config, &delegate, NULL, &p);
+ *     ck_call_update_new(&u);
+ *     ck_call_update_set_remote_handle(u, CK_HANDLE_TYPE_PHONE_NUMBER, "+4930123");
+ *     ck_provider_report_new_incoming_call(p, "6f1d...-uuid", u);
+ *     // then run the bus: sd_bus_attach_event(), or poll + sd_bus_process()
  */
 
 #include <stdint.h>
@@ -264,6 +288,8 @@ int ck_provider_invalidate(CkProvider *p);
 /* ---------------------------------------------------------------------- */
 /* CkAction: an action for the provider to carry out (CXAction). */
 
+/* Actions are created by the library; keep one beyond perform_action
+ * with ck_action_ref() and drop it with ck_action_unref(). */
 CkAction *ck_action_ref(CkAction *a);
 CkAction *ck_action_unref(CkAction *a);
 
@@ -312,6 +338,8 @@ int ck_action_fail(CkAction *a, const char *reason);
 typedef struct CkTransaction CkTransaction;
 typedef struct CkCallController CkCallController;
 
+/* Creates an empty transaction (requesting it empty gets
+ * CK_ERROR_EMPTY_TRANSACTION). Returns 0, -EINVAL or -ENOMEM. */
 int ck_transaction_new(CkTransaction **ret);
 CkTransaction *ck_transaction_ref(CkTransaction *t);
 CkTransaction *ck_transaction_unref(CkTransaction *t);
@@ -401,6 +429,8 @@ CkCall *ck_call_observer_get_call(CkCallObserver *o, size_t i);
 /* The call with this UUID (any case), or NULL. */
 CkCall *ck_call_observer_find_call(CkCallObserver *o, const char *uuid);
 
+/* Calls are created by the observer; a reference keeps a call's last
+ * known state after it left the observer. */
 CkCall *ck_call_ref(CkCall *c);
 CkCall *ck_call_unref(CkCall *c);
 /* Accessors of the Call properties; strings belong to the call and are
