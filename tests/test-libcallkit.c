@@ -14,7 +14,9 @@
  *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
  *   unref (drop the provider, keep the bus) |
  *   calls (the observer's calls: ok calls UUID:STATE...) |
- *   rename NAME (a new configuration) | quit
+ *   rename NAME (a new configuration) |
+ *   incoming-async UUID (answered by: replied incoming-async ERRNO CKERROR) |
+ *   quit
  *
  * argv: [action_timeout_ms [poll|sd-event|glib]]: the event loop the bus
  * runs in, as an app would run it (its own poll(), sd-event, or GLib).
@@ -116,6 +118,10 @@ static void on_call_changed(CkCallObserver *o, CkCall *call, void *userdata) {
         printf("observed %s %s %d\n", ck_call_get_uuid(call), ck_call_get_state(call), ck_call_is_removed(call));
 }
 
+static void on_incoming_replied(CkProvider *p, int r, void *userdata) {
+        printf("replied incoming-async %d %s\n", r, ck_error_to_string(ck_provider_get_last_error(p)));
+}
+
 static CkAction **find_action(const char *id) {
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 if (held[i] && strcmp(ck_action_get_id(held[i]), id) == 0)
@@ -169,6 +175,8 @@ static int run_command(CkProvider **pp, char *line) {
                         (void) ck_call_update_set_localized_caller_name(u, arg2);
                 r = incoming ? ck_provider_report_new_incoming_call(p, arg, u)
                              : ck_provider_report_call_updated(p, arg, u);
+        } else if (strcmp(command, "incoming-async") == 0) {
+                r = ck_provider_report_new_incoming_call_async(p, arg, NULL, on_incoming_replied, NULL);
         } else if (strcmp(command, "rename") == 0) {
                 CkProviderConfiguration config = {
                         .localized_name = arg,

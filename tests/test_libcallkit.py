@@ -300,6 +300,17 @@ def test_errors_map_to_ck_error(lck, client):
     lck.ok("updated %s Carol" % uuid)
 
 
+def test_report_incoming_async(lck, client):
+    uuid = new_uuid()
+    lck.ok("incoming-async " + uuid)
+    lck.ok("incoming-async " + uuid)
+    assert lck.expect("replied") == ["replied", "incoming-async", "0", "None"]
+    assert lck.expect("replied") == ["replied", "incoming-async",
+                                     str(-errno.EBADR), "CallUUIDAlreadyExists"]
+    props = client.wait_for_call_property(uuid, "State", "ringing")
+    assert tuple(props["RemoteHandle"]) == ("generic", "")
+
+
 def test_remote_ended(lck, client):
     uuid = ring(lck, client)
     answer(lck, client, uuid)

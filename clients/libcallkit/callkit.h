@@ -281,6 +281,20 @@ int ck_provider_report_call_updated(CkProvider *p, const char *uuid, const CkCal
 int ck_provider_report_call_ended(CkProvider *p, const char *uuid, CkCallEndedReason reason, uint64_t ended_at);
 int ck_provider_report_outgoing_call_started_connecting(CkProvider *p, const char *uuid, uint64_t at);
 int ck_provider_report_outgoing_call_connected(CkProvider *p, const char *uuid, uint64_t at);
+/* Called with the outcome of an asynchronous report: 0 or a negative
+ * errno as the synchronous function would return; after -EBADR,
+ * ck_provider_get_last_error() tells the CkError during the callback. */
+typedef void (*CkReportCallback)(CkProvider *p, int r, void *userdata);
+
+/* ck_provider_report_new_incoming_call() without waiting: the call is
+ * sent now and callback (may be NULL) runs from sd_bus_process() when
+ * callkitd answers, or with a negative errno if the bus goes away first.
+ * A provider with a report in flight stays alive until the answer comes.
+ * Returns 0 when sent, or -EINVAL, -ENOTCONN, -ENOMEM or another negative
+ * errno (the callback is then not called). */
+int ck_provider_report_new_incoming_call_async(CkProvider *p, const char *uuid, const CkCallUpdate *update,
+                                               CkReportCallback callback, void *userdata);
+
 /* CXProvider.invalidate(): ends the provider's calls and removes it from
  * callkitd; the object then reports -ENOTCONN and does not re-register. */
 int ck_provider_invalidate(CkProvider *p);

@@ -648,6 +648,79 @@ static int report_update(CkProvider *p, const char *method, const char *uuid, co
         return provider_call(p, m);
 }
 
+typedef struct AsyncReport {
+        CkProvider *provider;   /* a reference: the answer needs a provider to report to */
+        CkReportCallback callback;
+        void *userdata;
+        bool answered;
+} AsyncReport;
+
+static void async_report_free(void *userdata) {
+        AsyncReport *a = userdata;
+
+        /* The bus went away before an answer: say so once. */
+        if (!a->answered && a->callback)
+                a->callback(a->provider, -ECONNRESET, a->userdata);
+        ck_provider_unref(a->provider);
+        free(a);
+}
+
+static int on_async_report_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        AsyncReport *a = userdata;
+        const sd_bus_error *error = sd_bus_message_get_error(reply);
+        CkError e = CK_ERROR_NONE;
+        int r = 0;
+
+        if (error)
+                r = ck_map_bus_error(-sd_bus_error_get_errno(error), error, &e);
+        a->provider->last_error = e;
+        a->answered = true;
+        if (a->callback)
+                a->callback(a->provider, r, a->userdata);
+        return 0;
+}
+
+static int provider_call_async(CkProvider *p, sd_bus_message *m, CkReportCallback callback, void *userdata) {
+        sd_bus_slot *slot = NULL;
+        AsyncReport *a;
+        int r;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        *a = (AsyncReport) { .provider = ck_provider_ref(p), .callback = callback, .userdata = userdata };
+
+        r = sd_bus_call_async(p->bus, &slot, m, on_async_report_reply, a, 0);
+        if (r < 0) {
+                ck_provider_unref(a->provider);
+                free(a);
+                return r;
+        }
+        /* From here the slot owns a: freed when the answer was handled or
+         * the bus closes. */
+        a->answered = false;
+        (void) sd_bus_slot_set_destroy_callback(slot, async_report_free);
+        r = sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return r < 0 ? r : 0;
+}
+
+_public_ int ck_provider_report_new_incoming_call_async(CkProvider *p, const char *uuid,
+                                                        const CkCallUpdate *update,
+                                                        CkReportCallback callback, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        assert_return(uuid, -EINVAL);
+        r = provider_new_call(p, "ReportNewIncomingCall", uuid, &m);
+        if (r < 0)
+                return r;
+        r = ck_call_update_append(update, m);
+        if (r < 0)
+                return r;
+        return provider_call_async(p, m, callback, userdata);
+}
+
 _public_ int ck_provider_report_new_incoming_call(CkProvider *p, const char *uuid, const CkCallUpdate *update) {
         return report_update(p, "ReportNewIncomingCall", uuid, update);
 }
