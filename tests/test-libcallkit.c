@@ -5,13 +5,15 @@
  * stdout, one event a line:
  *
  *   ready PATH | begin PATH | reset REASON | action ID TYPE CALL [typed] |
+ *   params ID KEY=VALUE... (after each untyped action: its accessors) |
  *   timedout ID | activate CALL... | deactivate CALL... |
  *   ok COMMAND [DETAIL] | error COMMAND ERRNO CKERROR |
  *   completed TRANSACTION RESULT[:REASON]... |
  *   observed UUID STATE REMOVED (from a CkCallObserver, for every change)
  *
  * Commands: incoming UUID | updated UUID NAME | ended UUID |
- *   fulfill ID | fail ID REASON | stale ID | end UUID (a transaction) |
+ *   fulfill ID | fail ID REASON | stale ID | end UUID, start UUID NUMBER
+ *   (transactions) | connecting UUID | connected UUID |
  *   unref (drop the provider, keep the bus) |
  *   calls (the observer's calls: ok calls UUID:STATE...) |
  *   rename NAME (a new configuration) |
@@ -62,6 +64,19 @@ static void on_did_reset(CkProvider *p, const char *reason, void *userdata) {
         printf("reset %s\n", reason);
 }
 
+static void print_params(CkAction *a) {
+        const char *type = NULL, *value = NULL;
+
+        (void) ck_action_get_handle(a, &type, &value);
+        printf("params %s transaction=%s deadline=%s on_hold=%d muted=%d video=%d digits=%s dtmf_type=%s "
+               "group_with=%s reason=%s handle=%s:%s complete=%d provider=%d\n",
+               ck_action_get_id(a), ck_action_get_transaction(a) ?: "-",
+               ck_action_get_deadline(a) > 0 ? "set" : "-", ck_action_get_on_hold(a), ck_action_get_muted(a),
+               ck_action_get_video(a), ck_action_get_digits(a) ?: "-", ck_action_get_dtmf_type(a) ?: "-",
+               ck_action_get_group_with(a) ?: "-", ck_action_get_end_reason(a) ?: "-", type ?: "-", value ?: "-",
+               ck_action_is_complete(a), ck_action_get_provider(a) != NULL);
+}
+
 static void on_perform_action(CkProvider *p, CkAction *a, void *userdata) {
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 if (!held[i]) {
@@ -70,6 +85,7 @@ static void on_perform_action(CkProvider *p, CkAction *a, void *userdata) {
                 }
         printf("action %s %s %s\n", ck_action_get_id(a), ck_action_type_to_string(ck_action_get_type(a)),
                ck_action_get_call_uuid(a));
+        print_params(a);
 }
 
 /* Answers come through the per-type callback, the rest through
@@ -181,6 +197,7 @@ static int run_command(CkProvider **pp, char *line) {
                 CkProviderConfiguration config = {
                         .localized_name = arg,
                         .supported_handle_types = CK_HANDLE_TYPE_PHONE_NUMBER,
+                        .supports_video = 1,
                 };
 
                 r = ck_provider_set_configuration(p, &config);
@@ -199,15 +216,24 @@ static int run_command(CkProvider **pp, char *line) {
                         r = ck_action_fail(*a, strcmp(command, "stale") == 0 ? "late" : arg2);
                 /* Answered (or refused): the app is done with it. */
                 *a = ck_action_unref(*a);
-        } else if (strcmp(command, "end") == 0) {
+        } else if (strcmp(command, "connecting") == 0)
+                r = ck_provider_report_outgoing_call_started_connecting(p, arg, 0);
+        else if (strcmp(command, "connected") == 0)
+                r = ck_provider_report_outgoing_call_connected(p, arg, 0);
+        else if (strcmp(command, "end") == 0 || strcmp(command, "start") == 0) {
                 _cleanup_ck_transaction CkTransaction *t = NULL;
                 char *id = NULL;
 
-                if (ck_transaction_new(&t) < 0 || ck_transaction_add_end_call(t, arg) < 0)
+                if (ck_transaction_new(&t) < 0)
                         return -ENOMEM;
+                r = strcmp(command, "end") == 0
+                        ? ck_transaction_add_end_call(t, arg)
+                        : ck_transaction_add_start_call(t, arg, CK_HANDLE_TYPE_PHONE_NUMBER, arg2, 1);
+                if (r < 0)
+                        return r;
                 r = ck_call_controller_request_transaction(controller, t, on_completed, NULL, &id);
                 if (r >= 0)
-                        printf("ok end %s\n", id);
+                        printf("ok %s %s\n", command, id);
                 else
                         print_error(command, r, ck_call_controller_get_last_error(controller));
                 free(id);
@@ -369,6 +395,8 @@ int main(int argc, char *argv[]) {
         CkProviderConfiguration config = {
                 .localized_name = "libcallkit test",
                 .supported_handle_types = CK_HANDLE_TYPE_PHONE_NUMBER | CK_HANDLE_TYPE_GENERIC,
+                .supports_video = 1,
+                .maximum_call_groups = 3,
                 .action_timeout_ms = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 0,
         };
         const char *loop = argc > 2 ? argv[2] : "poll";

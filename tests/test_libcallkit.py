@@ -215,6 +215,9 @@ def test_register_did_begin(callkitd, start_app, client):
     config = client.get_property(path, PROVIDER_IFACE, "Configuration")
     assert config["localized_name"] == "libcallkit test"
     assert sorted(config["supported_handle_types"]) == ["generic", "phone-number"]
+    assert config["supports_video"] is True
+    assert config["maximum_call_groups"] == 3
+    assert config["maximum_calls_per_call_group"] == 5    # not set: default
     assert client.get_property(path, PROVIDER_IFACE, "Owner").startswith(":")
 
 
@@ -309,6 +312,66 @@ def test_report_incoming_async(lck, client):
                                      str(-errno.EBADR), "CallUUIDAlreadyExists"]
     props = client.wait_for_call_property(uuid, "State", "ringing")
     assert tuple(props["RemoteHandle"]) == ("generic", "")
+
+
+def params(app, action_id):
+    __tracebackhide__ = True
+    event = app.expect("params", lambda e: e[1] == action_id)
+    return dict(word.split("=", 1) for word in event[2:])
+
+
+def test_action_accessors(lck, client):
+    """What perform_action sees of each action, through its accessors."""
+    uuid = ring(lck, client)
+    answer(lck, client, uuid)
+
+    tid = client.request_transaction([{"type": "set-muted", "call": uuid,
+                                       "muted": True}])
+    action = lck.expect("action", lambda e: e[2] == "set-muted")
+    got = params(lck, action[1])
+    assert got["transaction"] == tid
+    assert got["deadline"] == "set"
+    assert (got["muted"], got["on_hold"], got["complete"], got["provider"]) == (
+        "1", "0", "0", "1")
+    lck.ok("fulfill " + action[1])
+    assert client.wait_for_transaction(tid)[0]["result"] == "fulfilled"
+
+    tid = client.request_transaction([{"type": "play-dtmf", "call": uuid,
+                                       "digits": "12#", "dtmf_type": "soft-pause"}])
+    action = lck.expect("action", lambda e: e[2] == "play-dtmf")
+    got = params(lck, action[1])
+    assert (got["digits"], got["dtmf_type"]) == ("12#", "soft-pause")
+    lck.ok("fail %s no-tones" % action[1])
+    outcome = client.wait_for_transaction(tid)[0]
+    assert (outcome["result"], outcome["reason"]) == ("failed", "no-tones")
+
+    pending = client.call_method_async(uuid, "End")
+    action = lck.expect("action", lambda e: e[2] == "end-call")
+    assert params(lck, action[1])["reason"] == "hung-up"
+    lck.ok("fulfill " + action[1])
+    pending.result()
+    client.wait_for_call_property(uuid, "EndedReason", "hung-up")
+
+
+def test_outgoing_call(lck, client):
+    """start-call from the app's own call controller, then the outgoing
+    reports."""
+    uuid = new_uuid()
+    tid = lck.ok("start %s +4930999" % uuid)[2]
+    action = lck.expect("action", lambda e: e[2] == "start-call")
+    got = params(lck, action[1])
+    assert (got["handle"], got["video"]) == ("phone-number:+4930999", "1")
+    client.wait_for_call_property(uuid, "State", "dialing")
+    lck.ok("fulfill " + action[1])
+    assert lck.expect("completed", lambda e: e[1] == tid) == [
+        "completed", tid, "start-call:fulfilled:"]
+    lck.ok("connecting " + uuid)
+    client.wait_for_call_property(uuid, "State", "connecting")
+    lck.ok("connected " + uuid)
+    props = client.wait_for_call_property(uuid, "State", "active")
+    assert props["IsOutgoing"] is True and props["ConnectedAt"] > 0
+    assert lck.command("connected " + uuid) == [
+        "error", "connected", str(-errno.EBADR), "InvalidAction"]
 
 
 def test_remote_ended(lck, client):
