@@ -377,9 +377,11 @@ def test_outgoing_call(lck, client):
 def test_remote_ended(lck, client):
     uuid = ring(lck, client)
     answer(lck, client, uuid)
+    assert lck.expect("activate") == ["activate", uuid]
     lck.ok("ended " + uuid)
     props = client.wait_for_call_property(uuid, "State", "ended")
     assert props["EndedReason"] == "remote-ended"
+    assert lck.expect("deactivate") == ["deactivate", uuid]
 
 
 def test_call_controller_transaction(lck, client):

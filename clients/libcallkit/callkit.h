@@ -105,7 +105,8 @@ typedef enum CkError {
 int ck_error_from_dbus_name(const char *name);
 
 /* The short name of a CkError ("UnknownCallUUID"), as in the D-Bus error
- * name; NULL for a value out of range. */
+ * name; "None" and "Unknown" for CK_ERROR_NONE and CK_ERROR_UNKNOWN; NULL
+ * for a value out of range. */
 const char *ck_error_to_string(CkError error);
 
 /* ---------------------------------------------------------------------- */
