@@ -18,6 +18,8 @@
  *   calls (the observer's calls: ok calls UUID:STATE...) |
  *   rename NAME (a new configuration) |
  *   incoming-async UUID (answered by: replied incoming-async ERRNO CKERROR) |
+ *   second (a second provider: second-begin PATH, second-action TYPE CALL R) |
+ *   second-incoming UUID |
  *   quit
  *
  * argv: [action_timeout_ms [poll|sd-event|glib]]: the event loop the bus
@@ -47,6 +49,7 @@
 static CkAction *held[MAX_ACTIONS];
 static CkCallController *controller;
 static CkCallObserver *observer;
+static CkProvider *second;      /* a second provider on the same bus */
 static sd_bus *bus_for_unref;
 
 static void print_error(const char *command, int r, CkError e) {
@@ -138,6 +141,17 @@ static void on_incoming_replied(CkProvider *p, int r, void *userdata) {
         printf("replied incoming-async %d %s\n", r, ck_error_to_string(ck_provider_get_last_error(p)));
 }
 
+/* The second provider prints its own events, "second-...", and fulfills
+ * its actions at once. */
+static void on_second_begin(CkProvider *p, void *userdata) {
+        printf("second-begin %s\n", ck_provider_get_object_path(p));
+}
+
+static void on_second_action(CkProvider *p, CkAction *a, void *userdata) {
+        printf("second-action %s %s %d\n", ck_action_type_to_string(ck_action_get_type(a)),
+               ck_action_get_call_uuid(a), ck_action_fulfill(a));
+}
+
 static CkAction **find_action(const char *id) {
         for (size_t i = 0; i < MAX_ACTIONS; i++)
                 if (held[i] && strcmp(ck_action_get_id(held[i]), id) == 0)
@@ -154,6 +168,19 @@ static int run_command(CkProvider **pp, char *line) {
                 return 0;
         if (strcmp(command, "quit") == 0)
                 return 1;
+        if (strcmp(command, "second") == 0) {
+                const CkProviderDelegate d = { .did_begin = on_second_begin, .perform_action = on_second_action };
+                const CkProviderConfiguration c = { .localized_name = "Second" };
+
+                r = second ? -EEXIST : ck_provider_new(bus_for_unref, &c, &d, NULL, &second);
+                printf(r < 0 ? "error second %d None\n" : "ok second\n", r);
+                return 0;
+        }
+        if (strcmp(command, "second-incoming") == 0) {
+                r = ck_provider_report_new_incoming_call(second, arg, NULL);
+                printf(r < 0 ? "error second-incoming %d None\n" : "ok second-incoming\n", r);
+                return 0;
+        }
         if (strcmp(command, "calls") == 0) {
                 printf("ok calls");
                 for (size_t i = 0; i < ck_call_observer_get_n_calls(observer); i++) {
@@ -437,6 +464,7 @@ int main(int argc, char *argv[]) {
                 ck_action_unref(held[i]);
         ck_call_controller_unref(controller);
         ck_call_observer_unref(observer);
+        ck_provider_unref(second);
         if (r < 0)
                 fprintf(stderr, "event loop: %s\n", strerror(-r));
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

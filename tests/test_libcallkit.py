@@ -525,6 +525,31 @@ def test_observer_follows_restart(bus, callkitd, start_daemon, lck, client):
     assert lck.ok("calls") == ["ok", "calls", after + ":ringing"]
 
 
+def test_two_providers_on_one_bus(lck, client):
+    """Each provider's delegate sees its own signals only."""
+    first_path = lck.events[0][1]
+    lck.ok("second")
+    second_path = lck.expect("second-begin")[1]
+    assert second_path != first_path
+
+    mine = new_uuid()
+    lck.ok("second-incoming " + mine)
+    client.wait_for_call_property(mine, "State", "ringing")
+    client.call_method(mine, "Answer")
+    assert lck.expect("second-action") == [
+        "second-action", "answer-call", mine, "0"]
+    client.wait_for_call_property(mine, "State", "active")
+
+    theirs = ring(lck, client)
+    client.call_method_async(theirs, "End")
+    lck.expect("action", lambda e: e[2] == "end-call" and e[3] == theirs)
+    lck.ok("calls")     # a round trip through the app's loop
+    assert not [e for e in lck.events if e[0] == "action" and e[3] == mine]
+    assert not [e for e in lck.events if e[0] == "second-action"
+                and e[2] == theirs]
+    assert [e[0] for e in lck.events].count("begin") == 1
+
+
 def test_provider_unref_invalidates(lck, client):
     """The last unref invalidates the provider in callkitd, though the
     app's connection stays."""
