@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ckd-dbus-generated.h"
+#include "ckd-notifier.h"
 #include "ckd-provider.h"
 #include "ckd-recent-set.h"
 #include "ckd-transaction.h"
@@ -35,6 +36,7 @@ typedef struct
   GHashTable *actions;      /* id -> CkdAction *, pending, owned by their transaction */
   GHashTable *callers;      /* unique name -> CkdCaller *, owned */
   CkdRecentSet *ended_uuids;
+  CkdNotifier *notifier; /* NULL until exported */
 
   /* One timer for every ringing call, set to the earliest deadline: a
    * GSource per call would cost memory and main-loop work per call. */
