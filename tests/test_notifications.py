@@ -113,9 +113,17 @@ def capabilities(client):
 
 
 def wait_for_capability(client, present=True):
-    wait_until(lambda: ("notifications" in capabilities(client)) == present,
-               message="'notifications' %s Capabilities"
-               % ("in" if present else "out of"))
+    """Wait until Capabilities has (or lacks) "notifications". Its
+    PropertiesChanged wakes the wait; the value is read with Get."""
+    subscription = client.connection.signal_subscribe(
+        None, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        ROOT_PATH, MANAGER_IFACE, 0, lambda *args: None)
+    try:
+        wait_until(lambda: ("notifications" in capabilities(client)) == present,
+                   message="'notifications' %s Capabilities"
+                   % ("in" if present else "out of"))
+    finally:
+        client.connection.signal_unsubscribe(subscription)
 
 
 @pytest.fixture
