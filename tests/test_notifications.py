@@ -415,3 +415,29 @@ def test_server_restart_shows_ringing_calls_again(app, client, server,
     wait_for_capability(client)
     notify = server.wait_for("Notify", 2)[1]
     assert (notify[1], notify[3]) == (0, "Alice")
+
+
+@pytest.mark.parametrize("how", ["reset", "invalidate", "app-leaves"])
+def test_closed_when_the_provider_goes(app, client, phone, server, how):
+    call = ring(phone, client)
+    nid = server.notification_id(ringing_notification(server))
+
+    if how == "reset":
+        phone.reset()
+    elif how == "invalidate":
+        phone.invalidate()
+    else:
+        app.close()
+    assert server.wait_for("CloseNotification") == [(nid,)]
+    client.wait_for_call_removed(call)
+    server.settle(client)
+    # Ended as failed: not a missed call.
+    assert len(server.calls("Notify")) == 1
+
+
+def test_closed_when_callkitd_stops(client, phone, server, callkitd):
+    ring(phone, client)
+    nid = server.notification_id(ringing_notification(server))
+
+    callkitd.stop()
+    assert server.wait_for("CloseNotification") == [(nid,)]
