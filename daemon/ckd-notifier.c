@@ -21,6 +21,7 @@
 typedef enum
 {
   KIND_RINGING,
+  KIND_ONGOING,
   KIND_MISSED,
 } Kind;
 
@@ -55,7 +56,9 @@ struct _CkdNotifier
 
   GHashTable *by_id;     /* notification id -> Entry *, owned */
   GHashTable *ringing;   /* uuid -> Entry *, not owned (by_id or in flight) */
+  GHashTable *ongoing;   /* uuid -> Entry *, the same */
   GHashTable *dismissed; /* uuids whose ringing notification the user closed */
+  GHashTable *dismissed_ongoing;
 };
 
 static void
@@ -207,6 +210,38 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
   return g_strv_builder_end (builder);
 }
 
+char *
+ckd_notifier_ongoing_body (const CkdCall *call, gboolean markup)
+{
+  g_autofree char *base = ckd_notifier_ringing_body (call, FALSE);
+  g_autoptr (GString) text = g_string_new (base);
+
+  if (call->state == CKD_CALL_STATE_HELD)
+    g_string_append_printf (text, "\n%s", _("On hold"));
+  if (call->muted)
+    g_string_append_printf (text, "\n%s", _("Muted"));
+  if (markup)
+    return g_markup_escape_text (text->str, -1);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+GStrv
+ckd_notifier_ongoing_actions (const CkdCall *call)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add_many (builder, "default", _("Show"), "hang-up", _("Hang up"), NULL);
+  if (call->muted)
+    g_strv_builder_add_many (builder, "unmute", _("Unmute"), NULL);
+  else
+    g_strv_builder_add_many (builder, "mute", _("Mute"), NULL);
+  if (call->supports_holding && call->state == CKD_CALL_STATE_HELD)
+    g_strv_builder_add_many (builder, "resume", _("Resume"), NULL);
+  else if (call->supports_holding && call->state == CKD_CALL_STATE_ACTIVE)
+    g_strv_builder_add_many (builder, "hold", _("Hold"), NULL);
+  return g_strv_builder_end (builder);
+}
+
 /* ---- capabilities -------------------------------------------------- */
 
 static void
@@ -240,11 +275,28 @@ close_notification (CkdNotifier *self, guint32 id)
 }
 
 /* Forgets @entry; it must be in by_id (shown) or be freed by its reply. */
+static GHashTable *
+table_of (CkdNotifier *self, Kind kind)
+{
+  switch (kind)
+    {
+    case KIND_RINGING:
+      return self->ringing;
+    case KIND_ONGOING:
+      return self->ongoing;
+    case KIND_MISSED:
+    default:
+      return NULL;
+    }
+}
+
 static void
 forget_entry (CkdNotifier *self, Entry *entry)
 {
-  if (entry->kind == KIND_RINGING && g_hash_table_lookup (self->ringing, entry->uuid) == entry)
-    g_hash_table_remove (self->ringing, entry->uuid);
+  GHashTable *table = table_of (self, entry->kind);
+
+  if (table != NULL && g_hash_table_lookup (table, entry->uuid) == entry)
+    g_hash_table_remove (table, entry->uuid);
   if (entry->id != 0)
     g_hash_table_remove (self->by_id, GUINT_TO_POINTER (entry->id));
   else
@@ -308,6 +360,9 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   entry->id = id;
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), entry);
+  /* Changes while it was in flight were not sent: send them now. */
+  if (entry->kind != KIND_MISSED)
+    ckd_notifier_calls_changed (self);
 }
 
 static void
@@ -366,32 +421,58 @@ call_icon (CkdCall *call)
   return icon != NULL && *icon != '\0' ? icon : "call-start";
 }
 
-/* Shows @call's ringing notification, or updates it in place when what it
- * says changed. */
+/* Shows @call's notification of @kind, or updates it in place when what
+ * it says changed. */
 static void
-show_ringing (CkdNotifier *self, CkdCall *call)
+show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, const char *body,
+           char **actions, const char *category, guchar urgency)
 {
-  Entry *entry = g_hash_table_lookup (self->ringing, call->uuid);
-  g_autofree char *summary = ckd_notifier_ringing_summary (call);
-  g_autofree char *body = ckd_notifier_ringing_body (call, self->has_body_markup);
-  g_auto (GStrv) actions =
-    ckd_notifier_ringing_actions (ckd_notifier_choose_answer (self->ctx->calls, call));
+  GHashTable *table = table_of (self, kind);
+  Entry *entry = g_hash_table_lookup (table, call->uuid);
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
   g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s", call_icon (call), summary,
                                             body, joined);
   gboolean first = entry == NULL;
 
+  /* In flight: notify_done sends what changed meanwhile. */
   if (entry != NULL && (entry->id == 0 || g_str_equal (entry->shown, shown)))
     return;
   if (first)
     {
-      entry = entry_new (self, KIND_RINGING, call);
-      g_hash_table_insert (self->ringing, entry->uuid, entry);
+      entry = entry_new (self, kind, call);
+      g_hash_table_insert (table, entry->uuid, entry);
     }
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call, "call.incoming", 2, TRUE));
+               build_hints (call, category, urgency, TRUE));
+}
+
+static void
+show_ringing (CkdNotifier *self, CkdCall *call)
+{
+  g_autofree char *summary = ckd_notifier_ringing_summary (call);
+  g_autofree char *body = ckd_notifier_ringing_body (call, self->has_body_markup);
+  g_auto (GStrv) actions =
+    ckd_notifier_ringing_actions (ckd_notifier_choose_answer (self->ctx->calls, call));
+
+  show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming", 2);
+}
+
+static void
+show_ongoing (CkdNotifier *self, CkdCall *call)
+{
+  g_autofree char *summary = ckd_notifier_caller_label (call);
+  g_autofree char *body = ckd_notifier_ongoing_body (call, self->has_body_markup);
+  g_auto (GStrv) actions = ckd_notifier_ongoing_actions (call);
+
+  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", 1);
+}
+
+static gboolean
+is_ongoing (const CkdCall *call)
+{
+  return call->state == CKD_CALL_STATE_ACTIVE || call->state == CKD_CALL_STATE_HELD;
 }
 
 static gboolean
@@ -416,6 +497,13 @@ ckd_notifier_calls_changed (CkdNotifier *self)
       if (call == NULL || !is_ringing_incoming (call))
         g_ptr_array_add (gone, entry);
     }
+  g_hash_table_iter_init (&iter, self->ongoing);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      call = ckd_context_lookup_call (self->ctx, entry->uuid);
+      if (call == NULL || !is_ongoing (call))
+        g_ptr_array_add (gone, entry);
+    }
   for (guint i = 0; i < gone->len; i++)
     close_entry (self, g_ptr_array_index (gone, i));
 
@@ -423,8 +511,13 @@ ckd_notifier_calls_changed (CkdNotifier *self)
     return;
   g_hash_table_iter_init (&iter, self->ctx->calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-    if (is_ringing_incoming (call) && !g_hash_table_contains (self->dismissed, call->uuid))
-      show_ringing (self, call);
+    {
+      if (is_ringing_incoming (call) && !g_hash_table_contains (self->dismissed, call->uuid))
+        show_ringing (self, call);
+      else if (is_ongoing (call)
+               && !g_hash_table_contains (self->dismissed_ongoing, call->uuid))
+        show_ongoing (self, call);
+    }
 }
 
 static void
@@ -442,16 +535,14 @@ show_missed (CkdNotifier *self, CkdCall *call)
 void
 ckd_notifier_call_ended (CkdNotifier *self, CkdCall *call, gboolean was_ringing)
 {
-  gboolean dismissed = g_hash_table_remove (self->dismissed, call->uuid);
-
+  /* A dismissed ringing call was still missed. */
+  g_hash_table_remove (self->dismissed, call->uuid);
+  g_hash_table_remove (self->dismissed_ongoing, call->uuid);
   ckd_notifier_calls_changed (self);
   if (self->has_server && was_ringing
       && (call->ended_reason == CKD_ENDED_REASON_UNANSWERED
           || call->ended_reason == CKD_ENDED_REASON_REMOTE_ENDED))
-    {
-      (void) dismissed; /* a dismissed call was still missed */
-      show_missed (self, call);
-    }
+    show_missed (self, call);
 }
 
 /* ---- what the user does -------------------------------------------- */
@@ -508,6 +599,40 @@ ringing_action (CkdNotifier *self, Entry *entry, const char *key)
 }
 
 static void
+ongoing_action (CkdNotifier *self, Entry *entry, const char *key)
+{
+  CkdCall *call = ckd_context_lookup_call (self->ctx, entry->uuid);
+  GPtrArray *actions;
+
+  if (call == NULL || !is_ongoing (call))
+    return;
+  if (g_str_equal (key, "default"))
+    {
+      ckd_context_emit_to (self->ctx, call->provider->owner, call->provider->object_path,
+                           CKD_INTERFACE_PREFIX "Provider", "ShowCallRequested",
+                           g_variant_new ("(s)", call->uuid));
+      return;
+    }
+  actions = new_action_list ();
+  if (g_str_equal (key, "hang-up"))
+    g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, call->uuid));
+  else if (g_str_equal (key, "mute") || g_str_equal (key, "unmute"))
+    {
+      CkdAction *mute = ckd_action_new (CKD_ACTION_SET_MUTED, call->uuid);
+      mute->muted = g_str_equal (key, "mute");
+      g_ptr_array_add (actions, mute);
+    }
+  else if (g_str_equal (key, "hold") || g_str_equal (key, "resume"))
+    g_ptr_array_add (actions, new_set_held (call->uuid, g_str_equal (key, "hold")));
+  if (actions->len == 0)
+    {
+      g_ptr_array_unref (actions);
+      return;
+    }
+  request (self, actions, key);
+}
+
+static void
 missed_action (CkdNotifier *self, Entry *entry, const char *key)
 {
   if (g_str_equal (key, "call-back"))
@@ -544,10 +669,19 @@ on_action_invoked (GDBusConnection *connection, const char *sender, const char *
   if (entry == NULL)
     return;
   g_debug ("notification %u (call %s): action %s", id, entry->uuid, key);
-  if (entry->kind == KIND_RINGING)
-    ringing_action (self, entry, key);
-  else
-    missed_action (self, entry, key);
+  switch (entry->kind)
+    {
+    case KIND_RINGING:
+      ringing_action (self, entry, key);
+      break;
+    case KIND_ONGOING:
+      ongoing_action (self, entry, key);
+      break;
+    case KIND_MISSED:
+    default:
+      missed_action (self, entry, key);
+      break;
+    }
 }
 
 static void
@@ -565,12 +699,14 @@ on_notification_closed (GDBusConnection *connection, const char *sender, const c
   entry = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
   if (entry == NULL)
     return;
-  if (entry->kind == KIND_RINGING && reason == CLOSED_DISMISSED)
+  if (reason == CLOSED_DISMISSED)
     {
       CkdCall *call = ckd_context_lookup_call (self->ctx, entry->uuid);
       /* Silenced, not declined: it can still be answered elsewhere. */
-      if (call != NULL && is_ringing_incoming (call))
+      if (entry->kind == KIND_RINGING && call != NULL && is_ringing_incoming (call))
         g_hash_table_add (self->dismissed, g_strdup (call->uuid));
+      else if (entry->kind == KIND_ONGOING && call != NULL && is_ongoing (call))
+        g_hash_table_add (self->dismissed_ongoing, g_strdup (call->uuid));
     }
   forget_entry (self, entry);
 }
@@ -641,9 +777,15 @@ on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_d
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (entry->id == 0)
       entry->stale = TRUE;
+  g_hash_table_iter_init (&iter, self->ongoing);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->id == 0)
+      entry->stale = TRUE;
   g_hash_table_remove_all (self->ringing);
+  g_hash_table_remove_all (self->ongoing);
   g_hash_table_remove_all (self->by_id);
   g_hash_table_remove_all (self->dismissed);
+  g_hash_table_remove_all (self->dismissed_ongoing);
   set_capability (self, FALSE);
 }
 
@@ -657,7 +799,9 @@ ckd_notifier_new (gpointer ctx, GDBusConnection *connection)
   self->cancellable = g_cancellable_new ();
   self->by_id = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) entry_free);
   self->ringing = g_hash_table_new (g_str_hash, g_str_equal);
+  self->ongoing = g_hash_table_new (g_str_hash, g_str_equal);
   self->dismissed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dismissed_ongoing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Subscribed by well-known name: only the server's own signals count. */
   self->action_invoked_id = g_dbus_connection_signal_subscribe (
     connection, NOTIFICATIONS_NAME, NOTIFICATIONS_INTERFACE, "ActionInvoked", NOTIFICATIONS_PATH,
@@ -685,14 +829,20 @@ ckd_notifier_free (CkdNotifier *self)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (entry->id != 0)
       close_notification (self, entry->id);
+  g_hash_table_iter_init (&iter, self->ongoing);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->id != 0)
+      close_notification (self, entry->id);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->watch_id, g_bus_unwatch_name);
   g_dbus_connection_signal_unsubscribe (self->connection, self->action_invoked_id);
   g_dbus_connection_signal_unsubscribe (self->connection, self->closed_id);
   g_hash_table_destroy (self->ringing);
+  g_hash_table_destroy (self->ongoing);
   g_hash_table_destroy (self->by_id);
   g_hash_table_destroy (self->dismissed);
+  g_hash_table_destroy (self->dismissed_ongoing);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connection);
   g_free (self);

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The incoming-call UI: desktop notifications (org.freedesktop.Notifications)
- * for ringing and missed calls, and what their actions do. */
+ * for ringing, ongoing and missed calls, and what their actions do. */
 
 typedef struct _CkdNotifier CkdNotifier;
 
@@ -38,6 +38,9 @@ CkdNotifierAnswer ckd_notifier_choose_answer (GHashTable *live_calls, CkdCall *c
 /* The action keys and labels of a ringing call's notification, as the
  * Notify method takes them (key, label, key, label, ...). */
 GStrv ckd_notifier_ringing_actions (CkdNotifierAnswer answer);
+/* The ongoing (active or held) call's notification. */
+char *ckd_notifier_ongoing_body (const CkdCall *call, gboolean markup);
+GStrv ckd_notifier_ongoing_actions (const CkdCall *call);
 
 /* Watches the notification server on @connection. @ctx is a CkdContext *
  * (its manager must be exported already). */

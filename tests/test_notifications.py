@@ -5,8 +5,8 @@ python-dbusmock's notification_daemon template on the private bus."""
 import pytest
 from gi.repository import GLib
 
-from harness import (MANAGER_IFACE, ROOT_PATH, drain_main_context, ring,
-                     wait_until)
+from harness import (MANAGER_IFACE, ROOT_PATH, drain_main_context, new_uuid,
+                     ring, wait_until)
 
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
@@ -41,15 +41,20 @@ class NotificationServer:
         self.methods.append((name, tuple(args)))
 
     def settle(self, daemon_client):
-        """Afterwards, every call callkitd made on the server up to now is
-        in ``methods``: a method call callkitd handles on its main loop
-        (Ping would be answered by GDBus's worker thread), then a round
-        trip to the mock, which sends MethodCalled before any later
-        reply."""
+        """Afterwards callkitd has had every reply the mock sent so far,
+        and every call callkitd made on the server up to now is in
+        ``methods``: a round trip to the mock (its earlier replies are
+        out), a method call callkitd handles on its main loop (Ping would
+        be answered by GDBus's worker thread), then another round trip to
+        the mock, which sends MethodCalled before any later reply."""
+        self._mock_round_trip()
         daemon_client.get_property(ROOT_PATH, MANAGER_IFACE, "Version")
+        self._mock_round_trip()
+        drain_main_context()
+
+    def _mock_round_trip(self):
         self.client.call(NOTIFICATIONS_PATH, MOCK_IFACE, "GetCalls",
                          dest=NOTIFICATIONS_NAME)
-        drain_main_context()
 
     def calls(self, method):
         return [args for name, args in self.methods if name == method]
@@ -62,6 +67,23 @@ class NotificationServer:
             if len(self.calls(method)) >= count else None,
             message=lambda: "%d %s call(s) (seen: %s)" % (
                 count, method, [m for m, _ in self.methods]))
+
+    def notifies(self, category, fresh=False):
+        """Notify calls of ``category``; ``fresh``: only those that asked
+        for a new notification (not updates in place)."""
+        return [a for a in self.calls("Notify")
+                if a[6].get("category") == category
+                and not (fresh and a[1] != 0)]
+
+    def wait_for_notify(self, category, count=1, fresh=False):
+        """The ``count``-th Notify of ``category``, once it was made."""
+        __tracebackhide__ = True
+        return wait_until(
+            lambda: self.notifies(category, fresh)[count - 1]
+            if len(self.notifies(category, fresh)) >= count else None,
+            message=lambda: "%d Notify of category %s (seen: %s)" % (
+                count, category,
+                [a[6].get("category") for a in self.calls("Notify")]))
 
     def notification_id(self, notify_args):
         """The id the mock gave a Notify that asked for a new one: ids
@@ -114,14 +136,16 @@ def capabilities(client):
 
 def wait_for_capability(client, present=True):
     """Wait until Capabilities has (or lacks) "notifications". Its
-    PropertiesChanged wakes the wait; the value is read with Get."""
+    PropertiesChanged wakes the wait and the value is read with Get; as
+    that signal can be dispatched inside the Get's own round trip, a
+    re-check every 50 ms makes sure it is not missed."""
     subscription = client.connection.signal_subscribe(
         None, "org.freedesktop.DBus.Properties", "PropertiesChanged",
         ROOT_PATH, MANAGER_IFACE, 0, lambda *args: None)
     try:
         wait_until(lambda: ("notifications" in capabilities(client)) == present,
                    message="'notifications' %s Capabilities"
-                   % ("in" if present else "out of"))
+                   % ("in" if present else "out of"), poll_interval=0.05)
     finally:
         client.connection.signal_unsubscribe(subscription)
 
@@ -334,7 +358,7 @@ def test_hold_and_answer(client, phone, server):
     phone.clear_signals()
 
     second = ring(phone, client, localized_caller_name="Bob")
-    notify = server.wait_for("Notify", 2)[1]
+    notify = server.wait_for_notify("call.incoming", 2, fresh=True)
     assert notify[5] == ["default", "Show", "hold-answer", "Hold & Answer",
                          "end-answer", "End & Answer", "decline", "Decline"]
 
@@ -355,7 +379,7 @@ def test_end_and_answer(client, phone, server):
     phone.clear_signals()
 
     second = ring(phone, client)
-    notify = server.wait_for("Notify", 2)[1]
+    notify = server.wait_for_notify("call.incoming", 2, fresh=True)
     # The first call cannot be held.
     assert notify[5] == ["default", "Show", "end-answer", "End & Answer",
                          "decline", "Decline"]
@@ -438,6 +462,94 @@ def test_closed_when_the_provider_goes(app, client, phone, server, how):
 def test_closed_when_callkitd_stops(client, phone, server, callkitd):
     ring(phone, client)
     nid = server.notification_id(ringing_notification(server))
+    # callkitd knows the id only once the reply to Notify arrived.
+    server.settle(client)
 
     callkitd.stop()
     assert server.wait_for("CloseNotification") == [(nid,)]
+
+
+ONGOING_HINTS = {"category": "call", "urgency": 1, "resident": True,
+                 "desktop-entry": "org.example.Speakerbox"}
+
+
+def answered_call(client, phone, server):
+    """A call rung, answered from its notification, its ongoing
+    notification shown; returns (uuid, ongoing Notify arguments)."""
+    call = ring(phone, client, localized_caller_name="Alice",
+                remote_handle=("phone-number", "+4930123"))
+    server.invoke(server.notification_id(ringing_notification(server)),
+                  "answer")
+    phone.fulfill(phone.wait_for_action("answer-call", call=call).id)
+    return call, server.wait_for_notify("call")
+
+
+def test_ongoing_notification(client, phone, server):
+    call, ongoing = answered_call(client, phone, server)
+    assert ongoing == (
+        "callkitd", 0, "org.example.Speakerbox", "Alice",
+        "+4930123\nSpeakerbox",
+        ["default", "Show", "hang-up", "Hang up", "mute", "Mute", "hold",
+         "Hold"],
+        ONGOING_HINTS, 0)
+    server.settle(client)
+    assert len(server.notifies("call")) == 1
+
+
+def test_ongoing_mute_and_hold_update_in_place(client, phone, server):
+    call, ongoing = answered_call(client, phone, server)
+    nid = server.notification_id(ongoing)
+
+    server.invoke(nid, "mute")
+    action = phone.wait_for_action("set-muted", call=call)
+    assert action.parameters["muted"] is True
+    phone.fulfill(action.id)
+    muted = server.wait_for_notify("call", 2)
+    assert muted[1] == nid
+    assert muted[4] == "+4930123\nSpeakerbox\nMuted"
+    assert muted[5] == ["default", "Show", "hang-up", "Hang up", "unmute",
+                        "Unmute", "hold", "Hold"]
+
+    server.invoke(nid, "hold")
+    action = phone.wait_for_action("set-held", call=call)
+    assert action.parameters["on_hold"] is True
+    phone.fulfill(action.id)
+    held = server.wait_for_notify("call", 3)
+    assert held[1] == nid
+    assert held[4] == "+4930123\nSpeakerbox\nOn hold\nMuted"
+    assert held[5] == ["default", "Show", "hang-up", "Hang up", "unmute",
+                       "Unmute", "resume", "Resume"]
+
+    server.invoke(nid, "resume")
+    action = phone.wait_for_action("set-held", call=call)
+    assert action.parameters["on_hold"] is False
+    server.invoke(nid, "unmute")
+    action2 = phone.wait_for_action("set-muted", call=call)
+    assert action2.parameters["muted"] is False
+
+
+def test_ongoing_hang_up_closes_it(client, phone, server):
+    call, ongoing = answered_call(client, phone, server)
+    nid = server.notification_id(ongoing)
+
+    server.invoke(nid, "hang-up")
+    phone.fulfill(phone.wait_for_action("end-call", call=call).id)
+    props = client.wait_for_call_property(call, "State", "ended")
+    assert props["EndedReason"] == "hung-up"
+    assert server.wait_for("CloseNotification", 2)[1] == (nid,)
+    server.settle(client)
+    assert server.notifies("call.unanswered") == []
+
+
+def test_ongoing_for_outgoing_call(client, phone, server):
+    phone.auto_fulfill = True
+    call = new_uuid()
+    client.request_transaction([{
+        "type": "start-call", "call": call,
+        "handle": ("phone-number", "+4930999"),
+        "provider": ("o", phone.path)}])
+    client.wait_for_call(call)
+    phone.report_outgoing_connected(call)
+    ongoing = server.wait_for_notify("call")
+    assert (ongoing[3], ongoing[4]) == ("+4930999", "Speakerbox")
+    assert server.notifies("call.incoming") == []
