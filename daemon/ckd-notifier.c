@@ -10,6 +10,10 @@
  * one main loop (and every provider) on a slow or hung notification
  * server. */
 
+/* Strings are not translated yet: _() marks them for when po/ and gettext
+ * come. */
+#define _(s) (s)
+
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
 #define NOTIFICATIONS_INTERFACE "org.freedesktop.Notifications"

@@ -13,9 +13,6 @@ G_BEGIN_DECLS
 
 typedef struct _CkdNotifier CkdNotifier;
 
-/* Strings are not translated yet; _() marks them for when po/ exists. */
-#define _(s) (s)
-
 /* What the Answer button of a ringing call does, decided by validating
  * trial transactions (nothing is dispatched). */
 typedef enum

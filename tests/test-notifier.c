@@ -97,6 +97,48 @@ test_actions (void)
 }
 
 static void
+test_ongoing (void)
+{
+  g_autoptr (CkdProvider) provider = new_provider ("Speakerbox");
+  g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
+  const char *const active[] = { "default", "Show", "hang-up", "Hang up", "mute", "Mute",
+                                 "hold", "Hold", NULL };
+  const char *const held_muted[] = { "default", "Show", "hang-up", "Hang up", "unmute",
+                                     "Unmute", "resume", "Resume", NULL };
+  const char *const no_hold[] = { "default", "Show", "hang-up", "Hang up", "mute", "Mute",
+                                  NULL };
+  GStrv actions;
+  char *s;
+
+  set_handle (call, "<sip:bob@example.org>");
+  ckd_call_answer (call, 2);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, active));
+  g_strfreev (actions);
+  s = ckd_notifier_ongoing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_free (s);
+
+  call->muted = TRUE;
+  ckd_call_set_held (call, TRUE);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, held_muted));
+  g_strfreev (actions);
+  g_free (call->localized_caller_name);
+  call->localized_caller_name = g_strdup ("Bob");
+  s = ckd_notifier_ongoing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
+  g_free (s);
+
+  call->muted = FALSE;
+  call->supports_holding = FALSE;
+  ckd_call_set_held (call, FALSE);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, no_hold));
+  g_strfreev (actions);
+}
+
+static void
 test_choose_answer (void)
 {
   g_autoptr (CkdProvider) provider = new_provider (NULL);
@@ -138,6 +180,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/notifier/texts", test_texts);
   g_test_add_func ("/notifier/actions", test_actions);
+  g_test_add_func ("/notifier/ongoing", test_ongoing);
   g_test_add_func ("/notifier/choose-answer", test_choose_answer);
   return g_test_run ();
 }
