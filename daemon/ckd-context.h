@@ -17,6 +17,11 @@ typedef struct
 {
   guint ringing_timeout_ms;
   guint incoming_reports_per_second; /* 0: unlimited */
+  /* Notifications, each kind on unless turned off. */
+  gboolean no_ringing_notifications;
+  gboolean no_ongoing_notifications;
+  gboolean no_missed_call_notifications;
+  gboolean transient_missed_calls; /* else they stay until dismissed */
 } CkdSettings;
 
 /* Everything the daemon knows, passed to every part instead of globals.

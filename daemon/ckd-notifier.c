@@ -371,7 +371,8 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void
 send_notify (CkdNotifier *self, Entry *entry, gboolean first, const char *icon,
-             const char *summary, const char *body, char **actions, GVariant *hints)
+             const char *summary, const char *body, char **actions, GVariant *hints,
+             gint32 expire_timeout)
 {
   NotifyData *data = g_new0 (NotifyData, 1);
 
@@ -382,7 +383,7 @@ send_notify (CkdNotifier *self, Entry *entry, gboolean first, const char *icon,
                           g_variant_new ("(susss^as@a{sv}i)", "callkitd",
                                          first ? 0 : entry->id, icon, summary, body,
                                          self->has_actions ? actions : (char *[]) { NULL },
-                                         hints, 0),
+                                         hints, expire_timeout),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
                           self->cancellable, notify_done, data);
 }
@@ -449,7 +450,7 @@ show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, con
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call, category, urgency, TRUE));
+               build_hints (call, category, urgency, TRUE), 0);
 }
 
 static void
@@ -516,11 +517,18 @@ ckd_notifier_calls_changed (CkdNotifier *self)
   g_hash_table_iter_init (&iter, self->ctx->calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     {
-      if (is_ringing_incoming (call) && !g_hash_table_contains (self->dismissed, call->uuid))
-        show_ringing (self, call);
-      else if (is_ongoing (call)
-               && !g_hash_table_contains (self->dismissed_ongoing, call->uuid))
-        show_ongoing (self, call);
+      if (is_ringing_incoming (call))
+        {
+          if (!self->ctx->settings.no_ringing_notifications
+              && !g_hash_table_contains (self->dismissed, call->uuid))
+            show_ringing (self, call);
+        }
+      else if (is_ongoing (call))
+        {
+          if (!self->ctx->settings.no_ongoing_notifications
+              && !g_hash_table_contains (self->dismissed_ongoing, call->uuid))
+            show_ongoing (self, call);
+        }
     }
 }
 
@@ -532,8 +540,10 @@ show_missed (CkdNotifier *self, CkdCall *call)
   g_autofree char *body = ckd_notifier_ringing_body (call, self->has_body_markup);
   const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
 
+  /* -1: the server's default expiry; 0: until the user dismisses it. */
   send_notify (self, entry, TRUE, call_icon (call), summary, body, (char **) actions,
-               build_hints (call, "call.unanswered", 1, FALSE));
+               build_hints (call, "call.unanswered", 1, FALSE),
+               self->ctx->settings.transient_missed_calls ? -1 : 0);
 }
 
 void
@@ -543,7 +553,7 @@ ckd_notifier_call_ended (CkdNotifier *self, CkdCall *call, gboolean was_ringing)
   g_hash_table_remove (self->dismissed, call->uuid);
   g_hash_table_remove (self->dismissed_ongoing, call->uuid);
   ckd_notifier_calls_changed (self);
-  if (self->has_server && was_ringing
+  if (self->has_server && was_ringing && !self->ctx->settings.no_missed_call_notifications
       && (call->ended_reason == CKD_ENDED_REASON_UNANSWERED
           || call->ended_reason == CKD_ENDED_REASON_REMOTE_ENDED))
     show_missed (self, call);

@@ -124,10 +124,12 @@ def start_server(dbusmock_template, server):
 
 
 @pytest.fixture
-def callkitd(server_at_start, start_server, start_daemon):
+def callkitd(request, server_at_start, start_server, start_daemon):
+    """As conftest's, with @pytest.mark.callkitd_args, after the server."""
     if server_at_start:
         start_server()
-    return start_daemon()
+    marker = request.node.get_closest_marker("callkitd_args")
+    return start_daemon(*(marker.args if marker is not None else ()))
 
 
 def capabilities(client):
@@ -553,3 +555,41 @@ def test_ongoing_for_outgoing_call(client, phone, server):
     ongoing = server.wait_for_notify("call")
     assert (ongoing[3], ongoing[4]) == ("+4930999", "Speakerbox")
     assert server.notifies("call.incoming") == []
+
+
+@pytest.mark.callkitd_args("--no-ringing-notifications")
+def test_ringing_notifications_turned_off(client, phone, server):
+    phone.auto_fulfill = True
+    call = ring(phone, client)
+    client.call_method(call, "Answer")
+    server.wait_for_notify("call")
+    assert server.notifies("call.incoming") == []
+
+
+@pytest.mark.callkitd_args("--no-ongoing-notifications")
+def test_ongoing_notifications_turned_off(client, phone, server):
+    phone.auto_fulfill = True
+    call = ring(phone, client)
+    ringing_notification(server)
+    client.call_method(call, "Answer")
+    server.wait_for("CloseNotification")
+    server.settle(client)
+    assert server.notifies("call") == []
+
+
+@pytest.mark.callkitd_args("--no-missed-call-notifications")
+def test_missed_call_notifications_turned_off(client, phone, server):
+    call = ring(phone, client)
+    ringing_notification(server)
+    phone.report_ended(call, "remote-ended")
+    server.wait_for("CloseNotification")
+    server.settle(client)
+    assert server.notifies("call.unanswered") == []
+
+
+@pytest.mark.callkitd_args("--transient-missed-calls")
+def test_transient_missed_calls(client, phone, server):
+    call = ring(phone, client)
+    ringing_notification(server)
+    phone.report_ended(call, "unanswered")
+    assert server.wait_for_notify("call.unanswered")[7] == -1
