@@ -539,9 +539,12 @@ show_missed (CkdNotifier *self, CkdCall *call)
   g_autofree char *summary = ckd_notifier_missed_summary (call);
   g_autofree char *body = ckd_notifier_ringing_body (call, self->has_body_markup);
   const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
+  /* An unknown caller cannot be called back. */
+  gboolean can_call_back = *entry->handle.value != '\0';
 
   /* -1: the server's default expiry; 0: until the user dismisses it. */
-  send_notify (self, entry, TRUE, call_icon (call), summary, body, (char **) actions,
+  send_notify (self, entry, TRUE, call_icon (call), summary, body,
+               (char **) (can_call_back ? actions : actions + 2),
                build_hints (call, "call.unanswered", 1, FALSE),
                self->ctx->settings.transient_missed_calls ? -1 : 0);
 }
@@ -649,7 +652,7 @@ ongoing_action (CkdNotifier *self, Entry *entry, const char *key)
 static void
 missed_action (CkdNotifier *self, Entry *entry, const char *key)
 {
-  if (g_str_equal (key, "call-back"))
+  if (g_str_equal (key, "call-back") && *entry->handle.value != '\0')
     {
       g_autofree char *uuid = g_uuid_string_random ();
       GPtrArray *actions = new_action_list ();

@@ -593,3 +593,17 @@ def test_transient_missed_calls(client, phone, server):
     ringing_notification(server)
     phone.report_ended(call, "unanswered")
     assert server.wait_for_notify("call.unanswered")[7] == -1
+
+
+def test_unknown_caller_missed_has_no_call_back(client, phone, server):
+    call = ring(phone, client)
+    ringing_notification(server)
+    phone.report_ended(call, "remote-ended")
+    missed = server.wait_for_notify("call.unanswered")
+    assert missed[3] == "Missed call from Unknown caller"
+    assert missed[5] == ["dismiss", "Dismiss"]
+
+    nid = server.notification_id(missed)
+    server.invoke(nid, "call-back")
+    assert server.wait_for("CloseNotification", 2)[1] == (nid,)
+    phone.assert_no_signal("PerformAction")
