@@ -45,6 +45,9 @@ ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant 
                                   ctx->settings.ringing_timeout_ms, error))
     return FALSE;
   ckd_provider_skeleton_sync (provider);
+  /* Name, icon and desktop entry show in its calls' notifications. */
+  if (ctx->notifier != NULL)
+    ckd_notifier_calls_changed (ctx->notifier);
   return TRUE;
 }
 

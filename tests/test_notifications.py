@@ -607,3 +607,13 @@ def test_unknown_caller_missed_has_no_call_back(client, phone, server):
     server.invoke(nid, "call-back")
     assert server.wait_for("CloseNotification", 2)[1] == (nid,)
     phone.assert_no_signal("PerformAction")
+
+
+def test_provider_configuration_change_updates_in_place(client, phone, server):
+    ring(phone, client, localized_caller_name="Alice")
+    nid = server.notification_id(ringing_notification(server))
+
+    phone.set_configuration(dict(PROVIDER_CONFIG, localized_name="Speakerbox Pro",
+                                 icon_name="org.example.Pro"))
+    update = server.wait_for("Notify", 2)[1]
+    assert update[1:5] == (nid, "org.example.Pro", "Alice", "Speakerbox Pro")
