@@ -51,6 +51,7 @@ struct _CkdNotifier
   guint action_invoked_id;
   guint closed_id;
 
+  char *server_owner;     /* unique name of the server, or NULL */
   gboolean has_server;    /* its name has an owner and GetCapabilities answered */
   gboolean has_actions;
   gboolean has_body_markup;
@@ -679,7 +680,10 @@ on_action_invoked (GDBusConnection *connection, const char *sender, const char *
   guint32 id;
   Entry *entry;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(us)")))
+  /* GLib before 2.80 (without the CVE-2024-34397 fix) delivers a signal
+   * subscribed by well-known name from any sender: anyone could answer. */
+  if (g_strcmp0 (sender, self->server_owner) != 0
+      || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(us)")))
     return;
   g_variant_get (parameters, "(u&s)", &id, &key);
   entry = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
@@ -710,7 +714,8 @@ on_notification_closed (GDBusConnection *connection, const char *sender, const c
   guint32 id, reason;
   Entry *entry;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(uu)")))
+  if (g_strcmp0 (sender, self->server_owner) != 0
+      || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(uu)")))
     return;
   g_variant_get (parameters, "(uu)", &id, &reason);
   entry = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
@@ -767,6 +772,8 @@ on_name_appeared (GDBusConnection *connection, const char *name, const char *own
   CkdNotifier *self = user_data;
 
   g_debug ("notification server %s appeared", owner);
+  g_free (self->server_owner);
+  self->server_owner = g_strdup (owner);
   g_dbus_connection_call (connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                           NOTIFICATIONS_INTERFACE, "GetCapabilities", NULL,
                           G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
@@ -788,6 +795,7 @@ on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_d
   /* What the old server showed is gone with it; a new one shows ringing
    * calls again. */
   self->generation++;
+  g_clear_pointer (&self->server_owner, g_free);
   self->has_server = FALSE;
   self->has_actions = FALSE;
   g_hash_table_iter_init (&iter, self->ringing);
@@ -862,5 +870,6 @@ ckd_notifier_free (CkdNotifier *self)
   g_hash_table_destroy (self->dismissed_ongoing);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connection);
+  g_free (self->server_owner);
   g_free (self);
 }

@@ -617,3 +617,21 @@ def test_provider_configuration_change_updates_in_place(client, phone, server):
                                  icon_name="org.example.Pro"))
     update = server.wait_for("Notify", 2)[1]
     assert update[1:5] == (nid, "org.example.Pro", "Alice", "Speakerbox Pro")
+
+
+def test_actions_from_others_than_the_server_are_ignored(client, phone, server,
+                                                         make_client):
+    call = ring(phone, client)
+    nid = server.notification_id(ringing_notification(server))
+
+    # Another client sends the server's signal from its own connection.
+    impostor = make_client("impostor")
+    impostor.connection.emit_signal(
+        None, NOTIFICATIONS_PATH, NOTIFICATIONS_IFACE, "ActionInvoked",
+        GLib.Variant("(us)", (nid, "answer")))
+    impostor.connection.flush_sync(None)
+    server.settle(client)
+    phone.assert_no_signal("PerformAction")
+
+    server.invoke(nid, "answer")
+    phone.wait_for_action("answer-call", call=call)
