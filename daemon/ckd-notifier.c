@@ -316,6 +316,8 @@ close_entry (CkdNotifier *self, Entry *entry)
   forget_entry (self, entry);
 }
 
+static void refresh_entry (CkdNotifier *self, Entry *entry);
+
 typedef struct
 {
   CkdNotifier *self;
@@ -365,9 +367,9 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   entry->id = id;
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), entry);
-  /* Changes while it was in flight were not sent: send them now. */
-  if (entry->kind != KIND_MISSED)
-    ckd_notifier_calls_changed (self);
+  /* Changes while it was in flight were not sent: send them now. (Had
+   * the call left the state shown, the entry would be stale.) */
+  refresh_entry (self, entry);
 }
 
 static void
@@ -531,6 +533,35 @@ ckd_notifier_calls_changed (CkdNotifier *self)
             show_ongoing (self, call);
         }
     }
+}
+
+static void
+refresh_entry (CkdNotifier *self, Entry *entry)
+{
+  CkdCall *call = ckd_context_lookup_call (self->ctx, entry->uuid);
+
+  if (call == NULL)
+    return;
+  if (entry->kind == KIND_RINGING && is_ringing_incoming (call))
+    show_ringing (self, call);
+  else if (entry->kind == KIND_ONGOING && is_ongoing (call))
+    show_ongoing (self, call);
+}
+
+void
+ckd_notifier_call_changed (CkdNotifier *self, CkdCall *call)
+{
+  /* A ringing call is in no group: its change alters no other call's
+   * options, so only its own notification needs a look. This keeps a
+   * burst of incoming reports linear. */
+  if (!is_ringing_incoming (call))
+    {
+      ckd_notifier_calls_changed (self);
+      return;
+    }
+  if (self->has_server && !self->ctx->settings.no_ringing_notifications
+      && !g_hash_table_contains (self->dismissed, call->uuid))
+    show_ringing (self, call);
 }
 
 static void

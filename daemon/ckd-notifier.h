@@ -48,6 +48,8 @@ void ckd_notifier_free (CkdNotifier *self);
 /* A call appeared or changed (state, caller, other calls): shows, updates
  * or closes its ringing notification, and refreshes the others. */
 void ckd_notifier_calls_changed (CkdNotifier *self);
+/* The same when only @call changed. */
+void ckd_notifier_call_changed (CkdNotifier *self, CkdCall *call);
 /* @call just ended; @was_ringing: it was an incoming call still ringing. */
 void ckd_notifier_call_ended (CkdNotifier *self, CkdCall *call, gboolean was_ringing);
 

@@ -137,7 +137,7 @@ ckd_session_publish_call (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_export (ctx, call);
   if (ctx->notifier != NULL)
-    ckd_notifier_calls_changed (ctx->notifier);
+    ckd_notifier_call_changed (ctx->notifier, call);
 }
 
 static gboolean
@@ -330,7 +330,7 @@ ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
   ckd_call_skeleton_sync (call);
   ckd_session_update_audio_sessions (ctx);
   if (ctx->notifier != NULL)
-    ckd_notifier_calls_changed (ctx->notifier);
+    ckd_notifier_call_changed (ctx->notifier, call);
 }
 
 void
