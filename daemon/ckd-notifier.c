@@ -332,6 +332,7 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Entry *entry = data->entry;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
+  Entry *other;
   guint32 id;
 
   g_free (data);
@@ -365,6 +366,17 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
       entry_free (entry);
       return;
     }
+  if (id == 0)
+    {
+      g_message ("the notification server gave call %s no notification id", entry->uuid);
+      forget_entry (self, entry);
+      entry_free (entry);
+      return;
+    }
+  /* A server that hands out an id twice replaced that notification. */
+  other = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+  if (other != NULL)
+    forget_entry (self, other);
   entry->id = id;
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), entry);
   /* Changes while it was in flight were not sent: send them now. (Had

@@ -635,3 +635,23 @@ def test_actions_from_others_than_the_server_are_ignored(client, phone, server,
 
     server.invoke(nid, "answer")
     phone.wait_for_action("answer-call", call=call)
+
+
+def test_server_reusing_an_id(client, phone, server):
+    # A server that gives every notification the same id: each new one
+    # replaces the one before.
+    server.client.call(
+        NOTIFICATIONS_PATH, MOCK_IFACE, "AddMethod",
+        GLib.Variant("(sssss)", (NOTIFICATIONS_IFACE, "Notify",
+                                 "susssasa{sv}i", "u", "ret = 7")),
+        dest=NOTIFICATIONS_NAME)
+    first = ring(phone, client)
+    second = ring(phone, client)
+    server.wait_for("Notify", 2)
+    server.settle(client)
+
+    phone.report_ended(first, "failed")
+    phone.report_ended(second, "failed")
+    client.wait_for_call_removed(second)
+    server.settle(client)
+    assert server.calls("CloseNotification") == [(7,)]
