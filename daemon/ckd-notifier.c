@@ -159,6 +159,24 @@ new_set_held (const char *uuid, gboolean on_hold)
   return action;
 }
 
+/* End-call actions for @active and the calls of its group: "End &
+ * Answer" ends the conversation the user is in, not one member of it. */
+static void
+add_end_active (GPtrArray *actions, GHashTable *live_calls, CkdCall *active)
+{
+  GHashTableIter iter;
+  CkdCall *other;
+
+  g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, active->uuid));
+  if (active->group == NULL)
+    return;
+  g_hash_table_iter_init (&iter, live_calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (other != active && g_strcmp0 (other->group, active->group) == 0
+        && other->provider == active->provider && other->state != CKD_CALL_STATE_ENDED)
+      g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, other->uuid));
+}
+
 CkdNotifierAnswer
 ckd_notifier_choose_answer (GHashTable *live_calls, CkdCall *call)
 {
@@ -178,12 +196,14 @@ ckd_notifier_choose_answer (GHashTable *live_calls, CkdCall *call)
   g_ptr_array_add (hold, new_set_held (active->uuid, TRUE));
   g_ptr_array_add (hold, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
   can_hold = trial_valid (live_calls, hold);
-  g_ptr_array_add (end, ckd_action_new (CKD_ACTION_END_CALL, active->uuid));
+  add_end_active (end, live_calls, active);
   g_ptr_array_add (end, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
   can_end = trial_valid (live_calls, end);
 
   if (can_hold && can_end)
     return CKD_NOTIFIER_HOLD_OR_END_ANSWER;
+  if (can_hold)
+    return CKD_NOTIFIER_HOLD_ANSWER;
   if (can_end)
     return CKD_NOTIFIER_END_ANSWER;
   return CKD_NOTIFIER_NO_ANSWER;
@@ -203,6 +223,9 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
     case CKD_NOTIFIER_HOLD_OR_END_ANSWER:
       g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
       g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
+      break;
+    case CKD_NOTIFIER_HOLD_ANSWER:
+      g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
       break;
     case CKD_NOTIFIER_END_ANSWER:
       g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
@@ -648,7 +671,7 @@ ringing_action (CkdNotifier *self, Entry *entry, const char *key)
     }
   else if (g_str_equal (key, "end-answer") && active != NULL)
     {
-      g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, active->uuid));
+      add_end_active (actions, self->ctx->calls, active);
       g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
     }
   if (actions->len == 0)

@@ -19,7 +19,8 @@ typedef enum
 {
   CKD_NOTIFIER_ANSWER,             /* answering alone is valid */
   CKD_NOTIFIER_HOLD_OR_END_ANSWER, /* another call must be held or ended first */
-  CKD_NOTIFIER_END_ANSWER,         /* the other call cannot be held */
+  CKD_NOTIFIER_HOLD_ANSWER,        /* ... and can only be held */
+  CKD_NOTIFIER_END_ANSWER,         /* ... and can only be ended */
   CKD_NOTIFIER_NO_ANSWER,          /* nothing makes answering valid */
 } CkdNotifierAnswer;
 

@@ -2,11 +2,13 @@
 /* What a call's notification says and offers, without a bus. */
 #include "config.h"
 
+#include "ckd-call-group.h"
 #include "ckd-notifier.h"
 #include "ckd-provider.h"
 
 #define UUID_A "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001"
 #define UUID_B "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a002"
+#define UUID_C "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a003"
 
 static CkdProvider *
 new_provider (const char *name)
@@ -81,6 +83,9 @@ test_actions (void)
   g_auto (GStrv) answer = ckd_notifier_ringing_actions (CKD_NOTIFIER_ANSWER);
   g_auto (GStrv) both = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_OR_END_ANSWER);
   g_auto (GStrv) end = ckd_notifier_ringing_actions (CKD_NOTIFIER_END_ANSWER);
+  g_auto (GStrv) hold = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_ANSWER);
+  const char *const expect_hold[] = { "default", "Show", "hold-answer", "Hold & Answer",
+                                      "decline", "Decline", NULL };
   g_auto (GStrv) none = ckd_notifier_ringing_actions (CKD_NOTIFIER_NO_ANSWER);
   const char *const expect_answer[] = { "default", "Show", "answer", "Answer", "decline",
                                         "Decline", NULL };
@@ -93,6 +98,7 @@ test_actions (void)
   g_assert_true (g_strv_equal ((const char *const *) answer, expect_answer));
   g_assert_true (g_strv_equal ((const char *const *) both, expect_both));
   g_assert_true (g_strv_equal ((const char *const *) end, expect_end));
+  g_assert_true (g_strv_equal ((const char *const *) hold, expect_hold));
   g_assert_true (g_strv_equal ((const char *const *) none, expect_none));
 }
 
@@ -169,6 +175,24 @@ test_choose_answer (void)
   /* Validation changed no call. */
   g_assert_cmpint (active->state, ==, CKD_CALL_STATE_HELD);
   g_assert_cmpint (ringing->state, ==, CKD_CALL_STATE_RINGING);
+
+  /* Against a group, End & Answer ends the whole group. */
+  {
+    CkdCall *member = ckd_call_new (UUID_C, provider, FALSE, 4);
+
+    ckd_provider_add_call (provider, member);
+    g_hash_table_insert (calls, member->uuid, member);
+    ckd_call_set_held (active, FALSE);
+    ckd_call_answer (member, 5);
+    ckd_call_group_join (provider->calls, member, active);
+    g_assert_nonnull (active->group);
+    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==,
+                     CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+    active->supports_holding = FALSE;
+    member->supports_holding = FALSE;
+    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_END_ANSWER);
+    ckd_provider_remove_call (provider, member);
+  }
 
   ckd_provider_remove_call (provider, active);
   ckd_provider_remove_call (provider, ringing);
