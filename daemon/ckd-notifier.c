@@ -817,6 +817,9 @@ capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_message ("the notification server did not tell its capabilities: %s", error->message);
       return;
     }
+  /* The server left while it was answering. */
+  if (self->server_owner == NULL)
+    return;
   g_variant_get (reply, "(^a&s)", &caps);
   self->has_server = TRUE;
   self->has_actions = g_strv_contains (caps, "actions");
