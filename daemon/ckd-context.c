@@ -45,6 +45,7 @@ ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error
       || !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (ctx->call_controller),
                                             connection, CKD_OBJECT_ROOT, error))
     return FALSE;
+  ctx->notifier = ckd_notifier_new (ctx, connection);
   ctx->ended_calls_id = ckd_call_skeleton_register_ended_calls (ctx, connection, error);
   return ctx->ended_calls_id != 0;
 }
@@ -59,6 +60,7 @@ ckd_context_free (CkdContext *ctx)
   if (ctx == NULL)
     return;
   ctx->stopping = TRUE;
+  g_clear_pointer (&ctx->notifier, ckd_notifier_free);
   g_clear_handle_id (&ctx->ringing_timer_id, g_source_remove);
 
   /* Pending actions fail, so that Call methods waiting on them get an

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ckd-dbus-generated.h"
+#include "ckd-notifier.h"
 #include "ckd-provider.h"
 #include "ckd-recent-set.h"
 #include "ckd-transaction.h"
@@ -16,6 +17,11 @@ typedef struct
 {
   guint ringing_timeout_ms;
   guint incoming_reports_per_second; /* 0: unlimited */
+  /* Notifications, each kind on unless turned off. */
+  gboolean no_ringing_notifications;
+  gboolean no_ongoing_notifications;
+  gboolean no_missed_call_notifications;
+  gboolean transient_missed_calls; /* else they stay until dismissed */
 } CkdSettings;
 
 /* Everything the daemon knows, passed to every part instead of globals.
@@ -35,6 +41,7 @@ typedef struct
   GHashTable *actions;      /* id -> CkdAction *, pending, owned by their transaction */
   GHashTable *callers;      /* unique name -> CkdCaller *, owned */
   CkdRecentSet *ended_uuids;
+  CkdNotifier *notifier; /* NULL until exported */
 
   /* One timer for every ringing call, set to the earliest deadline: a
    * GSource per call would cost memory and main-loop work per call. */

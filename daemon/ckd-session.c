@@ -45,6 +45,9 @@ ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant 
                                   ctx->settings.ringing_timeout_ms, error))
     return FALSE;
   ckd_provider_skeleton_sync (provider);
+  /* Name, icon and desktop entry show in its calls' notifications. */
+  if (ctx->notifier != NULL)
+    ckd_notifier_calls_changed (ctx->notifier);
   return TRUE;
 }
 
@@ -133,6 +136,8 @@ void
 ckd_session_publish_call (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_export (ctx, call);
+  if (ctx->notifier != NULL)
+    ckd_notifier_call_changed (ctx->notifier, call);
 }
 
 static gboolean
@@ -294,6 +299,7 @@ ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gin
 {
   CkdProvider *provider = call->provider;
   gboolean grouped = call->group != NULL;
+  gboolean was_ringing = call->state == CKD_CALL_STATE_RINGING && !call->outgoing;
 
   g_return_if_fail (call->state != CKD_CALL_STATE_ENDED);
 
@@ -311,6 +317,8 @@ ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gin
 
   g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
   ckd_call_skeleton_unexport (ctx, call);
+  if (ctx->notifier != NULL)
+    ckd_notifier_call_ended (ctx->notifier, call, was_ringing);
   g_hash_table_remove (ctx->calls, call->uuid);
   if (provider->audio_calls != NULL)
     ckd_session_update_audio_sessions (ctx);
@@ -321,6 +329,8 @@ ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_sync (call);
   ckd_session_update_audio_sessions (ctx);
+  if (ctx->notifier != NULL)
+    ckd_notifier_call_changed (ctx->notifier, call);
 }
 
 void
@@ -329,6 +339,8 @@ ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider)
   for (guint i = 0; i < provider->calls->len; i++)
     ckd_call_skeleton_sync (g_ptr_array_index (provider->calls, i));
   ckd_session_update_audio_sessions (ctx);
+  if (ctx->notifier != NULL)
+    ckd_notifier_calls_changed (ctx->notifier);
 }
 
 static void

@@ -73,6 +73,7 @@ main (int argc, char **argv)
   gboolean replace = FALSE, verbose = FALSE, version = FALSE;
   int ringing_timeout_s = CKD_DEFAULT_RINGING_TIMEOUT_MS / 1000;
   int report_rate = CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND;
+  CkdSettings settings = { 0 };
   const GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running callkitd", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
@@ -82,13 +83,21 @@ main (int argc, char **argv)
       "SECONDS" },
     { "incoming-report-rate", 0, 0, G_OPTION_ARG_INT, &report_rate,
       "Incoming calls a provider may report per second, 0 for no limit (default 10)", "N" },
+    { "no-ringing-notifications", 0, 0, G_OPTION_ARG_NONE, &settings.no_ringing_notifications,
+      "Do not show ringing calls as notifications", NULL },
+    { "no-ongoing-notifications", 0, 0, G_OPTION_ARG_NONE, &settings.no_ongoing_notifications,
+      "Do not show a notification for the ongoing call", NULL },
+    { "no-missed-call-notifications", 0, 0, G_OPTION_ARG_NONE,
+      &settings.no_missed_call_notifications, "Do not show missed calls as notifications",
+      NULL },
+    { "transient-missed-calls", 0, 0, G_OPTION_ARG_NONE, &settings.transient_missed_calls,
+      "Let missed-call notifications expire instead of staying until dismissed", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) options = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GDBusConnection) connection = NULL;
   g_autoptr (GMainLoop) loop = NULL;
-  CkdSettings settings;
   Daemon daemon = { 0 };
   guint owner_id, watchdog_id;
 

@@ -7,7 +7,7 @@ CKD_BUILD_PACKAGES=(gcc meson ninja-build pkg-config libglib2.0-dev
   libsystemd-dev)
 # What running the tests needs on top of that.
 CKD_TEST_PACKAGES=(dbus-daemon python3-gi python3-dbusmock python3-pytest
-  python3-docutils bubblewrap)
+  python3-docutils bubblewrap dunst xvfb imagemagick)
 
 ckd_log() {
   printf '==> %s\n' "$*" >&2

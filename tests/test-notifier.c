@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a call's notification says and offers, without a bus. */
+#include "config.h"
+
+#include "ckd-call-group.h"
+#include "ckd-notifier.h"
+#include "ckd-provider.h"
+
+#define UUID_A "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001"
+#define UUID_B "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a002"
+#define UUID_C "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a003"
+
+static CkdProvider *
+new_provider (const char *name)
+{
+  CkdProviderConfig config = { 0 };
+  GVariantBuilder dict;
+  g_autoptr (GVariant) value = NULL;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  if (name != NULL)
+    g_variant_builder_add (&dict, "{sv}", "localized_name", g_variant_new_string (name));
+  value = g_variant_ref_sink (g_variant_builder_end (&dict));
+  g_assert_true (ckd_provider_config_parse (&config, value, 60000, NULL));
+  return ckd_provider_new (1, ":1.1", NULL, &config, 10);
+}
+
+static void
+set_handle (CkdCall *call, const char *value)
+{
+  g_free (call->remote_handle.value);
+  call->remote_handle.value = g_strdup (value);
+}
+
+static void
+test_texts (void)
+{
+  g_autoptr (CkdProvider) provider = new_provider ("Speakerbox");
+  g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
+  char *s;
+
+  /* Unknown caller: no name, no handle. */
+  s = ckd_notifier_ringing_summary (call);
+  g_assert_cmpstr (s, ==, "Unknown caller");
+  g_free (s);
+  s = ckd_notifier_ringing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_free (s);
+  s = ckd_notifier_missed_summary (call);
+  g_assert_cmpstr (s, ==, "Missed call from Unknown caller");
+  g_free (s);
+
+  /* The handle alone is the summary, and is not repeated in the body. */
+  set_handle (call, "<sip:alice@example.org>");
+  s = ckd_notifier_ringing_summary (call);
+  g_assert_cmpstr (s, ==, "<sip:alice@example.org>");
+  g_free (s);
+  s = ckd_notifier_ringing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_free (s);
+
+  /* With a name the handle adds something; escaped only for markup. */
+  g_free (call->localized_caller_name);
+  call->localized_caller_name = g_strdup ("Alice & Bob");
+  call->has_video = TRUE;
+  s = ckd_notifier_ringing_summary (call);
+  g_assert_cmpstr (s, ==, "Alice & Bob");
+  g_free (s);
+  s = ckd_notifier_ringing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox\nvideo call");
+  g_free (s);
+  s = ckd_notifier_ringing_body (call, FALSE);
+  g_assert_cmpstr (s, ==, "<sip:alice@example.org>\nSpeakerbox\nvideo call");
+  g_free (s);
+  s = ckd_notifier_missed_summary (call);
+  g_assert_cmpstr (s, ==, "Missed call from Alice & Bob");
+  g_free (s);
+}
+
+static void
+test_actions (void)
+{
+  g_auto (GStrv) answer = ckd_notifier_ringing_actions (CKD_NOTIFIER_ANSWER);
+  g_auto (GStrv) both = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+  g_auto (GStrv) end = ckd_notifier_ringing_actions (CKD_NOTIFIER_END_ANSWER);
+  g_auto (GStrv) hold = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_ANSWER);
+  const char *const expect_hold[] = { "default", "Show", "hold-answer", "Hold & Answer",
+                                      "decline", "Decline", NULL };
+  g_auto (GStrv) none = ckd_notifier_ringing_actions (CKD_NOTIFIER_NO_ANSWER);
+  const char *const expect_answer[] = { "default", "Show", "answer", "Answer", "decline",
+                                        "Decline", NULL };
+  const char *const expect_both[] = { "default", "Show", "hold-answer", "Hold & Answer",
+                                      "end-answer", "End & Answer", "decline", "Decline", NULL };
+  const char *const expect_end[] = { "default", "Show", "end-answer", "End & Answer",
+                                     "decline", "Decline", NULL };
+  const char *const expect_none[] = { "default", "Show", "decline", "Decline", NULL };
+
+  g_assert_true (g_strv_equal ((const char *const *) answer, expect_answer));
+  g_assert_true (g_strv_equal ((const char *const *) both, expect_both));
+  g_assert_true (g_strv_equal ((const char *const *) end, expect_end));
+  g_assert_true (g_strv_equal ((const char *const *) hold, expect_hold));
+  g_assert_true (g_strv_equal ((const char *const *) none, expect_none));
+}
+
+static void
+test_ongoing (void)
+{
+  g_autoptr (CkdProvider) provider = new_provider ("Speakerbox");
+  g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
+  const char *const active[] = { "default", "Show", "hang-up", "Hang up", "mute", "Mute",
+                                 "hold", "Hold", NULL };
+  const char *const held_muted[] = { "default", "Show", "hang-up", "Hang up", "unmute",
+                                     "Unmute", "resume", "Resume", NULL };
+  const char *const no_hold[] = { "default", "Show", "hang-up", "Hang up", "mute", "Mute",
+                                  NULL };
+  GStrv actions;
+  char *s;
+
+  set_handle (call, "<sip:bob@example.org>");
+  ckd_call_answer (call, 2);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, active));
+  g_strfreev (actions);
+  s = ckd_notifier_ongoing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_free (s);
+
+  call->muted = TRUE;
+  ckd_call_set_held (call, TRUE);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, held_muted));
+  g_strfreev (actions);
+  g_free (call->localized_caller_name);
+  call->localized_caller_name = g_strdup ("Bob");
+  s = ckd_notifier_ongoing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
+  g_free (s);
+
+  call->muted = FALSE;
+  call->supports_holding = FALSE;
+  ckd_call_set_held (call, FALSE);
+  actions = ckd_notifier_ongoing_actions (call);
+  g_assert_true (g_strv_equal ((const char *const *) actions, no_hold));
+  g_strfreev (actions);
+}
+
+static void
+test_choose_answer (void)
+{
+  g_autoptr (CkdProvider) provider = new_provider (NULL);
+  g_autoptr (GHashTable) calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) ckd_call_free);
+  CkdCall *active = ckd_call_new (UUID_A, provider, FALSE, 1);
+  CkdCall *ringing = ckd_call_new (UUID_B, provider, FALSE, 2);
+
+  ckd_provider_add_call (provider, active);
+  ckd_provider_add_call (provider, ringing);
+  g_hash_table_insert (calls, ringing->uuid, ringing);
+  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_ANSWER);
+  g_assert_null (ckd_notifier_find_active_call (calls, ringing));
+
+  g_hash_table_insert (calls, active->uuid, active);
+  ckd_call_answer (active, 3);
+  g_assert_true (ckd_notifier_find_active_call (calls, ringing) == active);
+  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==,
+                   CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+
+  active->supports_holding = FALSE;
+  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_END_ANSWER);
+
+  /* A held call is out of the way already. */
+  active->supports_holding = TRUE;
+  ckd_call_set_held (active, TRUE);
+  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_ANSWER);
+  /* Validation changed no call. */
+  g_assert_cmpint (active->state, ==, CKD_CALL_STATE_HELD);
+  g_assert_cmpint (ringing->state, ==, CKD_CALL_STATE_RINGING);
+
+  /* Against a group, End & Answer ends the whole group. */
+  {
+    CkdCall *member = ckd_call_new (UUID_C, provider, FALSE, 4);
+
+    ckd_provider_add_call (provider, member);
+    g_hash_table_insert (calls, member->uuid, member);
+    ckd_call_set_held (active, FALSE);
+    ckd_call_answer (member, 5);
+    ckd_call_group_join (provider->calls, member, active);
+    g_assert_nonnull (active->group);
+    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==,
+                     CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+    active->supports_holding = FALSE;
+    member->supports_holding = FALSE;
+    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_END_ANSWER);
+    ckd_provider_remove_call (provider, member);
+  }
+
+  ckd_provider_remove_call (provider, active);
+  ckd_provider_remove_call (provider, ringing);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/notifier/texts", test_texts);
+  g_test_add_func ("/notifier/actions", test_actions);
+  g_test_add_func ("/notifier/ongoing", test_ongoing);
+  g_test_add_func ("/notifier/choose-answer", test_choose_answer);
+  return g_test_run ();
+}
