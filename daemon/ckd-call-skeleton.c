@@ -354,12 +354,14 @@ ended_call_introspect (GDBusConnection *connection, const char *sender, const ch
   return infos;
 }
 
-static char *
-ended_call_uuid (const char *object_path)
+static void
+set_unknown_call_error (const char *object_path, GError **error)
 {
-  g_autofree char *uuid = g_strdup (strrchr (object_path, '/') + 1);
+  g_autofree char *uuid = g_strdelimit (g_strdup (strrchr (object_path, '/') + 1), "_", '-');
+  g_autofree char *shown = ckd_shorten (uuid);
 
-  return g_strdelimit (g_steal_pointer (&uuid), "_", '-');
+  g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
+               "no live call has UUID %s: it has ended or never existed", shown);
 }
 
 static void
@@ -367,13 +369,10 @@ ended_call_method (GDBusConnection *connection, const char *sender, const char *
                    const char *interface_name, const char *method_name, GVariant *parameters,
                    GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  g_autofree char *uuid = ended_call_uuid (object_path);
-  g_autofree char *shown = ckd_shorten (uuid);
+  GError *error = NULL;
 
-  g_dbus_method_invocation_return_error (invocation, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
-                                         "no live call has UUID %s: it has ended or never "
-                                         "existed",
-                                         shown);
+  set_unknown_call_error (object_path, &error);
+  g_dbus_method_invocation_take_error (invocation, error);
 }
 
 static GVariant *
@@ -381,11 +380,7 @@ ended_call_get_property (GDBusConnection *connection, const char *sender,
                          const char *object_path, const char *interface_name,
                          const char *property_name, GError **error, gpointer user_data)
 {
-  g_autofree char *uuid = ended_call_uuid (object_path);
-  g_autofree char *shown = ckd_shorten (uuid);
-
-  g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
-               "no live call has UUID %s: it has ended or never existed", shown);
+  set_unknown_call_error (object_path, error);
   return NULL;
 }
 

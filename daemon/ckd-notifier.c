@@ -640,6 +640,15 @@ request (CkdNotifier *self, GPtrArray *actions, const char *what)
     g_message ("cannot %s from the notification: %s", what, error->message);
 }
 
+/* A click on the body: the app shows its own window for the call. */
+static void
+request_show_call (CkdNotifier *self, CkdCall *call)
+{
+  ckd_context_emit_to (self->ctx, call->provider->owner, call->provider->object_path,
+                       CKD_INTERFACE_PREFIX "Provider", "ShowCallRequested",
+                       g_variant_new ("(s)", call->uuid));
+}
+
 static void
 ringing_action (CkdNotifier *self, Entry *entry, const char *key)
 {
@@ -652,9 +661,7 @@ ringing_action (CkdNotifier *self, Entry *entry, const char *key)
     return;
   if (g_str_equal (key, "default"))
     {
-      ckd_context_emit_to (self->ctx, call->provider->owner, call->provider->object_path,
-                           CKD_INTERFACE_PREFIX "Provider", "ShowCallRequested",
-                           g_variant_new ("(s)", call->uuid));
+      request_show_call (self, call);
       return;
     }
 
@@ -692,9 +699,7 @@ ongoing_action (CkdNotifier *self, Entry *entry, const char *key)
     return;
   if (g_str_equal (key, "default"))
     {
-      ckd_context_emit_to (self->ctx, call->provider->owner, call->provider->object_path,
-                           CKD_INTERFACE_PREFIX "Provider", "ShowCallRequested",
-                           g_variant_new ("(s)", call->uuid));
+      request_show_call (self, call);
       return;
     }
   actions = new_action_list ();
