@@ -41,6 +41,8 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(
             ("callkitd log (pid %d, %s)" % (daemon.pid, " ".join(daemon.args)),
              daemon.log_text() or "(empty)"))
+    for server in getattr(item, "_ckd_pipewire", []):
+        report.sections.append(("pipewire log", server.log_text() or "(empty)"))
     for bus in getattr(item, "_ckd_buses", []):
         text = bus.log_text()
         if text:
@@ -253,3 +255,36 @@ def dbusmock_template(request, bus, tmp_path):
         proc.terminate()
         proc.wait(timeout=scaled(10))
         log.close()
+
+
+@pytest.fixture
+def start_pipewire(request, bus):
+    """Factory: start_pipewire(module_args='', wireplumber=False) starts a
+    headless PipeWire (pipewire_harness.PipeWire) in the test's runtime dir,
+    with a null sink and, unless ``module_args`` is None,
+    libpipewire-module-callkit loaded with those arguments. Returns once the
+    server answers (and, with ``wireplumber``, once a default sink is set).
+    Start it before callkitd so the daemon connects at start-up; stopped
+    at teardown, its log attached to failed tests."""
+    import pipewire_harness
+    servers = []
+    request.node._ckd_pipewire = servers
+
+    def start(module_args="", wireplumber=False):
+        if module_args is not None and pipewire_harness.module_dir() is None:
+            pytest.skip("libpipewire-module-callkit not built: set "
+                        "CALLKITD_PIPEWIRE_MODULE_DIR (meson test does)")
+        server = pipewire_harness.PipeWire(bus, module_args=module_args,
+                                           wireplumber=wireplumber)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def pipewire(start_pipewire):
+    """A headless PipeWire with our module and no session manager."""
+    return start_pipewire()

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What callkitd and libpipewire-module-callkit say to each other.
+ *
+ * They share one PipeWire metadata object, created by the module, so that
+ * `pw-metadata -n callkit` shows both sides: what callkitd decided and what
+ * the module did about it. Values are JSON (type CALLKIT_METADATA_TYPE_JSON),
+ * which PipeWire's own parser (spa/utils/json.h) reads inside the server.
+ *
+ * This header is included by the module and the daemon alike: plain C, no
+ * GLib, no PipeWire types.
+ */
+
+/* Name (metadata.name) of the metadata object the module creates. */
+#define CALLKIT_METADATA_NAME "callkit"
+
+/* Type of every value callkitd and the module write. */
+#define CALLKIT_METADATA_TYPE_JSON "Spa:String:JSON"
+
+/*
+ * Written by callkitd. The subject of all of its keys is the global id of
+ * callkitd's own PipeWire client object, so the entries belong to that
+ * client: when callkitd disconnects or dies, the module drops them and
+ * restores every stream it changed.
+ *
+ * CALLKIT_KEY_DAEMON: present while callkitd is connected.
+ *   {"pid": 1234, "version": "0.1.0"}
+ *
+ * CALLKIT_KEY_CALL_PREFIX + <uuid>: one entry per live call.
+ *   {"state": "ringing", "audio": false, "pid": 4321,
+ *    "provider": "/io/github/callkitd/CallKit1/provider/1"}
+ *   state is the Call.State string; audio is true while the call holds the
+ *   audio session; pid is the provider's process id (0 when unknown),
+ *   matched against a stream client's pipewire.sec.pid.
+ *   The entry is deleted when the call ends.
+ */
+#define CALLKIT_KEY_DAEMON "callkit.daemon"
+#define CALLKIT_KEY_CALL_PREFIX "callkit.call."
+
+/*
+ * Written by the module.
+ *
+ * CALLKIT_KEY_POLICY (subject 0): the module's configuration and whether a
+ *   call holds the audio session now.
+ *   {"session": true, "mode": "duck", "duck-db": -20.0}
+ *
+ * CALLKIT_KEY_STREAM (subject: a stream node's id): what the module does
+ *   with that stream. Entries vanish with their node.
+ *   {"call": "<uuid>" | null, "policy": "allowed" | "silenced" | "ducked"
+ *    | "corked" | "untouched"}
+ */
+#define CALLKIT_KEY_POLICY "callkit.policy"
+#define CALLKIT_KEY_STREAM "callkit.stream"
+
+/* Node property that ties a stream to a call: the call's UUID. */
+#define CALLKIT_PROP_CALL "callkit.call"
+
+/* Node property on callkitd's ringtone and call-waiting streams ("true"):
+ * the module never ducks or silences them. */
+#define CALLKIT_PROP_RINGTONE "callkit.ringtone"

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A headless PipeWire server (and optionally WirePlumber) for one test.
+
+Everything lives in the private bus's XDG_RUNTIME_DIR and XDG_CONFIG_HOME:
+the server reads its drop-ins from $XDG_CONFIG_HOME/pipewire/pipewire.conf.d
+(PIPEWIRE_CONFIG_DIR would hide the system config and break the pw-* tools).
+
+The server gets a null sink (there is no sound card) and, unless told not
+to, libpipewire-module-callkit from the build tree, found through
+PIPEWIRE_MODULE_DIR: PipeWire 0.3.65 refuses absolute module paths.
+
+The state is read with pw-dump, the tool a user would run.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from harness import SOURCE_ROOT, _process_gone, scaled, wait_until
+
+SYSTEM_MODULE_DIR = "/usr/lib/x86_64-linux-gnu/pipewire-0.3"
+SINK_NAME = "callkit-test-sink"
+
+SINK_DROP_IN = """\
+context.objects = [
+  { factory = adapter
+    args = {
+      factory.name     = support.null-audio-sink
+      node.name        = %s
+      node.description = "Test sink"
+      media.class      = Audio/Sink
+      audio.position   = [ FL FR ]
+      monitor.channel-volumes = true
+    }
+  }
+]
+""" % SINK_NAME
+
+MODULE_DROP_IN = """\
+context.modules = [
+  { name = libpipewire-module-callkit
+    args = { %s }
+  }
+]
+"""
+
+
+def module_dir():
+    """Where the built libpipewire-module-callkit.so is:
+    CALLKITD_PIPEWIRE_MODULE_DIR (set by meson), else build/pipewire-module.
+    None when neither holds the module."""
+    path = os.environ.get("CALLKITD_PIPEWIRE_MODULE_DIR")
+    candidates = [Path(path)] if path else []
+    candidates.append(SOURCE_ROOT / "build" / "pipewire-module")
+    for candidate in candidates:
+        if (candidate / "libpipewire-module-callkit.so").exists():
+            return candidate
+    return None
+
+
+class PipeWire:
+    """A pipewire process (and a wireplumber when asked) on ``bus``'s
+    runtime dir. ``env`` is what a PipeWire client of this server needs.
+
+    ``module_args``: None to run without our module, else the text put in
+    the module's ``args = { ... }`` (SPA-JSON, may be empty)."""
+
+    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None):
+        self.bus = bus
+        self.module_args = module_args
+        self.want_wireplumber = wireplumber
+        self.wrapper = list(wrapper or [])
+        self.base_dir = Path(bus.base_dir) / "pipewire"
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.base_dir / "pipewire.log"
+        self.wp_log_path = self.base_dir / "wireplumber.log"
+        self.proc = None
+        self.wireplumber = None
+        self._logs = []
+
+        env = dict(os.environ)
+        for key in ("PIPEWIRE_REMOTE", "PIPEWIRE_RUNTIME_DIR",
+                    "PIPEWIRE_CONFIG_DIR", "PIPEWIRE_MODULE_DIR"):
+            env.pop(key, None)
+        env.update(bus.env)
+        self.env = env
+
+        conf_dir = Path(env["XDG_CONFIG_HOME"]) / "pipewire" / "pipewire.conf.d"
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        (conf_dir / "10-callkit-test-sink.conf").write_text(SINK_DROP_IN)
+        module_conf = conf_dir / "20-callkit-module.conf"
+        self.server_env = dict(env)
+        if module_args is not None:
+            found = module_dir()
+            if found is None:
+                raise AssertionError(
+                    "libpipewire-module-callkit.so is not built "
+                    "(set CALLKITD_PIPEWIRE_MODULE_DIR)")
+            self.server_env["PIPEWIRE_MODULE_DIR"] = "%s:%s" % (
+                found, SYSTEM_MODULE_DIR)
+            module_conf.write_text(MODULE_DROP_IN % module_args)
+        elif module_conf.exists():
+            module_conf.unlink()
+
+    # -- processes ---------------------------------------------------------
+
+    def _spawn(self, argv, log_path, env):
+        log = open(log_path, "ab")
+        self._logs.append(log)
+        return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self):
+        self.proc = self._spawn(self.wrapper + ["pipewire"], self.log_path,
+                                self.server_env)
+        wait_until(self._responds, timeout=scaled(20),
+                   message="pipewire to answer", poll_interval=0.02)
+        if self.want_wireplumber:
+            self.wireplumber = self._spawn(["wireplumber"], self.wp_log_path,
+                                           self.env)
+            wait_until(lambda: self.default_sink() is not None,
+                       timeout=scaled(20),
+                       message="wireplumber to choose a default sink",
+                       poll_interval=0.05)
+        return self
+
+    def _responds(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("pipewire exited with status %d:\n%s"
+                                 % (self.proc.returncode, self.log_text()))
+        try:
+            subprocess.run(["pw-cli", "info", "0"], env=self.env,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=scaled(2),
+                           check=True)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            return False
+        return True
+
+    @staticmethod
+    def _stop_process(proc, sig, timeout):
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            proc.wait(timeout=scaled(timeout))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return proc.returncode
+
+    def stop_wireplumber(self, sig=signal.SIGTERM):
+        status = self._stop_process(self.wireplumber, sig, 10)
+        self.wireplumber = None
+        return status
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop wireplumber and pipewire; return pipewire's exit status."""
+        self.stop_wireplumber()
+        status = self._stop_process(self.proc, sig, 10)
+        if self.proc is not None:
+            pid = self.proc.pid
+            wait_until(lambda: _process_gone(pid), timeout=10,
+                       message="pipewire %d to go" % pid, poll_interval=0.01)
+        self.proc = None
+        return status
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def close(self):
+        self.stop()
+        for log in self._logs:
+            log.close()
+        self._logs = []
+
+    def log_text(self):
+        texts = []
+        for path in (self.log_path, self.wp_log_path):
+            try:
+                texts.append(path.read_text(errors="replace"))
+            except FileNotFoundError:
+                pass
+        return "\n".join(texts)
+
+    # -- state -------------------------------------------------------------
+
+    def run(self, argv, timeout=10, check=True, **kwargs):
+        """Run a pw-* tool (or anything) as a client of this server."""
+        return subprocess.run(argv, env=self.env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True,
+                              timeout=scaled(timeout), check=check, **kwargs)
+
+    def spawn_client(self, argv, log_name="client.log"):
+        """Start a long-running client (pw-play, a test stream); the caller
+        stops it."""
+        return self._spawn(argv, self.base_dir / log_name, self.env)
+
+    def dump(self):
+        """Every object, as pw-dump prints it."""
+        out = self.run(["pw-dump", "--no-colors"])
+        return json.loads(out.stdout or "[]")
+
+    def nodes(self):
+        return [o for o in self.dump()
+                if o.get("type") == "PipeWire:Interface:Node"]
+
+    def node(self, node_id):
+        for o in self.nodes():
+            if o["id"] == node_id:
+                return o
+        return None
+
+    def find_nodes(self, **props):
+        """Nodes whose properties have all of ``props`` (dots as __)."""
+        wanted = {k.replace("__", "."): v for k, v in props.items()}
+        return [n for n in self.nodes()
+                if all(str(n["info"]["props"].get(k)) == str(v)
+                       for k, v in wanted.items())]
+
+    def metadata(self, name):
+        """Entries of the metadata object called ``name`` as a list of
+        dicts (subject, key, type, value), or None when there is none."""
+        for o in self.dump():
+            if (o.get("type") == "PipeWire:Interface:Metadata"
+                    and o.get("props", {}).get("metadata.name") == name):
+                return o.get("metadata") or []
+        return None
+
+    def default_sink(self):
+        entries = self.metadata("default") or []
+        for entry in entries:
+            if entry.get("key") == "default.audio.sink":
+                return entry.get("value")
+        return None
+
+    def node_props_param(self, node_id):
+        """The node's current Props param (volume, mute, channelVolumes,
+        softVolumes, softMute ...), or None."""
+        node = self.node(node_id)
+        if node is None:
+            return None
+        params = node["info"].get("params", {}).get("Props") or []
+        merged = {}
+        for p in params:
+            merged.update(p)
+        return merged
+
+
+def wait_for(condition, message, timeout=10):
+    """wait_until with the harness's scaling, for PipeWire state polled
+    through pw-dump (no signal to wait on from the outside)."""
+    deadline = time.monotonic() + scaled(timeout)
+    last = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (message, last))
