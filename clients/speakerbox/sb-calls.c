@@ -87,6 +87,8 @@ void sb_call_set_state(Speakerbox *sb, SbCall *call, SbCallState state) {
         sb_event("call %s %s", call->uuid, sb_call_state_to_string(state));
 }
 
+static void group_leave(Speakerbox *sb, SbCall *call);
+
 void sb_call_free(Speakerbox *sb, SbCall *call) {
         for (SbCall **p = &sb->calls; *p; p = &(*p)->next)
                 if (*p == call) {
@@ -96,11 +98,7 @@ void sb_call_free(Speakerbox *sb, SbCall *call) {
         /* Normally stopped already by DidDeactivateAudioSession; a call that
          * is gone has no one to talk to either way. */
         sb_audio_stop(sb->audio, call);
-        for (SbCall *c = sb->calls; c; c = c->next)
-                if (c->group && strcmp(c->group, call->uuid) == 0) {
-                        free(c->group);
-                        c->group = NULL;
-                }
+        group_leave(sb, call);
         sd_event_source_disable_unref(call->timer);
         sb_event("call %s gone", call->uuid);
         free(call->handle);
@@ -297,13 +295,23 @@ static void on_end_call(CkProvider *p, CkAction *a, void *userdata) {
         sb_call_free(sb, call);
 }
 
+static bool same_group(const SbCall *a, const SbCall *b) {
+        return a == b || (a->group && b->group && strcmp(a->group, b->group) == 0);
+}
+
+/* callkitd holds and resumes a group as one (CXSetHeldCallAction on one
+ * call of a conference holds the conference), and sends the action for the
+ * named call only: the phone follows suit for the others. */
 static void on_set_held(CkProvider *p, CkAction *a, void *userdata) {
         Speakerbox *sb = userdata;
         SbCall *call = action_call(sb, a);
+        SbCallState state = ck_action_get_on_hold(a) ? SB_CALL_HELD : SB_CALL_ACTIVE;
 
         if (!call)
                 return;
-        sb_call_set_state(sb, call, ck_action_get_on_hold(a) ? SB_CALL_HELD : SB_CALL_ACTIVE);
+        for (SbCall *c = sb->calls; c; c = c->next)
+                if (same_group(c, call) && (c->state == SB_CALL_ACTIVE || c->state == SB_CALL_HELD))
+                        sb_call_set_state(sb, c, state);
         fulfill(a);
 }
 
@@ -319,15 +327,61 @@ static void on_set_muted(CkProvider *p, CkAction *a, void *userdata) {
         fulfill(a);
 }
 
+static void group_leave(Speakerbox *sb, SbCall *call) {
+        SbCall *last = NULL;
+        unsigned n = 0;
+
+        if (!call->group)
+                return;
+        for (SbCall *c = sb->calls; c; c = c->next)
+                if (c != call && same_group(c, call)) {
+                        last = c;
+                        n++;
+                }
+        free(call->group);
+        call->group = NULL;
+        /* A group of one is no group. */
+        if (n == 1) {
+                free(last->group);
+                last->group = NULL;
+        }
+}
+
 static void on_set_group(CkProvider *p, CkAction *a, void *userdata) {
         Speakerbox *sb = userdata;
-        SbCall *call = action_call(sb, a);
+        SbCall *call = action_call(sb, a), *target;
         const char *with = ck_action_get_group_with(a);
+        bool active;
 
         if (!call)
                 return;
-        free(call->group);
-        call->group = with && *with ? strdup(with) : NULL;
+        target = with && *with ? sb_call_find(sb, with, NULL) : NULL;
+        if (with && *with && (!target || target == call)) {
+                ck_action_fail(a, "unknown call to merge with");
+                return;
+        }
+        group_leave(sb, call);
+        if (target) {
+                /* Named after the call that was there first. */
+                if (!target->group && !(target->group = strdup(target->uuid))) {
+                        ck_action_fail(a, "out of memory");
+                        return;
+                }
+                call->group = strdup(target->group);
+                if (!call->group) {
+                        ck_action_fail(a, "out of memory");
+                        return;
+                }
+                /* Joining a talking group brings the whole group to talk,
+                 * as callkitd does. */
+                active = false;
+                for (SbCall *c = sb->calls; c; c = c->next)
+                        active |= same_group(c, call) && c->state == SB_CALL_ACTIVE;
+                if (active)
+                        for (SbCall *c = sb->calls; c; c = c->next)
+                                if (same_group(c, call) && c->state == SB_CALL_HELD)
+                                        sb_call_set_state(sb, c, SB_CALL_ACTIVE);
+        }
         sb_event("group %s %s", call->uuid, call->group ? call->group : "none");
         fulfill(a);
 }

@@ -293,12 +293,23 @@ static void cmd_simple(Speakerbox *sb, int argc, char **argv) {
         }
         else if (strcmp(command, "end") == 0)
                 r = ck_transaction_add_end_call(t, call->uuid);
-        else if (strcmp(command, "hold") == 0 || strcmp(command, "resume") == 0)
-                r = ck_transaction_add_set_held(t, call->uuid, strcmp(command, "hold") == 0);
+        else if (strcmp(command, "hold") == 0)
+                r = ck_transaction_add_set_held(t, call->uuid, true);
+        else if (strcmp(command, "resume") == 0) {
+                /* Swap: the active call waits while this one talks. */
+                r = add_hold_active(sb, t, call);
+                if (r >= 0)
+                        r = ck_transaction_add_set_held(t, call->uuid, false);
+        }
         else if (strcmp(command, "mute") == 0 || strcmp(command, "unmute") == 0)
                 r = ck_transaction_add_set_muted(t, call->uuid, strcmp(command, "mute") == 0);
-        else
-                r = ck_transaction_add_set_group(t, call->uuid, NULL);   /* split */
+        else {
+                /* Split: a private word with this call; the rest of its
+                 * group, now a second active group, is held. */
+                r = ck_transaction_add_set_group(t, call->uuid, NULL);
+                if (r >= 0 && call->state == SB_CALL_ACTIVE)
+                        r = add_hold_active(sb, t, call);
+        }
         request(sb, command, call->uuid, t, r);
 }
 
