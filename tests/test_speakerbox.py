@@ -408,3 +408,30 @@ def test_pipewire_going_away_keeps_the_call(pw, callkitd, start_speakerbox, clie
     assert client.get_call_properties(uuid)["State"] == "active"
     phone.ok("end")
     client.wait_for_call_property(uuid, "State", "ended")
+
+
+def capture_muted(pw, uuid):
+    for node in call_streams(pw, uuid):
+        if node["info"]["props"]["media.class"] == "Stream/Input/Audio":
+            return (pw.node_props_param(node["id"]) or {}).get("mute")
+    return None
+
+
+def test_mute_reaches_the_capture_stream(start_pipewire, callkitd, start_speakerbox, client):
+    # Linked by WirePlumber: a stream has its controls once negotiated.
+    pw = start_pipewire(module_args=None, wireplumber=True)
+    phone = start_speakerbox()
+    uuid = ring(phone, client, "alice")
+    answer(phone, client, uuid)
+    wait_for(lambda: stream_classes(pw, uuid) == BOTH, "the call's streams")
+    assert capture_muted(pw, uuid) is False
+    phone.ok("mute")
+    wait_for(lambda: capture_muted(pw, uuid) is True, "the capture stream muted")
+    # Muted across hold and resume: the new stream starts muted.
+    phone.ok("hold")
+    phone.expect("audio-stopped", uuid)
+    phone.ok("resume")
+    phone.expect("audio-started", uuid)
+    wait_for(lambda: capture_muted(pw, uuid) is True, "the new capture stream muted")
+    phone.ok("unmute")
+    wait_for(lambda: capture_muted(pw, uuid) is False, "the capture stream unmuted")

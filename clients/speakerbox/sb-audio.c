@@ -141,6 +141,10 @@ static void on_stream_state_changed(void *userdata, enum pw_stream_state old,
 
         if (state == PW_STREAM_STATE_ERROR)
                 sb_event("audio-error %s %s", ca->call->uuid, error ? error : "unknown");
+        /* The stream knows its controls once linked and negotiated: a call
+         * muted before that gets its mute now. */
+        if (state == PW_STREAM_STATE_PAUSED && ca->call->muted)
+                sb_audio_set_muted(ca->audio, ca->call, true);
 }
 
 static const struct pw_stream_events playback_events = {
@@ -365,7 +369,9 @@ void sb_audio_set_muted(SbAudio *audio, SbCall *call, bool muted) {
         float value = muted ? 1.0f : 0.0f;
 
         /* The capture node's own mute control, so the mute shows in the
-         * graph (pw-dump, pavucontrol), not only in this process. */
+         * graph (pw-dump, pavucontrol), not only in this process. A stream
+         * that is not linked yet has no controls: see
+         * on_stream_state_changed(). */
         if (call->audio && call->audio->capture)
                 pw_stream_set_control(call->audio->capture, SPA_PROP_mute, 1, &value, 0);
 }
