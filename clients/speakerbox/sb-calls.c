@@ -235,7 +235,7 @@ static void on_did_begin(CkProvider *p, void *userdata) {
          * after callkitd restarted. */
         if (sb->n_begins++ == 0 && sb->startup)
                 for (char **c = sb->startup; *c; c++)
-                        sb_command_run(sb, *c);
+                        (void) sb_command_run(sb, *c);
 }
 
 static void on_did_reset(CkProvider *p, const char *reason, void *userdata) {

@@ -158,7 +158,7 @@ static int add_hold_active(Speakerbox *sb, CkTransaction *t, const SbCall *excep
 }
 
 /* Requests t and replies "ok COMMAND UUID TRANSACTION" or the error. */
-static void request(Speakerbox *sb, const char *command, const char *uuid, CkTransaction *t, int r) {
+static int request(Speakerbox *sb, const char *command, const char *uuid, CkTransaction *t, int r) {
         char *id = NULL;
 
         if (r >= 0)
@@ -170,12 +170,13 @@ static void request(Speakerbox *sb, const char *command, const char *uuid, CkTra
         else
                 sb_reply_ok(command, "%s %s", uuid, id);
         free(id);
+        return r;
 }
 
 #define ALL_CALLS (~0u & ~(1u << SB_CALL_PENDING))
 #define LIVE_CALLS ((1u << SB_CALL_ACTIVE) | (1u << SB_CALL_DIALING) | (1u << SB_CALL_CONNECTING))
 
-static void cmd_incoming(Speakerbox *sb, int argc, char **argv) {
+static int cmd_incoming(Speakerbox *sb, int argc, char **argv) {
         const char *handle = NULL, *name = NULL, *uuid_arg = NULL;
         char uuid[37];
         uint64_t delay = 0;
@@ -216,12 +217,13 @@ static void cmd_incoming(Speakerbox *sb, int argc, char **argv) {
                 else
                         sb_reply_error("incoming", "%s", strerror(-r));
                 sb_call_free(sb, call);
-                return;
+                return r;
         }
         sb_reply_ok("incoming", "%s", call->uuid);
+        return 0;
 }
 
-static void cmd_outgoing(Speakerbox *sb, int argc, char **argv) {
+static int cmd_outgoing(Speakerbox *sb, int argc, char **argv) {
         __attribute__((cleanup(ck_transaction_unrefp))) CkTransaction *t = NULL;
         const char *handle = NULL, *uuid_arg = NULL;
         char uuid[37];
@@ -256,15 +258,17 @@ static void cmd_outgoing(Speakerbox *sb, int argc, char **argv) {
                 r = add_hold_active(sb, t, call);
         if (r >= 0)
                 r = ck_transaction_add_start_call(t, uuid, sb_handle_type_guess(handle), handle, video);
-        request(sb, "outgoing", uuid, t, r);
-        if (r < 0 || ck_call_controller_get_last_error(sb->controller) != CK_ERROR_NONE) {
+        r = request(sb, "outgoing", uuid, t, r);
+        if (r < 0) {
+                /* Refused: start-call never comes back for it. */
                 call = sb_call_find(sb, uuid, NULL);
                 if (call && call->timer == NULL && call->state == SB_CALL_DIALING)
                         sb_call_free(sb, call);
         }
+        return r;
 }
 
-static void cmd_simple(Speakerbox *sb, int argc, char **argv) {
+static int cmd_simple(Speakerbox *sb, int argc, char **argv) {
         __attribute__((cleanup(ck_transaction_unrefp))) CkTransaction *t = NULL;
         const char *command = argv[0];
         SbCall *call;
@@ -282,7 +286,7 @@ static void cmd_simple(Speakerbox *sb, int argc, char **argv) {
         else
                 call = pick_call(sb, command, argv[1], ALL_CALLS);
         if (!call)
-                return;
+                return -ENOENT;
         r = ck_transaction_new(&t);
         if (r < 0)
                 return sb_reply_error(command, "%s", strerror(-r));
@@ -310,10 +314,10 @@ static void cmd_simple(Speakerbox *sb, int argc, char **argv) {
                 if (r >= 0 && call->state == SB_CALL_ACTIVE)
                         r = add_hold_active(sb, t, call);
         }
-        request(sb, command, call->uuid, t, r);
+        return request(sb, command, call->uuid, t, r);
 }
 
-static void cmd_merge(Speakerbox *sb, int argc, char **argv) {
+static int cmd_merge(Speakerbox *sb, int argc, char **argv) {
         __attribute__((cleanup(ck_transaction_unrefp))) CkTransaction *t = NULL;
         SbCall *call, *with;
         int r;
@@ -322,19 +326,19 @@ static void cmd_merge(Speakerbox *sb, int argc, char **argv) {
                 return sb_reply_error("merge", "usage: merge [CALL [WITH]]");
         call = pick_call(sb, "merge", argc > 1 ? argv[1] : NULL, 1u << SB_CALL_HELD);
         if (!call)
-                return;
+                return -ENOENT;
         with = pick_call(sb, "merge", argc > 2 ? argv[2] : NULL, 1u << SB_CALL_ACTIVE);
         if (!with)
-                return;
+                return -ENOENT;
         if (with == call)
                 return sb_reply_error("merge", "cannot merge a call with itself");
         r = ck_transaction_new(&t);
         if (r >= 0)
                 r = ck_transaction_add_set_group(t, call->uuid, with->uuid);
-        request(sb, "merge", call->uuid, t, r);
+        return request(sb, "merge", call->uuid, t, r);
 }
 
-static void cmd_dtmf(Speakerbox *sb, int argc, char **argv) {
+static int cmd_dtmf(Speakerbox *sb, int argc, char **argv) {
         __attribute__((cleanup(ck_transaction_unrefp))) CkTransaction *t = NULL;
         SbCall *call;
         int r;
@@ -343,14 +347,14 @@ static void cmd_dtmf(Speakerbox *sb, int argc, char **argv) {
                 return sb_reply_error("dtmf", "usage: dtmf DIGITS [CALL]");
         call = pick_call(sb, "dtmf", argc > 2 ? argv[2] : NULL, LIVE_CALLS);
         if (!call)
-                return;
+                return -ENOENT;
         r = ck_transaction_new(&t);
         if (r >= 0)
                 r = ck_transaction_add_play_dtmf(t, call->uuid, argv[1], NULL);
-        request(sb, "dtmf", call->uuid, t, r);
+        return request(sb, "dtmf", call->uuid, t, r);
 }
 
-static void cmd_remote_end(Speakerbox *sb, int argc, char **argv) {
+static int cmd_remote_end(Speakerbox *sb, int argc, char **argv) {
         const char *reason_names = "failed, remote-ended, unanswered, answered-elsewhere, declined-elsewhere";
         SbCall *call;
         size_t i;
@@ -365,7 +369,7 @@ static void cmd_remote_end(Speakerbox *sb, int argc, char **argv) {
                 return sb_reply_error("remote-end", "unknown reason %s; one of: %s", argv[1], reason_names);
         call = pick_call(sb, "remote-end", argc > 2 ? argv[2] : NULL, ALL_CALLS);
         if (!call)
-                return;
+                return -ENOENT;
         r = ck_provider_report_call_ended(sb->provider, call->uuid, remote_reasons[i].reason, 0);
         if (r == -EBADR)
                 return sb_reply_error("remote-end", "%s", ck_error_to_string(ck_provider_get_last_error(sb->provider)));
@@ -373,9 +377,10 @@ static void cmd_remote_end(Speakerbox *sb, int argc, char **argv) {
                 return sb_reply_error("remote-end", "%s", strerror(-r));
         sb_reply_ok("remote-end", "%s %s", call->uuid, argv[1]);
         sb_call_free(sb, call);
+        return 0;
 }
 
-static void cmd_list(Speakerbox *sb) {
+static int cmd_list(Speakerbox *sb, int argc, char **argv) {
         unsigned n = 0;
 
         for (SbCall *c = sb->calls; c; c = c->next, n++)
@@ -384,10 +389,41 @@ static void cmd_list(Speakerbox *sb) {
                        *c->name ? " name=" : "", c->name,
                        c->muted ? " muted" : "", c->audio_active ? " audio" : "",
                        c->group ? " group=" : "", c->group ? c->group : "");
-        sb_reply_ok("list", "%u", n);
+        return sb_reply_ok("list", "%u", n);
 }
 
-void sb_command_run(Speakerbox *sb, const char *line) {
+static int cmd_help(Speakerbox *sb, int argc, char **argv) {
+        sb_command_print_help();
+        return sb_reply_ok("help", "%s", "");
+}
+
+static int cmd_quit(Speakerbox *sb, int argc, char **argv) {
+        sb_quit(sb, EXIT_SUCCESS);
+        return sb_reply_ok("quit", "%s", "");
+}
+
+static const struct {
+        const char *name;
+        int (*run)(Speakerbox *sb, int argc, char **argv);
+} commands[] = {
+        { "incoming", cmd_incoming },
+        { "outgoing", cmd_outgoing },
+        { "answer", cmd_simple },
+        { "end", cmd_simple },
+        { "hold", cmd_simple },
+        { "resume", cmd_simple },
+        { "mute", cmd_simple },
+        { "unmute", cmd_simple },
+        { "split", cmd_simple },
+        { "merge", cmd_merge },
+        { "dtmf", cmd_dtmf },
+        { "remote-end", cmd_remote_end },
+        { "list", cmd_list },
+        { "help", cmd_help },
+        { "quit", cmd_quit },
+};
+
+int sb_command_run(Speakerbox *sb, const char *line) {
         char buf[1024];
         char *argv[MAX_ARGS + 1] = { 0 };
         int argc;
@@ -398,30 +434,9 @@ void sb_command_run(Speakerbox *sb, const char *line) {
         if (argc < 0)
                 return sb_reply_error("?", "line too long");
         if (argc == 0)
-                return;
-        if (strcmp(argv[0], "incoming") == 0)
-                cmd_incoming(sb, argc, argv);
-        else if (strcmp(argv[0], "outgoing") == 0)
-                cmd_outgoing(sb, argc, argv);
-        else if (strcmp(argv[0], "answer") == 0 || strcmp(argv[0], "end") == 0 ||
-                 strcmp(argv[0], "hold") == 0 || strcmp(argv[0], "resume") == 0 ||
-                 strcmp(argv[0], "mute") == 0 || strcmp(argv[0], "unmute") == 0 ||
-                 strcmp(argv[0], "split") == 0)
-                cmd_simple(sb, argc, argv);
-        else if (strcmp(argv[0], "merge") == 0)
-                cmd_merge(sb, argc, argv);
-        else if (strcmp(argv[0], "dtmf") == 0)
-                cmd_dtmf(sb, argc, argv);
-        else if (strcmp(argv[0], "remote-end") == 0)
-                cmd_remote_end(sb, argc, argv);
-        else if (strcmp(argv[0], "list") == 0)
-                cmd_list(sb);
-        else if (strcmp(argv[0], "help") == 0) {
-                sb_command_print_help();
-                sb_reply_ok("help", "%s", "");
-        } else if (strcmp(argv[0], "quit") == 0) {
-                sb_reply_ok("quit", "%s", "");
-                sb_quit(sb, EXIT_SUCCESS);
-        } else
-                sb_reply_error(argv[0], "unknown command; try help");
+                return 0;
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(commands[i].name, argv[0]) == 0)
+                        return commands[i].run(sb, argc, argv);
+        return sb_reply_error(argv[0], "unknown command; try help");
 }

@@ -51,20 +51,22 @@ static void vprint_reply(const char *status, const char *command, const char *fm
         free(detail);
 }
 
-void sb_reply_ok(const char *command, const char *fmt, ...) {
+int sb_reply_ok(const char *command, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
         vprint_reply("ok", command, fmt, ap);
         va_end(ap);
+        return 0;
 }
 
-void sb_reply_error(const char *command, const char *fmt, ...) {
+int sb_reply_error(const char *command, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
         vprint_reply("error", command, fmt, ap);
         va_end(ap);
+        return -EINVAL;
 }
 
 void sb_quit(Speakerbox *sb, int status) {
@@ -93,7 +95,7 @@ static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *userdata
         in->buf[in->len] = '\0';
         while ((nl = strchr(in->buf, '\n'))) {
                 *nl = '\0';
-                sb_command_run(in->sb, in->buf);
+                (void) sb_command_run(in->sb, in->buf);
                 in->len -= nl + 1 - in->buf;
                 memmove(in->buf, nl + 1, in->len + 1);
         }

@@ -62,13 +62,16 @@ struct Speakerbox {
 
 /* speakerbox.c: one machine-readable line on stdout, "event: ...". */
 void sb_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The reply to a command: "ok COMMAND ..." or "error COMMAND message". */
-void sb_reply_ok(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_reply_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The reply to a command: "ok COMMAND ..." (returns 0) or "error COMMAND
+ * message" (returns -EINVAL), so a command can end with return sb_reply_*(). */
+int sb_reply_ok(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sb_reply_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_quit(Speakerbox *sb, int status);
 
 /* sb-commands.c */
-void sb_command_run(Speakerbox *sb, const char *line);
+/* Runs one command line and prints its reply; returns 0 or a negative
+ * errno when it failed. */
+int sb_command_run(Speakerbox *sb, const char *line);
 void sb_command_print_help(void);
 
 /* sb-calls.c */
