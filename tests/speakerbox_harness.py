@@ -110,7 +110,7 @@ class Speakerbox:
     def ok(self, line):
         __tracebackhide__ = True
         reply = self.command(line)
-        assert reply[0] == "ok", "%r failed: %r" % (line, reply)
+        assert reply[0] == "ok", "%r failed: %r (output: %r)" % (line, reply, self.lines)
         return reply
 
     def log_text(self):

@@ -49,6 +49,7 @@ struct SbCallAudio {
         char dtmf[128];         /* digits still to play */
         size_t dtmf_len;
         uint32_t dtmf_frame;    /* position within the current digit */
+        bool stopping;          /* the streams are being destroyed */
         SbCallAudio *next;
 };
 
@@ -142,8 +143,10 @@ static void on_stream_state_changed(void *userdata, enum pw_stream_state old,
         if (state == PW_STREAM_STATE_ERROR)
                 sb_event("audio-error %s %s", ca->call->uuid, error ? error : "unknown");
         /* The stream knows its controls once linked and negotiated: a call
-         * muted before that gets its mute now. */
-        if (state == PW_STREAM_STATE_PAUSED && ca->call->muted)
+         * muted before that gets its mute now. A stream being destroyed
+         * passes through PAUSED too, and takes no controls any more. */
+        if (state == PW_STREAM_STATE_PAUSED && old == PW_STREAM_STATE_CONNECTING &&
+            !ca->stopping && ca->call->muted)
                 sb_audio_set_muted(ca->audio, ca->call, true);
 }
 
@@ -208,6 +211,7 @@ static void call_audio_free(SbAudio *audio, SbCallAudio *ca) {
                         *p = ca->next;
                         break;
                 }
+        ca->stopping = true;
         if (ca->capture)
                 pw_stream_destroy(ca->capture);
         if (ca->playback)
