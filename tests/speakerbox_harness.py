@@ -85,12 +85,15 @@ class Speakerbox:
             message=lambda: "event %r from speakerbox (got %r)" % (
                 " ".join(words), self.lines))
 
-    def index(self, *words):
-        """Position of the first ``event: WORDS`` line, or None."""
+    def index(self, *words, last=False):
+        """Position of the first (or last) ``event: WORDS`` line, or None."""
+        found = None
         for i, line in enumerate(self.lines):
             if line.startswith("event: ") and line[7:].split(" ")[:len(words)] == list(words):
-                return i
-        return None
+                found = i
+                if not last:
+                    break
+        return found
 
     def reply(self, name):
         """Waits for the next reply to command ``name``, as words."""
@@ -122,6 +125,8 @@ class Speakerbox:
     def stop(self, sig=None):
         """quit (or a signal); returns the exit status."""
         if self.proc.poll() is None:
+            if sig is None and self.proc.stdin.closed:
+                sig = signal.SIGTERM
             if sig is None:
                 self.send("quit")
             else:
@@ -136,7 +141,8 @@ class Speakerbox:
                 GLib.source_remove(self._watch)
                 self._watch = None
             self.proc.stdout.close()
-            self.proc.stdin.close()
+            if not self.proc.stdin.closed:
+                self.proc.stdin.close()
             self._log.close()
 
     def problems(self):
@@ -168,6 +174,3 @@ def finish(boxes):
         elif box.problems():
             errors.append("speakerbox log:\n%s" % box.log_text())
     return errors
-
-
-__all__ = ["Speakerbox", "start_speakerbox_factory", "finish", "signal"]

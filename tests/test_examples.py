@@ -11,8 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness import (SOURCE_ROOT, new_uuid, run_process, scaled, wait_until)
-from speakerbox_harness import Speakerbox  # noqa: F401  (same line reader)
+from harness import SOURCE_ROOT, new_uuid, raises_dbus_error, run_process, wait_until
 
 from gi.repository import GLib
 
@@ -103,7 +102,6 @@ def test_minimal_provider_answer_and_end(minimal_provider, client):
 
 
 def test_minimal_provider_refuses_hold(minimal_provider, client):
-    from harness import raises_dbus_error
     uuid = minimal_provider.expect("incoming")[1]
     client.wait_for_call_property(uuid, "State", "ringing")
     client.call_method(uuid, "Answer")

@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from harness import BUS_NAME, call_path, new_uuid
+from harness import call_path, new_uuid
 from pipewire_harness import wait_for
 from speakerbox_harness import finish, start_speakerbox_factory
 
@@ -112,10 +112,12 @@ def test_outgoing_connects(phone, client):
 
 
 def test_outgoing_from_flag(callkitd, start_speakerbox, client):
-    phone = start_speakerbox("--outgoing", "carol@example.org",
+    phone = start_speakerbox("--outgoing", "carol@example.org", "--video",
                              "--connect-delay", "0")
     uuid = phone.expect("perform", "start-call")[2]
-    client.wait_for_call_property(uuid, "State", "active")
+    props = client.wait_for_call_property(uuid, "State", "active")
+    assert props["HasVideo"] is True
+    assert props["RemoteHandle"] == ("email-address", "carol@example.org")
 
 
 def test_outgoing_started_by_callctl(phone, client, run_callctl):
@@ -276,6 +278,27 @@ def test_bad_commands_get_named_errors(phone, client):
     ring(phone, client, "ivan")
 
 
+def test_reset_drops_calls_and_keeps_working(phone, client, run_callctl):
+    uuid = ring(phone, client, "alice")
+    answer(phone, client, uuid)
+    run_callctl("reset", "Speakerbox")
+    phone.expect("did-reset", "requested")
+    phone.expect("call", uuid, "gone")
+    assert client.wait_for_call_property(uuid, "State", "ended")["EndedReason"] == "failed"
+    answer(phone, client, ring(phone, client, "bob"))
+
+
+def test_keeps_running_when_stdin_closes(phone, client, run_callctl):
+    """A script that runs out of commands leaves the phone running; only a
+    terminal's end of input quits it."""
+    phone.proc.stdin.close()
+    out = run_callctl("start", "Speakerbox", "+15550001").stdout
+    uuid = phone.expect("perform", "start-call")[2]
+    assert uuid in out
+    client.wait_for_call_property(uuid, "State", "active")
+    assert phone.stop(signal.SIGTERM) == 0
+
+
 def test_sigterm_exits_cleanly(phone, client):
     uuid = ring(phone, client, "judy")
     assert phone.stop(signal.SIGTERM) == 0
@@ -297,13 +320,14 @@ def test_daemon_killed_mid_call(bus, callkitd, start_daemon, phone, client):
     start_daemon()
     phone.expect("did-reset", "daemon-restarted")
     phone.expect("did-begin")
-    assert phone.index("did-reset", "daemon-restarted") < len(phone.lines)
-    # Registered again: a new call works end to end.
-    client2 = client
-    again = ring(phone, client2, "bob")
-    answer(phone, client2, again)
+    # libcallkit registered again before did-begin: reset first.
+    assert (phone.index("did-reset", "daemon-restarted")
+            < phone.index("did-begin", last=True))
+    # A new call works end to end.
+    again = ring(phone, client, "bob")
+    answer(phone, client, again)
     phone.ok("end")
-    client2.wait_for_call_property(again, "State", "ended")
+    client.wait_for_call_property(again, "State", "ended")
 
 
 def test_daemon_replaced_mid_call(bus, callkitd, start_daemon, phone, client):
