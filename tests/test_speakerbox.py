@@ -85,6 +85,15 @@ def test_incoming_answered_from_the_phone(phone, client):
     client.wait_for_call_property(uuid, "State", "active")
 
 
+def test_unknown_caller(phone, client, run_callctl):
+    uuid = ring(phone, client, '""')
+    assert client.get_call_properties(uuid)["RemoteHandle"] == ("generic", "")
+    run_callctl("answer", uuid)
+    phone.expect("call", uuid, "active")
+    phone.ok("end")
+    assert client.wait_for_call_property(uuid, "State", "ended")["EndedReason"] == "hung-up"
+
+
 def test_incoming_delay_reports_later(phone, client):
     uuid = phone.ok("incoming bob --delay 0.3")[2]
     # Not in callkitd until the delay is over.
