@@ -13,6 +13,8 @@
 #
 # CALLKITD_ARGS adds options to callkitd, e.g. CALLKITD_ARGS=--replace to
 # take over from a callkitd that already runs on your session bus.
+# CKD_BUILDDIR=DIR runs the programs of an existing build directory as they
+# are: nothing is installed or built.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -26,14 +28,17 @@ case "${1:-}" in
   *) echo "usage: $0 [--once]" >&2; exit 2 ;;
 esac
 
-ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon
+builddir=${CKD_BUILDDIR:-}
+if [ -z "$builddir" ]; then
+  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon
+  ckd_log "building into build/"
+  ckd_meson_setup build >/dev/null
+  meson compile -C build >/dev/null
+  builddir=build
+fi
 
-ckd_log "building into build/"
-ckd_meson_setup build >/dev/null
-meson compile -C build >/dev/null
-
-callkitd=build/daemon/callkitd
-callctl=build/clients/callctl/callctl
+callkitd=$builddir/daemon/callkitd
+callctl=$builddir/clients/callctl/callctl
 workdir=$(mktemp -d /tmp/callkitd-demo.XXXXXX)
 chmod 700 "$workdir"
 
@@ -116,7 +121,7 @@ if ! gdbus wait --session --timeout 10 io.github.callkitd.CallKit1 ||
   exit 1
 fi
 
-speakerbox=build/clients/speakerbox/speakerbox
+speakerbox=$builddir/clients/speakerbox/speakerbox
 if [ ! -x "$speakerbox" ]; then
   ckd_log "speakerbox was not built (it needs libcallkit and libpipewire-0.3)"
   exit 1
