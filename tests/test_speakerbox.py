@@ -448,6 +448,13 @@ def test_pipewire_going_away_keeps_the_call(pw, callkitd, start_speakerbox, clie
     phone.expect("audio-unavailable")
     phone.expect("audio-stopped", uuid)
     assert client.get_call_properties(uuid)["State"] == "active"
+    # A new server: the next activation connects again.
+    pw.start()
+    phone.ok("hold")
+    phone.expect("audio-deactivated", uuid)
+    phone.ok("resume")
+    phone.expect("audio-started", uuid)
+    wait_for(lambda: stream_classes(pw, uuid) == BOTH, "the streams on the new server")
     phone.ok("end")
     client.wait_for_call_property(uuid, "State", "ended")
 
