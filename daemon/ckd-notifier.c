@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ckd-context.h"
 #include "ckd-dispatch.h"
 #include "ckd-notifier.h"
@@ -9,10 +11,6 @@
  * Close and GetCapabilities calls synchronously, which would block the
  * one main loop (and every provider) on a slow or hung notification
  * server. */
-
-/* Strings are not translated yet: _() marks them for when po/ and gettext
- * come. */
-#define _(s) (s)
 
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
@@ -85,6 +83,8 @@ ckd_notifier_caller_label (const CkdCall *call)
     return g_strdup (call->localized_caller_name);
   if (call->remote_handle.value != NULL && *call->remote_handle.value != '\0')
     return g_strdup (call->remote_handle.value);
+  /* Translators: the caller of a call that came with no name and no
+   * number or address */
   return g_strdup (_("Unknown caller"));
 }
 
@@ -107,6 +107,7 @@ ckd_notifier_ringing_body (const CkdCall *call, gboolean markup)
     g_ptr_array_add (lines, (gpointer) handle);
   g_ptr_array_add (lines, (gpointer) ckd_provider_display_name (call->provider));
   if (call->has_video)
+    /* Translators: a line of a call notification's body */
     g_ptr_array_add (lines, (gpointer) _("video call"));
   g_ptr_array_add (lines, NULL);
   text = g_strjoinv ("\n", (char **) lines->pdata);
@@ -119,6 +120,8 @@ ckd_notifier_missed_summary (const CkdCall *call)
 {
   g_autofree char *label = ckd_notifier_caller_label (call);
 
+  /* Translators: %s is the caller's name, number or address, or
+   * "Unknown caller" */
   return g_strdup_printf (_("Missed call from %s"), label);
 }
 
@@ -214,6 +217,8 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
+  /* Translators: the notification's default action, which opens the
+   * app's window for the call */
   g_strv_builder_add_many (builder, "default", _("Show"), NULL);
   switch (answer)
     {
@@ -221,7 +226,11 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
       g_strv_builder_add_many (builder, "answer", _("Answer"), NULL);
       break;
     case CKD_NOTIFIER_HOLD_OR_END_ANSWER:
+      /* Translators: a button: put the current call on hold and answer
+       * the ringing one */
       g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
+      /* Translators: a button: hang up the current call and answer the
+       * ringing one */
       g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
       break;
     case CKD_NOTIFIER_HOLD_ANSWER:
@@ -245,8 +254,10 @@ ckd_notifier_ongoing_body (const CkdCall *call, gboolean markup)
   g_autoptr (GString) text = g_string_new (base);
 
   if (call->state == CKD_CALL_STATE_HELD)
+    /* Translators: a line of the body: the call is on hold */
     g_string_append_printf (text, "\n%s", _("On hold"));
   if (call->muted)
+    /* Translators: a line of the body: the microphone is muted */
     g_string_append_printf (text, "\n%s", _("Muted"));
   if (markup)
     return g_markup_escape_text (text->str, -1);
@@ -266,6 +277,7 @@ ckd_notifier_ongoing_actions (const CkdCall *call)
   if (call->supports_holding && call->state == CKD_CALL_STATE_HELD)
     g_strv_builder_add_many (builder, "resume", _("Resume"), NULL);
   else if (call->supports_holding && call->state == CKD_CALL_STATE_ACTIVE)
+    /* Translators: a button that puts the call on hold */
     g_strv_builder_add_many (builder, "hold", _("Hold"), NULL);
   return g_strv_builder_end (builder);
 }
