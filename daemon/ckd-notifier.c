@@ -956,6 +956,7 @@ capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autofree const char **caps = NULL;
+  g_autofree char *joined = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -972,10 +973,13 @@ capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->has_server = TRUE;
   self->has_actions = g_strv_contains (caps, "actions");
   self->has_body_markup = g_strv_contains (caps, "body-markup");
+  joined = g_strjoinv (", ", (char **) caps);
+  g_debug ("notification server %s has: %s", self->server_owner, joined);
   if (!self->has_actions && !self->logged_no_actions)
     {
-      g_message ("the notification server has no actions: calls are shown but cannot be "
-                 "answered from notifications");
+      g_message ("the notification server has no actions (it has: %s): calls are shown but "
+                 "cannot be answered from notifications",
+                 *joined != '\0' ? joined : "nothing");
       self->logged_no_actions = TRUE;
     }
   set_capability (self, self->has_actions);

@@ -163,7 +163,7 @@ load (CkdSettingsMonitor *self, CkdUserSettings *out)
                                                         error->message));
           continue;
         }
-      g_message ("reading settings from %s", self->paths[i]);
+      g_debug ("reading settings from %s", self->paths[i]);
       ckd_user_settings_apply (out, key_file, self->paths[i], problems);
     }
   for (guint i = 0; i < problems->len; i++)

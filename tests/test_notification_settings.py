@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+import harness
 from harness import ring, wait_until
 # The notification server and its fixtures; ``callkitd`` is redefined
 # below so that the settings file is written before the daemon starts.
@@ -158,3 +159,16 @@ def test_unreadable_file_is_ignored(client, phone, server, callkitd,
     assert kinds == {"call.incoming", "call", "call.unanswered"}
     assert "%s: " % user_conf in callkitd.log_text()
     assert "file ignored" in callkitd.log_text()
+
+
+EXAMPLE = (harness.SOURCE_ROOT / "data" / "callkitd.conf").read_text()
+
+
+@pytest.mark.parametrize("conf_text", [EXAMPLE])
+def test_shipped_example_is_the_defaults(client, phone, server, callkitd):
+    answer_and_miss(client, phone, server)
+    kinds = {a[6]["category"] for a in server.calls("Notify")}
+    assert kinds == {"call.incoming", "call", "call.unanswered"}
+    assert "WARNING" not in callkitd.log_text()
+    missed = server.notifies("call.unanswered")[0]
+    assert missed[7] == 0
