@@ -439,8 +439,9 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
     self->in_flight--;
   if (self->stopping)
     {
-      /* ckd_notifier_free() waits for these: what was shown goes. */
-      if (entry != NULL && reply != NULL)
+      /* ckd_notifier_free() waits for these: what was shown goes. (An id
+       * from a server that has left means nothing to the one there now.) */
+      if (entry != NULL && reply != NULL && entry->generation == self->generation)
         {
           g_variant_get (reply, "(u)", &id);
           if (id != 0)
@@ -651,6 +652,8 @@ ckd_notifier_calls_changed (CkdNotifier *self)
     }
   for (guint i = 0; i < gone->len; i++)
     close_entry (self, g_ptr_array_index (gone, i));
+  while (!chosen.missed && self->missed.length > 0)
+    close_entry (self, g_queue_peek_head (&self->missed));
 
   if (!self->has_server)
     return;

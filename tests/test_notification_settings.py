@@ -56,8 +56,10 @@ def callkitd(request, conf_text, user_conf, start_server, start_daemon):
 
 def wait_for_log(daemon, text, count=1):
     __tracebackhide__ = True
+    # Writing to a file wakes no main loop: poll.
     wait_until(lambda: daemon.log_text().count(text) >= count,
-               message="%d time(s) %r in the callkitd log" % (count, text))
+               message="%d time(s) %r in the callkitd log" % (count, text),
+               poll_interval=0.01)
 
 
 def answer_and_miss(client, phone, server):
@@ -172,3 +174,15 @@ def test_shipped_example_is_the_defaults(client, phone, server, callkitd):
     assert "WARNING" not in callkitd.log_text()
     missed = server.notifies("call.unanswered")[0]
     assert missed[7] == 0
+
+
+def test_turning_missed_calls_off_closes_them(client, phone, server, callkitd,
+                                              user_conf):
+    call = ring(phone, client)
+    ringing_notification(server)
+    phone.report_ended(call, "remote-ended")
+    nid = server.notification_id(server.wait_for_notify("call.unanswered"))
+
+    write_conf(user_conf, "[Notifications]\nmissed=false\n")
+    wait_for_log(callkitd, "settings changed")
+    assert (nid,) in server.wait_for("CloseNotification", 2)
