@@ -805,6 +805,30 @@ def test_callkitd_stopping_closes_a_notification_still_in_flight(
     assert server.wait_for("CloseNotification") == [(7,)]
 
 
+def test_callkitd_stopping_waits_for_a_silent_server_only_so_long(
+        client, phone, server, callkitd, tmp_path):
+    fifo = tmp_path / "notify-id"
+    os.mkfifo(fifo)
+    server.client.call(
+        NOTIFICATIONS_PATH, MOCK_IFACE, "AddMethod",
+        GLib.Variant("(sssss)", (
+            NOTIFICATIONS_IFACE, "Notify", "susssasa{sv}i", "u",
+            "ret = int(open(%r).read())" % str(fifo))),
+        dest=NOTIFICATIONS_NAME)
+    ring(phone, client)
+    writer = wait_until(lambda: _open_fifo_writer(fifo),
+                        message="the server waiting in Notify",
+                        poll_interval=0.01)
+
+    # The server never answers: callkitd gives up after its bound
+    # (CKD_NOTIFIER_SHUTDOWN_WAIT_MS) and still exits cleanly.
+    assert callkitd.stop() == 0
+    assert ("the notification server did not answer in time: 1 "
+            "notification(s) may stay") in callkitd.log_text()
+    os.write(writer, b"7")
+    os.close(writer)
+
+
 def _open_fifo_writer(path):
     try:
         return os.open(path, os.O_WRONLY | os.O_NONBLOCK)
