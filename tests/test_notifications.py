@@ -692,7 +692,6 @@ def test_server_restart_shows_missed_calls_again(app, client, server,
     process = start_server()
     wait_for_capability(client)
     phone = app.register_provider(PROVIDER_CONFIG)
-    phone.auto_fulfill = True
     missed = missed_call(client, phone, server)
 
     restart_server(client, process, start_server)
@@ -702,6 +701,7 @@ def test_server_restart_shows_missed_calls_again(app, client, server,
     server.invoke(1, "call-back")
     start = phone.wait_for_action("start-call")
     assert tuple(start.parameters["handle"]) == ("phone-number", "+4930123")
+    client.wait_for_call(start.call)
 
 
 @pytest.mark.parametrize("server_at_start", [False])
