@@ -316,7 +316,7 @@ ckd_call_skeleton_unexport (CkdContext *ctx, CkdCall *call)
   skeleton->call = NULL;
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   path = g_strdup (g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (skeleton)));
-  g_dbus_object_manager_server_unexport (ctx->object_manager, path);
+  ckd_context_unexport_object (ctx, path);
 }
 
 /* Calls that ended are gone from the bus, and GDBus would answer a late

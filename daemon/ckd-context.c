@@ -29,6 +29,64 @@ ckd_context_new (const CkdSettings *settings)
   return ctx;
 }
 
+/* Runs in GDBus's worker thread, and only reads the message. See
+ * ckd_context_unexport_object(): the InterfacesRemoved with no interface
+ * that GDBusObjectManagerServer emits for an emptied object goes to
+ * callkitd itself instead of to everyone. It cannot simply be dropped: GLib
+ * never counts a dropped message as written, and the flush at exit would
+ * wait for it forever. */
+static GDBusMessage *
+redirect_empty_interfaces_removed (GDBusConnection *connection, GDBusMessage *message,
+                                   gboolean incoming, gpointer user_data)
+{
+  GVariant *body;
+  g_autoptr (GVariant) interfaces = NULL;
+  GDBusMessage *redirected;
+
+  if (incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL
+      || g_dbus_message_get_destination (message) != NULL
+      || g_strcmp0 (g_dbus_message_get_member (message), "InterfacesRemoved") != 0
+      || g_strcmp0 (g_dbus_message_get_path (message), CKD_OBJECT_ROOT) != 0)
+    return message;
+  body = g_dbus_message_get_body (message);
+  if (body == NULL || !g_variant_is_of_type (body, G_VARIANT_TYPE ("(oas)")))
+    return message;
+  interfaces = g_variant_get_child_value (body, 1);
+  if (g_variant_n_children (interfaces) > 0)
+    return message;
+  /* The copy keeps the serial and is not locked. */
+  redirected = g_dbus_message_copy (message, NULL);
+  if (redirected == NULL)
+    return message;
+  g_dbus_message_set_destination (redirected, g_dbus_connection_get_unique_name (connection));
+  g_object_unref (message);
+  return redirected;
+}
+
+void
+ckd_context_unexport_object (CkdContext *ctx, const char *path)
+{
+  g_autoptr (GDBusObject) object =
+    g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (ctx->object_manager), path);
+  GList *interfaces;
+
+  if (object == NULL)
+    return;
+  /* Removing an interface unregisters it first and then emits
+   * InterfacesRemoved; unexporting the object does it the other way
+   * round, and a method call that a client sends the moment it sees the
+   * signal can be routed to the object and then answered with GDBus's
+   * bare UnknownMethod instead of our own error. */
+  interfaces = g_dbus_object_get_interfaces (object);
+  for (GList *l = interfaces; l != NULL; l = l->next)
+    g_dbus_object_skeleton_remove_interface (G_DBUS_OBJECT_SKELETON (object),
+                                             G_DBUS_INTERFACE_SKELETON (l->data));
+  g_list_free_full (interfaces, g_object_unref);
+  /* This emits an InterfacesRemoved with no interface, which the filter
+   * installed by ckd_context_export() sends back to callkitd alone. */
+  g_dbus_object_manager_server_unexport (ctx->object_manager, path);
+}
+
 gboolean
 ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error)
 {
@@ -36,6 +94,8 @@ ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error
 
   ctx->user_settings = ckd_settings_monitor_new ((const char *const *) settings_paths);
   ctx->connection = g_object_ref (connection);
+  ctx->filter_id = g_dbus_connection_add_filter (connection, redirect_empty_interfaces_removed,
+                                                 NULL, NULL);
   ctx->object_manager = g_dbus_object_manager_server_new (CKD_OBJECT_ROOT);
   g_dbus_object_manager_server_set_connection (ctx->object_manager, connection);
 
@@ -107,7 +167,10 @@ ckd_context_free (CkdContext *ctx)
   g_clear_object (&ctx->object_manager);
   g_clear_object (&ctx->user_settings);
   if (ctx->connection != NULL)
-    g_dbus_connection_flush_sync (ctx->connection, NULL, NULL);
+    {
+      g_dbus_connection_flush_sync (ctx->connection, NULL, NULL);
+      g_dbus_connection_remove_filter (ctx->connection, ctx->filter_id);
+    }
   g_clear_object (&ctx->connection);
   g_free (ctx);
 }

@@ -32,6 +32,7 @@ typedef struct
   CkdSettings settings;
   CkdSettingsMonitor *user_settings; /* callkitd.conf, followed; NULL until exported */
   GDBusConnection *connection;
+  guint filter_id;
   GDBusObjectManagerServer *object_manager;
   CkdDbusManager *manager;
   CkdDbusCallController *call_controller;
@@ -61,6 +62,10 @@ CkdContext *ckd_context_new (const CkdSettings *settings);
 gboolean ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error);
 /* Tells providers callkitd is going away and frees everything. */
 void ckd_context_free (CkdContext *ctx);
+
+/* Removes the object at @path from the bus: its interfaces first, so that
+ * nothing reaches it once InterfacesRemoved is out. */
+void ckd_context_unexport_object (CkdContext *ctx, const char *path);
 
 /* Sends a signal to one connection only (provider signals,
  * TransactionCompleted); D-Bus signals are broadcast unless addressed. */

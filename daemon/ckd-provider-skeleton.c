@@ -276,5 +276,5 @@ ckd_provider_skeleton_unexport (CkdContext *ctx, CkdProvider *provider)
     return;
   /* A method call may already be queued for it. */
   skeleton->provider = NULL;
-  g_dbus_object_manager_server_unexport (ctx->object_manager, provider->object_path);
+  ckd_context_unexport_object (ctx, provider->object_path);
 }

@@ -12,7 +12,7 @@ import pytest
 from gi.repository import Gio, GLib
 
 from harness import (
-    MANAGER_IFACE, OBJECT_MANAGER_IFACE, PROVIDER_IFACE, ROOT_PATH,
+    BUS_NAME, CALL_IFACE, ERROR_PREFIX, MANAGER_IFACE, OBJECT_MANAGER_IFACE, PROVIDER_IFACE, ROOT_PATH,
     raises_dbus_error, vardict, wait_until)
 from test_flows_support import (  # noqa: F401 - fixtures
     SignalLog, action, action_timeout_ms, active_call, hurry, new_uuid, ring,
@@ -509,3 +509,49 @@ def test_reset_during_start_call(app, provider, shell):
     with raises_dbus_error("UnknownAction"):
         provider.fulfill(start.id)
     provider.assert_no_signal("PerformAction")
+
+
+# ---------------------------------------------------------------------------
+# Leaving the bus
+
+@pytest.mark.callkitd_args("--incoming-report-rate=0")
+def test_interfaces_removed_only_after_the_object_left(provider, make_client):
+    """A client that calls End() on a call the instant InterfacesRemoved
+    tells it the call ended gets UnknownCallUUID every time, never GDBus's
+    bare UnknownMethod: the call object is off the bus before the signal
+    is sent. The reaction runs in the client's GDBus worker thread (a
+    message filter), as fast as any client can react. And no
+    InterfacesRemoved ever names no interface."""
+    watcher = make_client("watcher")
+    errors = []
+    removed = []
+
+    def on_reply(connection, result, data):
+        reply = connection.send_message_with_reply_finish(result)
+        errors.append(reply.get_error_name() or "End() on an ended call succeeded")
+
+    def react(connection, message, incoming, data):
+        if (incoming and message.get_message_type() == Gio.DBusMessageType.SIGNAL
+                and message.get_member() == "InterfacesRemoved"
+                and message.get_path() == ROOT_PATH):
+            path, interfaces = message.get_body().unpack()
+            removed.append((path, interfaces))
+            if CALL_IFACE in interfaces:
+                call = Gio.DBusMessage.new_method_call(BUS_NAME, path, CALL_IFACE, "End")
+                connection.send_message_with_reply(
+                    call, Gio.DBusSendMessageFlags.NONE, -1, None, on_reply, None)
+        return message
+
+    filter_id = watcher.connection.add_filter(react, None)
+    try:
+        rounds = 100
+        for _ in range(rounds):
+            uuid = ring(provider, remote_handle=HANDLE)
+            provider.report_ended(uuid, "remote-ended")
+        # The replies are dispatched from the worker thread: poll.
+        wait_until(lambda: len(errors) == rounds, timeout=20, poll_interval=0.01,
+                   message=lambda: "%d replies to End() (got %d)" % (rounds, len(errors)))
+    finally:
+        watcher.connection.remove_filter(filter_id)
+    assert set(errors) == {ERROR_PREFIX + "UnknownCallUUID"}, errors
+    assert all(interfaces for _, interfaces in removed), removed
