@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import uuid as uuidlib
+from pathlib import Path
 
 import pytest
 
@@ -277,6 +278,36 @@ def test_bad_arguments_fail_loading(start_pipewire, args, message):
     with pytest.raises(AssertionError, match="pipewire exited") as info:
         start_pipewire(args)
     assert message in str(info.value)
+
+
+DROP_IN = TESTS_DIR.parent / "data" / "pipewire" / "50-callkit.conf"
+
+
+@pytest.mark.parametrize("installed", [True, False],
+                         ids=["module-installed", "module-missing"])
+def test_shipped_drop_in(request, bus, installed):
+    """The drop-in we install loads the module with its defaults, and a
+    server without the module starts all the same."""
+    import pipewire_harness
+    server = pipewire_harness.PipeWire(bus, module_args="" if installed
+                                       else None)
+    request.node._ckd_pipewire = [server]
+    conf_dir = (Path(server.env["XDG_CONFIG_HOME"]) / "pipewire"
+                / "pipewire.conf.d")
+    (conf_dir / "20-callkit-module.conf").write_text(DROP_IN.read_text())
+    try:
+        server.start()
+        if installed:
+            policy = wait_for(
+                lambda: entries(server).get((0, "callkit.policy")),
+                "the module's policy entry")
+            assert policy == {"session": False, "mode": "duck",
+                              "duck-db": -20.0}
+        else:
+            assert server.metadata(METADATA) is None
+    finally:
+        server.close()
+    assert server.log_problems() == []
 
 
 # -- ducking, silencing, restoring --------------------------------------------
