@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <spa/param/param.h>
 #include <spa/pod/builder.h>
@@ -37,8 +38,10 @@
  * - While a call holds the session, other playback streams with a ducked
  *   role (`duck.roles`) or no role at all are ducked by `duck.level`, or
  *   muted in `cork` mode. Notification, Alarm, Accessibility and other
- *   roles, capture streams, and streams with `callkit.ringtone = true`
- *   (callkitd's ringtone) are left alone.
+ *   roles, capture streams, streams with `callkit.ringtone = true`
+ *   (callkitd's ringtone), and the streams of the server's own modules
+ *   (loopback, echo-cancel, filter-chain: they carry other streams'
+ *   audio, perhaps the call's) are left alone.
  * - When the session ends, a stream leaves its call or callkitd goes away,
  *   every stream sounds exactly as before: the module only changes
  *   `softVolumes` and `softMute` in the node's Props, never the stream's
@@ -135,6 +138,11 @@ struct stream {
 	bool foreign;
 	/* Our soft volumes are in place and must be undone. */
 	bool touched;
+	/* What we set last: a node that reports other soft volumes than we
+	 * set (it rounds, it has fewer channels) is not asked again and
+	 * again. */
+	struct callkit_volumes sent;
+	bool have_sent;
 
 	/* What the callkit.stream entry says now. */
 	enum callkit_verdict verdict;
@@ -157,6 +165,10 @@ struct impl {
 	struct callkit_config config;
 	struct callkit_roles duck_roles;
 	float duck_gain;
+
+	/* The server's own process: streams of its clients with this pid
+	 * come from its modules. */
+	int32_t pid;
 
 	/* callkitd's client global, SPA_ID_INVALID while there is none. */
 	uint32_t daemon;
@@ -332,6 +344,8 @@ static void stream_set_volumes(struct stream *s,
 	}
 	s->pending++;
 	s->foreign = false;
+	s->sent = *volumes;
+	s->have_sent = true;
 }
 
 static void stream_apply(struct impl *impl, struct stream *s,
@@ -348,7 +362,8 @@ static void stream_apply(struct impl *impl, struct stream *s,
 		return;
 
 	callkit_volumes_for_verdict(&s->props, verdict, impl->duck_gain, &target);
-	if (!s->foreign && callkit_volumes_equal(&target, &s->props.soft)) {
+	if (!s->foreign && (callkit_volumes_equal(&target, &s->props.soft) ||
+	    (s->have_sent && callkit_volumes_equal(&target, &s->sent)))) {
 		s->touched = control;
 		return;
 	}
@@ -366,6 +381,7 @@ static void stream_update(struct impl *impl, struct stream *s,
 		.role = s->role,
 		.call = s->call,
 		.ringtone = s->ringtone,
+		.internal = s->pid == impl->pid,
 		.pid = s->pid,
 	};
 	const struct callkit_call *call;
@@ -751,6 +767,7 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	impl->loop = pw_context_get_main_loop(context);
 	impl->module = module;
 	impl->daemon = SPA_ID_INVALID;
+	impl->pid = getpid();
 	pw_array_init(&impl->calls, sizeof(struct call_entry) * 8);
 	pw_array_init(&impl->active, sizeof(struct callkit_call) * 8);
 	spa_list_init(&impl->streams);

@@ -230,6 +230,14 @@ test_duck_and_leave_alone(void)
 		g_assert_cmpint(decide(&duck_config, active, 1, s, &call), ==,
 				CALLKIT_VERDICT_UNTOUCHED);
 	}
+	/* The server's own loopback and filter streams carry others' audio. */
+	g_assert_cmpint(decide(&duck_config, active, 1, (struct callkit_stream) {
+			.role = NULL, .internal = true }, &call),
+			==, CALLKIT_VERDICT_UNTOUCHED);
+	/* ... unless they are tagged as a call's. */
+	g_assert_cmpint(decide(&duck_config, ringing, 1, (struct callkit_stream) {
+			.call = UUID_A, .internal = true }, &call),
+			==, CALLKIT_VERDICT_SILENCED);
 	/* The ringtone stays untouched even when tagged with its call. */
 	g_assert_cmpint(decide(&duck_config, ringing, 1, (struct callkit_stream) {
 			.role = "Notification", .call = UUID_A, .ringtone = true },
