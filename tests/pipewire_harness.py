@@ -67,9 +67,12 @@ class PipeWire:
     runtime dir. ``env`` is what a PipeWire client of this server needs.
 
     ``module_args``: None to run without our module, else the text put in
-    the module's ``args = { ... }`` (SPA-JSON, may be empty)."""
+    the module's ``args = { ... }`` (SPA-JSON, may be empty). ``drop_ins``:
+    more configuration files {name: text}; the module's own is
+    20-callkit-module.conf."""
 
-    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None):
+    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None,
+                 drop_ins=None):
         self.bus = bus
         self.module_args = module_args
         self.want_wireplumber = wireplumber
@@ -115,6 +118,8 @@ class PipeWire:
             module_conf.write_text(MODULE_DROP_IN % module_args)
         elif module_conf.exists():
             module_conf.unlink()
+        for name, text in (drop_ins or {}).items():
+            (conf_dir / name).write_text(text)
 
     # -- processes ---------------------------------------------------------
 

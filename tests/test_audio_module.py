@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import uuid as uuidlib
-from pathlib import Path
 
 import pytest
 
@@ -112,11 +111,24 @@ class CallkitdStandIn:
             self.kill()
 
 
-class Stream:
+class StreamNode:
+    """A stream node of the server, read through pw-dump."""
+
+    def __init__(self, server, node_id):
+        self.server = server
+        self.id = node_id
+
+    def props(self):
+        return self.server.node_props_param(self.id)
+
+    def entry(self):
+        return entries(self.server).get((self.id, "callkit.stream"))
+
+
+class Stream(StreamNode):
     """A pw-cat playback stream fed from /dev/zero, until closed."""
 
     def __init__(self, server, role, props=None, link=False):
-        self.server = server
         argv = ["pw-cat", "--playback", "--media-role", role or ""]
         if props:
             argv += ["-P", "{ %s }" % " ".join(
@@ -126,19 +138,14 @@ class Stream:
         self.proc = subprocess.Popen(argv, env=server.env, stdin=self._zero,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        self.id = wait_for(lambda: node_of_process(server, self.proc.pid),
-                           "the node of pw-cat --media-role %r" % role)
+        super().__init__(server, wait_for(
+            lambda: node_of_process(server, self.proc.pid),
+            "the node of pw-cat --media-role %r" % role))
         if link:
             link_to_sink(server, self)
         # A stream has a volume once its format is set, when it is linked.
         wait_for(lambda: (self.props() or {}).get("channelVolumes"),
                  "stream %d to have a volume" % self.id)
-
-    def props(self):
-        return self.server.node_props_param(self.id)
-
-    def entry(self):
-        return entries(self.server).get((self.id, "callkit.stream"))
 
     def close(self):
         if self.proc.poll() is None:
@@ -285,29 +292,18 @@ DROP_IN = TESTS_DIR.parent / "data" / "pipewire" / "50-callkit.conf"
 
 @pytest.mark.parametrize("installed", [True, False],
                          ids=["module-installed", "module-missing"])
-def test_shipped_drop_in(request, bus, installed):
+def test_shipped_drop_in(start_pipewire, installed):
     """The drop-in we install loads the module with its defaults, and a
     server without the module starts all the same."""
-    import pipewire_harness
-    server = pipewire_harness.PipeWire(bus, module_args="" if installed
-                                       else None)
-    request.node._ckd_pipewire = [server]
-    conf_dir = (Path(server.env["XDG_CONFIG_HOME"]) / "pipewire"
-                / "pipewire.conf.d")
-    (conf_dir / "20-callkit-module.conf").write_text(DROP_IN.read_text())
-    try:
-        server.start()
-        if installed:
-            policy = wait_for(
-                lambda: entries(server).get((0, "callkit.policy")),
-                "the module's policy entry")
-            assert policy == {"session": False, "mode": "duck",
-                              "duck-db": -20.0}
-        else:
-            assert server.metadata(METADATA) is None
-    finally:
-        server.close()
-    assert server.log_problems() == []
+    server = start_pipewire(
+        module_args="" if installed else None,
+        drop_ins={"20-callkit-module.conf": DROP_IN.read_text()})
+    if installed:
+        policy = wait_for(lambda: entries(server).get((0, "callkit.policy")),
+                          "the module's policy entry")
+        assert policy == {"session": False, "mode": "duck", "duck-db": -20.0}
+    else:
+        assert server.metadata(METADATA) is None
 
 
 # -- ducking, silencing, restoring --------------------------------------------
@@ -395,6 +391,16 @@ def test_communication_stream_of_another_process_is_not_the_call(
 
 def test_stream_started_mid_call_is_ducked(start_pipewire, standins, streams):
     server = start_pipewire(wireplumber=True)
+    # WirePlumber remembers a volume for Music, and gives it to the next
+    # Music stream as it appears: the duck must survive that.
+    earlier = streams(server, "Music")
+    server.run(["pw-cli", "set-param", str(earlier.id), "Props",
+                "{ channelVolumes: [ 0.7, 0.7 ] }"])
+    wait_for(lambda: saved_volume(
+        server, "Output/Audio:media.role:Music:channelVolumes", [0.7, 0.7]),
+        "wireplumber to save the Music volume")
+    earlier.close()
+
     callkitd = standins(server)
     callkitd.announce()
     call = new_call()
@@ -403,11 +409,47 @@ def test_stream_started_mid_call_is_ducked(start_pipewire, standins, streams):
 
     music = streams(server, "Music")
     tagged = streams(server, "Communication", {"callkit.call": call})
+    wait_for(lambda: close_enough(music.props()["channelVolumes"], [0.7, 0.7]),
+             "wireplumber to restore the Music volume")
     wait_sounds(music, "ducked")
+    assert close_enough(music.props()["softVolumes"], [0.07, 0.07])
     wait_sounds(tagged, "allowed", call)
 
     callkitd.end_call(call)
     wait_sounds(music, "untouched")
+    assert close_enough(music.props()["softVolumes"], [0.7, 0.7])
+
+
+LOOPBACK_DROP_IN = """\
+context.modules = [
+  { name = libpipewire-module-loopback
+    args = {
+      capture.props = { node.name = callkit-test-loop media.class = Audio/Sink
+                        audio.position = [ FL FR ] }
+      playback.props = { node.name = callkit-test-loop-out }
+    }
+  }
+]
+"""
+
+
+def test_streams_of_server_modules_are_left_alone(
+        start_pipewire, standins, streams):
+    """A loopback's playback stream carries other streams' audio (an app
+    playing a call into it, say): no role, but not ducked."""
+    server = start_pipewire(wireplumber=True,
+                            drop_ins={"30-loopback.conf": LOOPBACK_DROP_IN})
+    loop = wait_for(lambda: server.find_nodes(
+        node__name="callkit-test-loop-out"), "the loopback's stream")[0]
+    loop_stream = StreamNode(server, loop["id"])
+    wait_for(lambda: (loop_stream.props() or {}).get("channelVolumes"),
+             "the loopback stream to have a volume")
+    callkitd = standins(server)
+    callkitd.announce()
+    music = streams(server, "Music")
+    callkitd.set_call(new_call(), audio=True)
+    wait_sounds(music, "ducked")
+    wait_sounds(loop_stream, "untouched")
 
 
 def test_cork_mode_mutes_other_playback(start_pipewire, standins, streams):
