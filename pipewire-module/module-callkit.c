@@ -15,6 +15,7 @@
 #include <pipewire/impl.h>
 
 #include "config.h"
+#include "callkit-calls.h"
 #include "callkit-metadata.h"
 #include "callkit-policy.h"
 #include "callkit-volume.h"
@@ -93,9 +94,6 @@ PW_LOG_TOPIC_STATIC(mod_topic, "mod." NAME);
 #define DEFAULT_MODE "duck"
 #define DEFAULT_DUCK_LEVEL "-20"
 
-/* Calls kept at most; callkitd's own limits stay far below. */
-#define MAX_CALLS 256
-
 #define MODULE_USAGE	"( mode=<duck|cork, default: " DEFAULT_MODE "> ) "		\
 			"( duck.level=<dB, at most 0, default: " DEFAULT_DUCK_LEVEL "> ) "	\
 			"( duck.roles=<array of media roles, default: [ Music Movie Game ]> ) "
@@ -105,11 +103,6 @@ static const struct spa_dict_item module_props[] = {
 	{ PW_KEY_MODULE_DESCRIPTION, "Gives call audio to the call that holds the audio session" },
 	{ PW_KEY_MODULE_USAGE, MODULE_USAGE },
 	{ PW_KEY_MODULE_VERSION, PACKAGE_VERSION },
-};
-
-struct call_entry {
-	uint32_t subject;
-	struct callkit_call call;
 };
 
 struct stream {
@@ -170,10 +163,7 @@ struct impl {
 	 * come from its modules. */
 	int32_t pid;
 
-	/* callkitd's client global, SPA_ID_INVALID while there is none. */
-	uint32_t daemon;
-	struct pw_array calls;		/* struct call_entry, any subject */
-	struct pw_array active;		/* struct callkit_call, scratch */
+	struct callkit_calls calls;
 
 	struct spa_list streams;
 
@@ -185,95 +175,6 @@ struct impl {
 static void schedule_update(struct impl *impl)
 {
 	pw_loop_signal_event(impl->loop, impl->update);
-}
-
-/* -- calls ---------------------------------------------------------------- */
-
-static struct call_entry *find_call(struct impl *impl, uint32_t subject,
-		const char *uuid)
-{
-	struct call_entry *e;
-
-	pw_array_for_each(e, &impl->calls) {
-		if (e->subject == subject && spa_streq(e->call.uuid, uuid))
-			return e;
-	}
-	return NULL;
-}
-
-static void remove_call(struct impl *impl, uint32_t subject, const char *uuid)
-{
-	struct call_entry *e = find_call(impl, subject, uuid);
-
-	if (e != NULL)
-		pw_array_remove(&impl->calls, e);
-}
-
-static void remove_subject_calls(struct impl *impl, uint32_t subject)
-{
-	struct call_entry *e;
-
-	for (e = pw_array_first(&impl->calls);
-	     pw_array_check(&impl->calls, e);) {
-		if (e->subject == subject)
-			pw_array_remove(&impl->calls, e);
-		else
-			e++;
-	}
-}
-
-static void set_call(struct impl *impl, uint32_t subject, const char *key,
-		const char *value)
-{
-	const char *uuid = key + strlen(CALLKIT_KEY_CALL_PREFIX);
-	struct callkit_call call;
-	struct call_entry *e;
-
-	if (value == NULL) {
-		remove_call(impl, subject, uuid);
-		return;
-	}
-	if (callkit_call_parse(&call, uuid, value) < 0) {
-		pw_log_warn("ignoring malformed %s of subject %u: %s", key,
-				subject, value);
-		remove_call(impl, subject, uuid);
-		return;
-	}
-	e = find_call(impl, subject, uuid);
-	if (e == NULL) {
-		if (pw_array_get_len(&impl->calls, struct call_entry) >= MAX_CALLS) {
-			pw_log_warn("ignoring %s of subject %u: more than %d calls",
-					key, subject, MAX_CALLS);
-			return;
-		}
-		e = pw_array_add(&impl->calls, sizeof(*e));
-		if (e == NULL) {
-			pw_log_error("can't add call %s: %m", uuid);
-			return;
-		}
-		e->subject = subject;
-	}
-	e->call = call;
-}
-
-/* The calls of the current callkitd, in impl->active. */
-static size_t collect_active_calls(struct impl *impl)
-{
-	struct call_entry *e;
-	struct callkit_call *c;
-
-	pw_array_reset(&impl->active);
-	if (impl->daemon == SPA_ID_INVALID)
-		return 0;
-	pw_array_for_each(e, &impl->calls) {
-		if (e->subject != impl->daemon)
-			continue;
-		c = pw_array_add(&impl->active, sizeof(*c));
-		if (c == NULL)
-			break;
-		*c = e->call;
-	}
-	return pw_array_get_len(&impl->active, struct callkit_call);
 }
 
 /* -- what the module publishes -------------------------------------------- */
@@ -399,8 +300,7 @@ static void on_update(void *data, uint64_t count)
 	struct stream *s;
 	size_t n_calls;
 
-	n_calls = collect_active_calls(impl);
-	calls = impl->active.data;
+	calls = callkit_calls_active(&impl->calls, &n_calls);
 	publish_policy(impl, callkit_policy_session(calls, n_calls));
 	spa_list_for_each(s, &impl->streams, link)
 		stream_update(impl, s, calls, n_calls);
@@ -608,27 +508,33 @@ static int metadata_property(void *data, uint32_t subject, const char *key,
 		const char *type, const char *value)
 {
 	struct impl *impl = data;
+	uint32_t daemon = impl->calls.daemon;
+	int res;
 
-	if (key == NULL) {
-		remove_subject_calls(impl, subject);
-		if (subject == impl->daemon) {
-			pw_log_info("callkitd (client %u) is gone", subject);
-			impl->daemon = SPA_ID_INVALID;
-		}
-	} else if (spa_streq(key, CALLKIT_KEY_DAEMON)) {
-		if (value != NULL) {
-			if (impl->daemon != subject)
-				pw_log_info("callkitd is client %u", subject);
-			impl->daemon = subject;
-		} else if (subject == impl->daemon) {
-			pw_log_info("callkitd (client %u) left", subject);
-			impl->daemon = SPA_ID_INVALID;
-		}
-	} else if (spa_strstartswith(key, CALLKIT_KEY_CALL_PREFIX)) {
-		set_call(impl, subject, key, value);
-	} else {
+	res = callkit_calls_update(&impl->calls, subject, key, value);
+	switch (res) {
+	case 0:
 		/* Our own keys, and keys we do not know. */
 		return 0;
+	case -EINVAL:
+		pw_log_warn("ignoring malformed %s of subject %u: %s", key,
+				subject, value);
+		break;
+	case -ENOSPC:
+		pw_log_warn("ignoring %s of subject %u: more than %d calls",
+				key, subject, CALLKIT_MAX_CALLS_PER_SUBJECT);
+		return 0;
+	default:
+		if (res < 0)
+			pw_log_error("can't take %s of subject %u: %s", key,
+					subject, spa_strerror(res));
+		break;
+	}
+	if (impl->calls.daemon != daemon) {
+		if (impl->calls.daemon != SPA_ID_INVALID)
+			pw_log_info("callkitd is client %u", impl->calls.daemon);
+		else
+			pw_log_info("callkitd (client %u) left", daemon);
 	}
 	schedule_update(impl);
 	return 0;
@@ -648,8 +554,7 @@ static void metadata_destroy(void *data)
 	 * more, so every stream goes back to how it was. */
 	pw_log_warn("metadata %s destroyed", CALLKIT_METADATA_NAME);
 	metadata_forget(impl);
-	impl->daemon = SPA_ID_INVALID;
-	pw_array_reset(&impl->calls);
+	callkit_calls_reset(&impl->calls);
 	schedule_update(impl);
 }
 
@@ -669,7 +574,6 @@ static void impl_destroy(struct impl *impl)
 		spa_hook_remove(&impl->context_listener);
 
 	/* Streams sound as before the module when it is unloaded. */
-	impl->daemon = SPA_ID_INVALID;
 	spa_list_consume(s, &impl->streams, link) {
 		if (s->touched)
 			stream_apply(impl, s, CALLKIT_VERDICT_UNTOUCHED);
@@ -683,8 +587,7 @@ static void impl_destroy(struct impl *impl)
 	}
 	if (impl->update != NULL)
 		pw_loop_destroy_source(impl->loop, impl->update);
-	pw_array_clear(&impl->calls);
-	pw_array_clear(&impl->active);
+	callkit_calls_clear(&impl->calls);
 	free(impl);
 }
 
@@ -766,10 +669,8 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	impl->context = context;
 	impl->loop = pw_context_get_main_loop(context);
 	impl->module = module;
-	impl->daemon = SPA_ID_INVALID;
 	impl->pid = getpid();
-	pw_array_init(&impl->calls, sizeof(struct call_entry) * 8);
-	pw_array_init(&impl->active, sizeof(struct callkit_call) * 8);
+	callkit_calls_init(&impl->calls);
 	spa_list_init(&impl->streams);
 
 	if ((res = parse_args(impl, args)) < 0)
