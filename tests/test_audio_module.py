@@ -126,18 +126,22 @@ class StreamNode:
 
 
 class Stream(StreamNode):
-    """A pw-cat playback stream fed from /dev/zero, until closed."""
+    """A pw-cat playback stream fed from /dev/zero (or, with ``capture``, a
+    recording stream into /dev/null), until closed."""
 
-    def __init__(self, server, role, props=None, link=False):
-        argv = ["pw-cat", "--playback", "--media-role", role or ""]
+    def __init__(self, server, role, props=None, link=False, capture=False):
+        self.capture = capture
+        argv = ["pw-cat", "--record" if capture else "--playback",
+                "--media-role", role or ""]
         if props:
             argv += ["-P", "{ %s }" % " ".join(
                 "%s = %s" % (k, v) for k, v in props.items())]
         argv.append("-")
         self._zero = open("/dev/zero", "rb")
-        self.proc = subprocess.Popen(argv, env=server.env, stdin=self._zero,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            argv, env=server.env,
+            stdin=subprocess.DEVNULL if capture else self._zero,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         super().__init__(server, wait_for(
             lambda: node_of_process(server, self.proc.pid),
             "the node of pw-cat --media-role %r" % role))
@@ -154,37 +158,47 @@ class Stream(StreamNode):
         self._zero.close()
 
 
-DSP_PORTS = ("{ direction: %s, mode: dsp, monitor: false, control: false, "
+DSP_PORTS = ("{ direction: %s, mode: dsp, monitor: %s, control: false, "
              "format: { mediaType: audio, mediaSubtype: raw, format: F32P, "
              "rate: 48000, channels: 2, position: [ FL, FR ] } }")
 
 
-def ports_of(server, node_id, direction):
+def ports_of(server, node_id, direction, monitor=False):
     """{channel: port id} of a node's ports in direction (in, out)."""
     return {o["info"]["props"].get("audio.channel"): o["id"]
             for o in server.dump()
             if o.get("type") == "PipeWire:Interface:Port"
             and o["info"]["props"].get("node.id") == node_id
             and o["info"].get("direction") == direction
-            and not o["info"]["props"].get("port.monitor")}
+            and bool(o["info"]["props"].get("port.monitor")) == monitor}
 
 
 def link_to_sink(server, stream):
     """What a session manager does: give the stream and the sink ports and
-    link them, so that the stream negotiates a format (and gets a volume)."""
+    link them (a capture stream to the sink's monitor), so that the stream
+    negotiates a format and gets a volume."""
     sink = server.find_nodes(node__name=SINK_NAME)[0]["id"]
     if not ports_of(server, sink, "input"):
         server.run(["pw-cli", "set-param", str(sink), "PortConfig",
-                    DSP_PORTS % "Input"])
+                    DSP_PORTS % ("Input", "true")])
+    own = "input" if stream.capture else "output"
     server.run(["pw-cli", "set-param", str(stream.id), "PortConfig",
-                DSP_PORTS % "Output"])
-    inputs = wait_for(lambda: len(ports_of(server, sink, "input")) == 2
-                      and ports_of(server, sink, "input"), "the sink's ports")
-    outputs = wait_for(lambda: len(ports_of(server, stream.id, "output")) == 2
-                       and ports_of(server, stream.id, "output"),
-                       "stream %d's ports" % stream.id)
+                DSP_PORTS % (own.capitalize(), "false")])
+    if stream.capture:
+        peers = wait_for(lambda: len(ports_of(server, sink, "output", True))
+                         == 2 and ports_of(server, sink, "output", True),
+                         "the sink's monitor ports")
+    else:
+        peers = wait_for(lambda: len(ports_of(server, sink, "input")) == 2
+                         and ports_of(server, sink, "input"), "the sink's ports")
+    ports = wait_for(lambda: len(ports_of(server, stream.id, own)) == 2
+                     and ports_of(server, stream.id, own),
+                     "stream %d's ports" % stream.id)
     for channel in ("FL", "FR"):
-        server.run(["pw-link", str(outputs[channel]), str(inputs[channel])])
+        if stream.capture:
+            server.run(["pw-link", str(peers[channel]), str(ports[channel])])
+        else:
+            server.run(["pw-link", str(ports[channel]), str(peers[channel])])
 
 
 def close_enough(a, b):
@@ -224,8 +238,8 @@ def wait_session(server, session):
 def streams(request):
     made = []
 
-    def make(server, role, props=None):
-        stream = Stream(server, role, props,
+    def make(server, role, props=None, capture=False):
+        stream = Stream(server, role, props, capture=capture,
                         link=server.wireplumber is None)
         made.append(stream)
         return stream
@@ -375,6 +389,25 @@ def test_call_streams_silenced_until_their_call_has_the_session(
     callkitd.end_call(ringing)
     for stream in (by_pid, by_property, music):
         wait_sounds(stream, "untouched")
+
+
+def test_microphone_of_a_held_call_is_silenced(pipewire, standins, streams):
+    callkitd = standins(pipewire)
+    callkitd.announce()
+    call = new_call()
+    microphone = streams(pipewire, "Communication", capture=True)
+    other_microphone = streams(pipewire, "Communication", capture=True)
+    callkitd.set_call(call, state="active", audio=True,
+                      pid=microphone.proc.pid)
+    wait_sounds(microphone, "allowed", call)
+    callkitd.set_call(call, state="held", audio=False,
+                      pid=microphone.proc.pid)
+    wait_sounds(microphone, "silenced", call)
+    # Capture streams of no call are never ducked.
+    callkitd.set_call(new_call(), state="active", audio=True, pid=99999)
+    wait_sounds(other_microphone, "untouched")
+    callkitd.end_call(call)
+    wait_sounds(microphone, "untouched")
 
 
 def test_communication_stream_of_another_process_is_not_the_call(
