@@ -623,6 +623,30 @@ def test_callkitd_deleting_its_entry_restores_everything(
     wait_session(pipewire, False)
 
 
+def module_id(server):
+    for o in server.dump():
+        if (o.get("type") == "PipeWire:Interface:Module"
+                and o["info"].get("name") == "libpipewire-module-callkit"):
+            return o["id"]
+    return None
+
+
+def test_unloading_the_module_restores_everything(pipewire, standins, streams):
+    callkitd = standins(pipewire)
+    callkitd.announce()
+    music = streams(pipewire, "Music")
+    call = new_call()
+    callkitd.set_call(call, audio=True)
+    wait_sounds(music, "ducked")
+
+    pipewire.run(["pw-cli", "destroy", str(module_id(pipewire))])
+    wait_for(lambda: pipewire.metadata(METADATA) is None,
+             "the callkit metadata to go with the module")
+    wait_for(lambda: close_enough(music.props()["softVolumes"],
+                                  music.props()["channelVolumes"]),
+             "the music to sound as before")
+
+
 def test_calls_of_another_subject_are_ignored(pipewire, standins, streams):
     callkitd = standins(pipewire)
     other = standins(pipewire)
@@ -688,6 +712,15 @@ def test_module_is_clean_under_valgrind(start_pipewire, standins, streams,
     callkitd.set("callkit.call." + new_call(), "garbage")
     callkitd.kill()
     wait_sounds(music, "untouched")
+
+    # A new callkitd, a new call, and the module unloaded mid-call.
+    callkitd = standins(server)
+    callkitd.announce()
+    callkitd.set_call(new_call(), audio=True)
+    wait_sounds(music, "ducked")
+    server.run(["pw-cli", "destroy", str(module_id(server))])
+    wait_for(lambda: server.metadata(METADATA) is None,
+             "the callkit metadata to go with the module")
     music.close()
     status = server.stop(signal.SIGTERM)
     assert status == 0, log.read_text()
