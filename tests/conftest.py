@@ -109,6 +109,11 @@ def start_daemon(request, bus, tmp_path):
         extra_env = dict(env or {})
         extra_env.setdefault("DBUS_SYSTEM_BUS_ADDRESS",
                              os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
+        # No /etc/xdg/callkitd/callkitd.conf of the machine, and the
+        # untranslated texts whatever the language of the developer.
+        extra_env.setdefault("XDG_CONFIG_DIRS", str(bus.base_dir / "xdg"))
+        extra_env.setdefault("LC_ALL", "C.UTF-8")
+        extra_env.setdefault("LANGUAGE", "")
         daemon = Daemon(path, argv, bus, log_path, env=extra_env,
                         wrapper=wrapper)
         daemons.append(daemon)
