@@ -19,7 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from harness import SOURCE_ROOT, _process_gone, scaled, wait_until
+from harness import (LOG_FAILURE_PATTERN, SOURCE_ROOT, _process_gone, scaled,
+                     wait_until)
 
 SYSTEM_MODULE_DIR = "/usr/lib/x86_64-linux-gnu/pipewire-0.3"
 SINK_NAME = "callkit-test-sink"
@@ -66,9 +67,12 @@ class PipeWire:
     runtime dir. ``env`` is what a PipeWire client of this server needs.
 
     ``module_args``: None to run without our module, else the text put in
-    the module's ``args = { ... }`` (SPA-JSON, may be empty)."""
+    the module's ``args = { ... }`` (SPA-JSON, may be empty). ``drop_ins``:
+    more configuration files {name: text}; the module's own is
+    20-callkit-module.conf."""
 
-    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None):
+    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None,
+                 drop_ins=None):
         self.bus = bus
         self.module_args = module_args
         self.want_wireplumber = wireplumber
@@ -101,9 +105,21 @@ class PipeWire:
                     "(set CALLKITD_PIPEWIRE_MODULE_DIR)")
             self.server_env["PIPEWIRE_MODULE_DIR"] = "%s:%s" % (
                 found, SYSTEM_MODULE_DIR)
+            # A sanitized module needs its runtime loaded first. Leaks are
+            # valgrind's to find (test_audio_module.py): at exit PipeWire
+            # has unloaded its modules, so LeakSanitizer can tell neither
+            # ours from PipeWire's nor suppress those.
+            preload = os.environ.get("CALLKITD_PIPEWIRE_PRELOAD")
+            if preload and not self.wrapper:
+                self.server_env["LD_PRELOAD"] = preload
+                self.server_env["ASAN_OPTIONS"] = ":".join(
+                    o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0")
+                    if o)
             module_conf.write_text(MODULE_DROP_IN % module_args)
         elif module_conf.exists():
             module_conf.unlink()
+        for name, text in (drop_ins or {}).items():
+            (conf_dir / name).write_text(text)
 
     # -- processes ---------------------------------------------------------
 
@@ -188,6 +204,15 @@ class PipeWire:
                 pass
         return "\n".join(texts)
 
+    def log_problems(self):
+        """Sanitizer reports in pipewire's log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines()
+                if LOG_FAILURE_PATTERN.search(line)]
+
     # -- state -------------------------------------------------------------
 
     def run(self, argv, timeout=10, check=True, **kwargs):
@@ -254,7 +279,8 @@ class PipeWire:
 
 def wait_for(condition, message, timeout=10):
     """wait_until with the harness's scaling, for PipeWire state polled
-    through pw-dump (no signal to wait on from the outside)."""
+    through pw-dump (no signal to wait on from the outside). ``message``
+    is a string or a callable giving one."""
     deadline = time.monotonic() + scaled(timeout)
     last = None
     while time.monotonic() < deadline:
@@ -262,4 +288,5 @@ def wait_for(condition, message, timeout=10):
         if last:
             return last
         time.sleep(0.02)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (message, last))
+    what = message() if callable(message) else message
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
