@@ -441,7 +441,8 @@ entry_new (CkdNotifier *self, Kind kind, CkdCall *call)
 }
 
 static GVariant *
-build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resident)
+build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resident,
+             gboolean suppress_sound)
 {
   const char *desktop_entry = call->provider->config.desktop_entry;
   GVariantBuilder hints;
@@ -451,6 +452,9 @@ build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resid
   g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (urgency));
   if (resident)
     g_variant_builder_add (&hints, "{sv}", "resident", g_variant_new_boolean (TRUE));
+  /* callkitd rings itself: a server's own alert sound would ring twice. */
+  if (suppress_sound)
+    g_variant_builder_add (&hints, "{sv}", "suppress-sound", g_variant_new_boolean (TRUE));
   if (desktop_entry != NULL && *desktop_entry != '\0')
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (desktop_entry));
   return g_variant_builder_end (&hints);
@@ -473,8 +477,10 @@ show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, con
   GHashTable *table = table_of (self, kind);
   Entry *entry = g_hash_table_lookup (table, call->uuid);
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
-  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s", call_icon (call), summary,
-                                            body, joined);
+  gboolean suppress_sound = kind == KIND_RINGING && self->ctx->ringer != NULL
+                            && ckd_ringer_plays_sound (self->ctx->ringer);
+  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d", call_icon (call),
+                                            summary, body, joined, suppress_sound);
   gboolean first = entry == NULL;
 
   /* In flight: notify_done sends what changed meanwhile. */
@@ -488,7 +494,7 @@ show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, con
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call, category, urgency, TRUE), 0);
+               build_hints (call, category, urgency, TRUE, suppress_sound), 0);
 }
 
 static void
@@ -612,7 +618,7 @@ show_missed (CkdNotifier *self, CkdCall *call)
   /* -1: the server's default expiry; 0: until the user dismisses it. */
   send_notify (self, entry, TRUE, call_icon (call), summary, body,
                (char **) (can_call_back ? actions : actions + 2),
-               build_hints (call, "call.unanswered", 1, FALSE),
+               build_hints (call, "call.unanswered", 1, FALSE, FALSE),
                self->ctx->settings.transient_missed_calls ? -1 : 0);
 }
 
@@ -797,7 +803,11 @@ on_notification_closed (GDBusConnection *connection, const char *sender, const c
       CkdCall *call = ckd_context_lookup_call (self->ctx, entry->uuid);
       /* Silenced, not declined: it can still be answered elsewhere. */
       if (entry->kind == KIND_RINGING && call != NULL && is_ringing_incoming (call))
-        g_hash_table_add (self->dismissed, g_strdup (call->uuid));
+        {
+          g_hash_table_add (self->dismissed, g_strdup (call->uuid));
+          if (self->ctx->ringer != NULL)
+            ckd_ringer_silence (self->ctx->ringer, call->uuid);
+        }
       else if (entry->kind == KIND_ONGOING && call != NULL && is_ongoing (call))
         g_hash_table_add (self->dismissed_ongoing, g_strdup (call->uuid));
     }
