@@ -219,8 +219,17 @@ ckd_audio_policy_free (CkdAudioPolicy *self)
 {
   if (self == NULL)
     return;
-  /* The entries stay: they belong to our client and go when it leaves,
-   * which the module takes as callkitd stopping. */
+  /* An orderly stop takes callkitd's entries away itself; after a crash
+   * the module drops them with our client. */
+  if (self->metadata != NULL)
+    {
+      GHashTableIter iter;
+      const char *key;
+
+      g_hash_table_iter_init (&iter, self->published);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+        pw_metadata_set_property (self->metadata, self->subject, key, NULL, NULL);
+    }
   stop_listening (self);
   g_clear_signal_handler (&self->changed_id, self->pipewire);
   g_clear_object (&self->pipewire);

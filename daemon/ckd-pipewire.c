@@ -32,6 +32,9 @@ struct _CkdPipewire
   guint32 client_id;
   gboolean ready; /* connected and client_id known */
 
+  int flush_seq;
+  gboolean flushed;
+
   guint teardown_id;
   guint reconnect_id;
   guint backoff_ms;
@@ -161,10 +164,38 @@ on_core_error (void *data, uint32_t id, int seq, int res, const char *message)
   g_debug ("PipeWire error on object %u: %s (%s)", id, message, g_strerror (-res));
 }
 
+static void
+on_core_done (void *data, uint32_t id, int seq)
+{
+  CkdPipewire *self = data;
+
+  if (id == PW_ID_CORE && seq == self->flush_seq)
+    self->flushed = TRUE;
+}
+
 static const struct pw_core_events core_events = {
   PW_VERSION_CORE_EVENTS,
+  .done = on_core_done,
   .error = on_core_error,
 };
+
+/* Waits, up to @timeout_ms, until the server has handled everything sent
+ * so far: what callkitd deletes on its way out must reach the server
+ * before the connection closes. */
+static void
+flush (CkdPipewire *self, gint64 timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  gint64 left;
+
+  if (!self->ready)
+    return;
+  self->flushed = FALSE;
+  self->flush_seq = pw_core_sync (self->core, PW_ID_CORE, 0);
+  while (!self->flushed && self->ready
+         && (left = deadline - g_get_monotonic_time ()) > 0)
+    pw_loop_iterate (self->loop, (int) MAX (left / 1000, 1));
+}
 
 /* The server binds our own client object to proxy id 1 right after
  * connecting and sends its info: that carries the global id the metadata
@@ -270,6 +301,7 @@ ckd_pipewire_finalize (GObject *object)
 
   g_clear_handle_id (&self->teardown_id, g_source_remove);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  flush (self, 500);
   teardown (self);
   pw_context_destroy (self->context);
   g_source_destroy (self->source);
