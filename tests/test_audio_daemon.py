@@ -287,3 +287,58 @@ def test_pipewire_without_module(start_pipewire, start_daemon, make_client):
     provider = make_client("app").register_provider({})
     ring(provider, remote_handle=HANDLE_A)
     wait_ringer(pw, "ringtone")
+
+
+# -- the notification ---------------------------------------------------------------
+
+@pytest.fixture
+def notifications(dbusmock_template, make_client, callkitd, client):
+    """A notification server (python-dbusmock) with actions, started after
+    callkitd; returns its observer once callkitd uses it."""
+    from test_notifications import CAPABILITIES, NotificationServer
+    server = NotificationServer(make_client("observer"))
+    dbusmock_template("notification_daemon", CAPABILITIES)
+    wait_capabilities(client, present=("notifications",))
+    return server
+
+
+def test_ringing_notification_suppresses_sound(callkitd, pipewire, provider, shell,
+                                               notifications):
+    wait_capabilities(shell, present=("ringtone",))
+    ring(provider, remote_handle=HANDLE_A)
+    notify = notifications.wait_for_notify("call.incoming")
+    assert notify[6].get("suppress-sound") is True
+
+
+def test_no_suppress_sound_without_ringtone(pipewire, start_daemon, make_client,
+                                            dbusmock_template):
+    from test_notifications import CAPABILITIES, NotificationServer
+    server = NotificationServer(make_client("observer"))
+    dbusmock_template("notification_daemon", CAPABILITIES)
+    start_daemon("--no-ringtone")
+    shell = make_client("shell")
+    wait_capabilities(shell, present=("notifications", "audio-policy"))
+    ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    notify = server.wait_for_notify("call.incoming")
+    assert "suppress-sound" not in notify[6]
+
+
+def test_dismissing_the_notification_silences_the_call(callkitd, pipewire, provider,
+                                                       shell, notifications):
+    a = ring(provider, remote_handle=HANDLE_A)
+    wait_ringer(pipewire, "ringtone")
+    nid = notifications.notification_id(notifications.wait_for_notify("call.incoming"))
+    notifications.close(nid, 1)  # expired, not the user: rings on
+    notifications.settle(shell)
+    assert ringer_name(pipewire) == "ringtone"
+
+    a2 = ring(provider, remote_handle=HANDLE_B)
+    nid2 = notifications.notification_id(
+        notifications.wait_for_notify("call.incoming", count=2, fresh=True))
+    notifications.close(nid2, 2)  # dismissed: that call stops ringing
+    notifications.settle(shell)
+    assert ringer_name(pipewire) == "ringtone"  # a still rings
+    provider.report_ended(a, "remote-ended")
+    wait_ringer(pipewire, None)
+    # Silenced, not declined.
+    assert shell.get_call_properties(a2)["State"] == "ringing"
