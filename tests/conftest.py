@@ -265,23 +265,30 @@ def start_pipewire(request, bus):
     libpipewire-module-callkit loaded with those arguments. Returns once the
     server answers (and, with ``wireplumber``, once a default sink is set).
     Start it before callkitd so the daemon connects at start-up; stopped
-    at teardown, its log attached to failed tests."""
+    at teardown, its log attached to failed tests. The test fails when the
+    log has a sanitizer report (the module is sanitized in a sanitizer
+    build). ``wrapper`` prefixes the pipewire command (valgrind)."""
     import pipewire_harness
     servers = []
     request.node._ckd_pipewire = servers
 
-    def start(module_args="", wireplumber=False):
+    def start(module_args="", wireplumber=False, wrapper=None):
         if module_args is not None and pipewire_harness.module_dir() is None:
             pytest.skip("libpipewire-module-callkit not built: set "
                         "CALLKITD_PIPEWIRE_MODULE_DIR (meson test does)")
         server = pipewire_harness.PipeWire(bus, module_args=module_args,
-                                           wireplumber=wireplumber)
+                                           wireplumber=wireplumber,
+                                           wrapper=wrapper)
         servers.append(server)
         return server.start()
 
     yield start
+    problems = []
     for server in servers:
         server.close()
+        problems += server.log_problems()
+    if problems:
+        pytest.fail("pipewire log:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from harness import SOURCE_ROOT, _process_gone, scaled, wait_until
+from harness import (LOG_FAILURE_PATTERN, SOURCE_ROOT, _process_gone, scaled,
+                     wait_until)
 
 SYSTEM_MODULE_DIR = "/usr/lib/x86_64-linux-gnu/pipewire-0.3"
 SINK_NAME = "callkit-test-sink"
@@ -101,6 +102,10 @@ class PipeWire:
                     "(set CALLKITD_PIPEWIRE_MODULE_DIR)")
             self.server_env["PIPEWIRE_MODULE_DIR"] = "%s:%s" % (
                 found, SYSTEM_MODULE_DIR)
+            # A sanitized module needs its runtime loaded first.
+            preload = os.environ.get("CALLKITD_PIPEWIRE_PRELOAD")
+            if preload and not self.wrapper:
+                self.server_env["LD_PRELOAD"] = preload
             module_conf.write_text(MODULE_DROP_IN % module_args)
         elif module_conf.exists():
             module_conf.unlink()
@@ -188,6 +193,15 @@ class PipeWire:
                 pass
         return "\n".join(texts)
 
+    def log_problems(self):
+        """Sanitizer reports in pipewire's log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines()
+                if LOG_FAILURE_PATTERN.search(line)]
+
     # -- state -------------------------------------------------------------
 
     def run(self, argv, timeout=10, check=True, **kwargs):
@@ -254,7 +268,8 @@ class PipeWire:
 
 def wait_for(condition, message, timeout=10):
     """wait_until with the harness's scaling, for PipeWire state polled
-    through pw-dump (no signal to wait on from the outside)."""
+    through pw-dump (no signal to wait on from the outside). ``message``
+    is a string or a callable giving one."""
     deadline = time.monotonic() + scaled(timeout)
     last = None
     while time.monotonic() < deadline:
@@ -262,4 +277,5 @@ def wait_for(condition, message, timeout=10):
         if last:
             return last
         time.sleep(0.02)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (message, last))
+    what = message() if callable(message) else message
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
