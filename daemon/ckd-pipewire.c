@@ -9,6 +9,11 @@
 #include "callkit-metadata.h"
 #include "ckd-pipewire.h"
 
+/* Every callback of ours runs on the main loop: PipeWire's own loop is a
+ * GSource here, and streams are made without PW_STREAM_FLAG_RT_PROCESS.
+ * (libpipewire still runs its realtime data loop in a thread of its own,
+ * started with the context; nothing of callkitd runs there.) */
+
 /* Reconnection backoff: quick at first, so that a restarted server is
  * found again at once, then slower while none runs. */
 #define BACKOFF_FIRST_MS 50

@@ -20,7 +20,7 @@ import subprocess
 
 import pytest
 
-from harness import MANAGER_IFACE, ROOT_PATH, wait_until
+from harness import MANAGER_IFACE, ROOT_PATH, raises_dbus_error, wait_until
 from pipewire_harness import wait_for
 from test_flows_support import (  # noqa: F401 - fixtures
     action, active_call, new_uuid, ring, shell, transact)
@@ -342,3 +342,21 @@ def test_dismissing_the_notification_silences_the_call(callkitd, pipewire, provi
     wait_ringer(pipewire, None)
     # Silenced, not declined.
     assert shell.get_call_properties(a2)["State"] == "ringing"
+
+
+def test_ringtone_must_be_a_path_or_a_theme_name(callkitd, app):
+    with raises_dbus_error("InvalidArgument", r"ringtone.*absolute path"):
+        app.register_provider({"ringtone": "sounds/ring.wav"})
+
+
+@pytest.mark.parametrize("name, fallback", [("bell", False), ("no-such-sound", True)])
+def test_theme_sound_as_ringtone(name, fallback, callkitd, pipewire, app):
+    provider = app.register_provider({"ringtone": name})
+    ring(provider, remote_handle=HANDLE_A)
+    wait_ringer(pipewire, "ringtone")
+    said = "the sound theme has no '%s'" % name
+    if fallback:
+        wait_until(lambda: said in callkitd.log_text(), message="the fallback in the log")
+    else:
+        assert said not in callkitd.log_text()
+        assert "cannot play" not in callkitd.log_text()
