@@ -360,3 +360,16 @@ def test_theme_sound_as_ringtone(name, fallback, callkitd, pipewire, app):
     else:
         assert said not in callkitd.log_text()
         assert "cannot play" not in callkitd.log_text()
+
+
+def test_ringtone_runs_with_a_session_manager(start_pipewire, start_daemon, make_client):
+    """With WirePlumber the ringer is linked to the sink and runs."""
+    pw = start_pipewire(wireplumber=True)
+    start_daemon()
+    provider = make_client("app").register_provider({})
+    uuid = ring(provider, remote_handle=HANDLE_A)
+    wait_ringer(pw, "ringtone")
+    wait_for(lambda: [n for n in ringer_nodes(pw) if n["info"].get("state") == "running"],
+             "the ringer stream running")
+    provider.report_ended(uuid, "remote-ended")
+    wait_ringer(pw, None)
