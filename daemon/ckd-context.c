@@ -32,6 +32,9 @@ ckd_context_new (const CkdSettings *settings)
 gboolean
 ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error)
 {
+  g_auto (GStrv) settings_paths = ckd_user_settings_paths ();
+
+  ctx->user_settings = ckd_settings_monitor_new ((const char *const *) settings_paths);
   ctx->connection = g_object_ref (connection);
   ctx->object_manager = g_dbus_object_manager_server_new (CKD_OBJECT_ROOT);
   g_dbus_object_manager_server_set_connection (ctx->object_manager, connection);
@@ -108,6 +111,7 @@ ckd_context_free (CkdContext *ctx)
   g_clear_object (&ctx->manager);
   g_clear_object (&ctx->call_controller);
   g_clear_object (&ctx->object_manager);
+  g_clear_object (&ctx->user_settings);
   if (ctx->connection != NULL)
     g_dbus_connection_flush_sync (ctx->connection, NULL, NULL);
   g_clear_object (&ctx->connection);

@@ -9,12 +9,13 @@
 #include "ckd-provider.h"
 #include "ckd-recent-set.h"
 #include "ckd-ringer.h"
+#include "ckd-settings.h"
 #include "ckd-transaction.h"
 
 G_BEGIN_DECLS
 
-/* What the administrator or user chose (command line, later a config
- * file). */
+/* What the administrator or user chose on the command line. It wins over
+ * the settings file (CkdContext.user_settings). */
 typedef struct
 {
   guint ringing_timeout_ms;
@@ -32,6 +33,7 @@ typedef struct
 typedef struct
 {
   CkdSettings settings;
+  CkdSettingsMonitor *user_settings; /* callkitd.conf, followed; NULL until exported */
   GDBusConnection *connection;
   GDBusObjectManagerServer *object_manager;
   CkdDbusManager *manager;

@@ -16,6 +16,14 @@
 /* Ended call UUIDs remembered so that a late duplicate report of a call
  * that already ended is refused rather than ringing again. */
 #define CKD_REMEMBERED_ENDED_CALLS 1024
+/* Missed-call notifications kept (shown, or waiting for a notification
+ * server): a flood of missed calls closes the oldest rather than growing
+ * without bound. */
+#define CKD_MAX_MISSED_CALL_NOTIFICATIONS 100
+/* How long callkitd, stopping, waits for the notification server to answer
+ * Notify calls still in flight, so that it can close those notifications
+ * too. */
+#define CKD_NOTIFIER_SHUTDOWN_WAIT_MS 2000
 
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000

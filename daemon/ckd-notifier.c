@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ckd-context.h"
 #include "ckd-dispatch.h"
+#include "ckd-limits.h"
 #include "ckd-notifier.h"
 
 /* Direct GDBus rather than libnotify: libnotify 0.8 makes its Notify,
  * Close and GetCapabilities calls synchronously, which would block the
  * one main loop (and every provider) on a slow or hung notification
  * server. */
-
-/* Strings are not translated yet: _() marks them for when po/ and gettext
- * come. */
-#define _(s) (s)
 
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
@@ -29,9 +28,13 @@ typedef enum
   KIND_MISSED,
 } Kind;
 
+/* One notification. Its owner is by_id once the server gave it an id,
+ * the NotifyData of its Notify call while that is in flight, and the
+ * missed queue while it waits for a server (a missed call's, lost with the
+ * server that showed it). */
 typedef struct
 {
-  guint32 id; /* 0 while Notify is in flight */
+  guint32 id; /* 0 while Notify is in flight or while waiting */
   Kind kind;
   char *uuid;
   char *provider_path;
@@ -39,7 +42,15 @@ typedef struct
   gboolean video;
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
+  gboolean waiting; /* missed, not shown: no server had it yet */
   char *shown;      /* what was sent, to update only on a change */
+  /* A missed call's notification, kept to show it again on a new server
+   * (the call itself is gone). */
+  char *icon;
+  char *summary;
+  char *body; /* without markup */
+  GVariant *hints;
+  gint32 expire_timeout;
 } Entry;
 
 struct _CkdNotifier
@@ -64,6 +75,10 @@ struct _CkdNotifier
   GHashTable *ongoing;   /* uuid -> Entry *, the same */
   GHashTable *dismissed; /* uuids whose ringing notification the user closed */
   GHashTable *dismissed_ongoing;
+  GQueue missed;  /* Entry *, every missed-call notification, oldest first */
+  guint in_flight; /* Notify calls for new notifications, unanswered */
+  gboolean stopping;
+  gulong settings_changed_id;
 };
 
 static void
@@ -73,6 +88,10 @@ entry_free (Entry *entry)
   g_free (entry->provider_path);
   ckd_handle_clear (&entry->handle);
   g_free (entry->shown);
+  g_free (entry->icon);
+  g_free (entry->summary);
+  g_free (entry->body);
+  g_clear_pointer (&entry->hints, g_variant_unref);
   g_free (entry);
 }
 
@@ -85,6 +104,8 @@ ckd_notifier_caller_label (const CkdCall *call)
     return g_strdup (call->localized_caller_name);
   if (call->remote_handle.value != NULL && *call->remote_handle.value != '\0')
     return g_strdup (call->remote_handle.value);
+  /* Translators: the caller of a call that came with no name and no
+   * number or address */
   return g_strdup (_("Unknown caller"));
 }
 
@@ -107,6 +128,7 @@ ckd_notifier_ringing_body (const CkdCall *call, gboolean markup)
     g_ptr_array_add (lines, (gpointer) handle);
   g_ptr_array_add (lines, (gpointer) ckd_provider_display_name (call->provider));
   if (call->has_video)
+    /* Translators: a line of a call notification's body */
     g_ptr_array_add (lines, (gpointer) _("video call"));
   g_ptr_array_add (lines, NULL);
   text = g_strjoinv ("\n", (char **) lines->pdata);
@@ -119,6 +141,8 @@ ckd_notifier_missed_summary (const CkdCall *call)
 {
   g_autofree char *label = ckd_notifier_caller_label (call);
 
+  /* Translators: %s is the caller's name, number or address, or
+   * "Unknown caller" */
   return g_strdup_printf (_("Missed call from %s"), label);
 }
 
@@ -214,6 +238,8 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
+  /* Translators: the notification's default action, which opens the
+   * app's window for the call */
   g_strv_builder_add_many (builder, "default", _("Show"), NULL);
   switch (answer)
     {
@@ -221,7 +247,11 @@ ckd_notifier_ringing_actions (CkdNotifierAnswer answer)
       g_strv_builder_add_many (builder, "answer", _("Answer"), NULL);
       break;
     case CKD_NOTIFIER_HOLD_OR_END_ANSWER:
+      /* Translators: a button: put the current call on hold and answer
+       * the ringing one */
       g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
+      /* Translators: a button: hang up the current call and answer the
+       * ringing one */
       g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
       break;
     case CKD_NOTIFIER_HOLD_ANSWER:
@@ -245,8 +275,10 @@ ckd_notifier_ongoing_body (const CkdCall *call, gboolean markup)
   g_autoptr (GString) text = g_string_new (base);
 
   if (call->state == CKD_CALL_STATE_HELD)
+    /* Translators: a line of the body: the call is on hold */
     g_string_append_printf (text, "\n%s", _("On hold"));
   if (call->muted)
+    /* Translators: a line of the body: the microphone is muted */
     g_string_append_printf (text, "\n%s", _("Muted"));
   if (markup)
     return g_markup_escape_text (text->str, -1);
@@ -266,6 +298,7 @@ ckd_notifier_ongoing_actions (const CkdCall *call)
   if (call->supports_holding && call->state == CKD_CALL_STATE_HELD)
     g_strv_builder_add_many (builder, "resume", _("Resume"), NULL);
   else if (call->supports_holding && call->state == CKD_CALL_STATE_ACTIVE)
+    /* Translators: a button that puts the call on hold */
     g_strv_builder_add_many (builder, "hold", _("Hold"), NULL);
   return g_strv_builder_end (builder);
 }
@@ -325,7 +358,11 @@ forget_entry (CkdNotifier *self, Entry *entry)
 
   if (table != NULL && g_hash_table_lookup (table, entry->uuid) == entry)
     g_hash_table_remove (table, entry->uuid);
-  if (entry->id != 0)
+  if (entry->kind == KIND_MISSED)
+    g_queue_remove (&self->missed, entry);
+  if (entry->waiting)
+    entry_free (entry);
+  else if (entry->id != 0)
     g_hash_table_remove (self->by_id, GUINT_TO_POINTER (entry->id));
   else
     entry->stale = TRUE;
@@ -340,6 +377,37 @@ close_entry (CkdNotifier *self, Entry *entry)
 }
 
 static void refresh_entry (CkdNotifier *self, Entry *entry);
+static void show_waiting_missed (CkdNotifier *self);
+
+/* A missed-call notification that stays until dismissed: a new server
+ * shows it again. */
+static gboolean
+keeps_missed (const Entry *entry)
+{
+  return entry->kind == KIND_MISSED && entry->expire_timeout == 0;
+}
+
+/* ---- what the user chose ------------------------------------------- */
+
+/* The command line turns a kind off for good; callkitd.conf decides the
+ * rest. */
+static CkdNotificationSettings
+choices (CkdNotifier *self)
+{
+  CkdUserSettings file;
+
+  if (self->ctx->user_settings != NULL)
+    file = *ckd_settings_monitor_get (self->ctx->user_settings);
+  else
+    ckd_user_settings_init (&file);
+  return (CkdNotificationSettings) {
+    .ringing = file.notifications.ringing && !self->ctx->settings.no_ringing_notifications,
+    .ongoing = file.notifications.ongoing && !self->ctx->settings.no_ongoing_notifications,
+    .missed = file.notifications.missed && !self->ctx->settings.no_missed_call_notifications,
+    .missed_persistent =
+      file.notifications.missed_persistent && !self->ctx->settings.transient_missed_calls,
+  };
+}
 
 typedef struct
 {
@@ -367,10 +435,38 @@ notify_done (GObject *source, GAsyncResult *result, gpointer user_data)
         entry_free (entry);
       return;
     }
+  if (entry != NULL)
+    self->in_flight--;
+  if (self->stopping)
+    {
+      /* ckd_notifier_free() waits for these: what was shown goes. (An id
+       * from a server that has left means nothing to the one there now.) */
+      if (entry != NULL && reply != NULL && entry->generation == self->generation)
+        {
+          g_variant_get (reply, "(u)", &id);
+          if (id != 0)
+            close_notification (self, id);
+        }
+      if (entry != NULL)
+        {
+          g_queue_remove (&self->missed, entry);
+          entry_free (entry);
+        }
+      return;
+    }
   if (entry == NULL)
     {
       if (error != NULL)
         g_debug ("cannot update a notification: %s", error->message);
+      return;
+    }
+  if (!entry->stale && entry->generation != self->generation && keeps_missed (entry))
+    {
+      /* Sent to a server that left before answering: the next one shows
+       * it. */
+      entry->waiting = TRUE;
+      if (self->has_server)
+        show_waiting_missed (self);
       return;
     }
   if (reply == NULL)
@@ -416,6 +512,8 @@ send_notify (CkdNotifier *self, Entry *entry, gboolean first, const char *icon,
 
   data->self = self;
   data->entry = first ? entry : NULL;
+  if (first)
+    self->in_flight++;
   g_dbus_connection_call (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                           NOTIFICATIONS_INTERFACE, "Notify",
                           g_variant_new ("(susss^as@a{sv}i)", "callkitd",
@@ -537,24 +635,31 @@ ckd_notifier_calls_changed (CkdNotifier *self)
   GHashTableIter iter;
   CkdCall *call;
   Entry *entry;
+  CkdNotificationSettings chosen;
 
-  /* Notifications whose call left ringing close first. */
+  if (self->stopping)
+    return;
+  chosen = choices (self);
+  /* Notifications whose call left ringing, or whose kind was turned off,
+   * close first. */
   g_hash_table_iter_init (&iter, self->ringing);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     {
       call = ckd_context_lookup_call (self->ctx, entry->uuid);
-      if (call == NULL || !is_ringing_incoming (call))
+      if (call == NULL || !is_ringing_incoming (call) || !chosen.ringing)
         g_ptr_array_add (gone, entry);
     }
   g_hash_table_iter_init (&iter, self->ongoing);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     {
       call = ckd_context_lookup_call (self->ctx, entry->uuid);
-      if (call == NULL || !is_ongoing (call))
+      if (call == NULL || !is_ongoing (call) || !chosen.ongoing)
         g_ptr_array_add (gone, entry);
     }
   for (guint i = 0; i < gone->len; i++)
     close_entry (self, g_ptr_array_index (gone, i));
+  while (!chosen.missed && self->missed.length > 0)
+    close_entry (self, g_queue_peek_head (&self->missed));
 
   if (!self->has_server)
     return;
@@ -563,14 +668,12 @@ ckd_notifier_calls_changed (CkdNotifier *self)
     {
       if (is_ringing_incoming (call))
         {
-          if (!self->ctx->settings.no_ringing_notifications
-              && !g_hash_table_contains (self->dismissed, call->uuid))
+          if (chosen.ringing && !g_hash_table_contains (self->dismissed, call->uuid))
             show_ringing (self, call);
         }
       else if (is_ongoing (call))
         {
-          if (!self->ctx->settings.no_ongoing_notifications
-              && !g_hash_table_contains (self->dismissed_ongoing, call->uuid))
+          if (chosen.ongoing && !g_hash_table_contains (self->dismissed_ongoing, call->uuid))
             show_ongoing (self, call);
         }
     }
@@ -600,36 +703,79 @@ ckd_notifier_call_changed (CkdNotifier *self, CkdCall *call)
       ckd_notifier_calls_changed (self);
       return;
     }
-  if (self->has_server && !self->ctx->settings.no_ringing_notifications
+  if (!self->stopping && self->has_server && choices (self).ringing
       && !g_hash_table_contains (self->dismissed, call->uuid))
     show_ringing (self, call);
+}
+
+/* Sends a missed call's notification as a new one, to the server there
+ * is now. */
+static void
+send_missed (CkdNotifier *self, Entry *entry)
+{
+  g_autofree char *body = self->has_body_markup ? g_markup_escape_text (entry->body, -1)
+                                                : g_strdup (entry->body);
+  /* Translators: buttons of a missed call's notification */
+  const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
+  /* An unknown caller cannot be called back. */
+  gboolean can_call_back = *entry->handle.value != '\0';
+
+  entry->waiting = FALSE;
+  entry->generation = self->generation;
+  send_notify (self, entry, TRUE, entry->icon, entry->summary, body,
+               (char **) (can_call_back ? actions : actions + 2), entry->hints,
+               entry->expire_timeout);
+}
+
+static void
+show_waiting_missed (CkdNotifier *self)
+{
+  for (GList *l = self->missed.head; l != NULL; l = l->next)
+    {
+      Entry *entry = l->data;
+
+      if (entry->waiting)
+        send_missed (self, entry);
+    }
 }
 
 static void
 show_missed (CkdNotifier *self, CkdCall *call)
 {
   Entry *entry = entry_new (self, KIND_MISSED, call);
-  g_autofree char *summary = ckd_notifier_missed_summary (call);
-  g_autofree char *body = ckd_notifier_ringing_body (call, self->has_body_markup);
-  const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
-  /* An unknown caller cannot be called back. */
-  gboolean can_call_back = *entry->handle.value != '\0';
 
+  entry->icon = g_strdup (call_icon (call));
+  entry->summary = ckd_notifier_missed_summary (call);
+  entry->body = ckd_notifier_ringing_body (call, FALSE);
+  entry->hints = g_variant_ref_sink (build_hints (call, "call.unanswered", 1, FALSE, FALSE));
   /* -1: the server's default expiry; 0: until the user dismisses it. */
-  send_notify (self, entry, TRUE, call_icon (call), summary, body,
-               (char **) (can_call_back ? actions : actions + 2),
-               build_hints (call, "call.unanswered", 1, FALSE, FALSE),
-               self->ctx->settings.transient_missed_calls ? -1 : 0);
+  entry->expire_timeout = choices (self).missed_persistent ? 0 : -1;
+  g_queue_push_tail (&self->missed, entry);
+  if (!self->has_server)
+    entry->waiting = TRUE;
+  /* A flood of missed calls must not grow without bound: the oldest go. */
+  while (self->missed.length > CKD_MAX_MISSED_CALL_NOTIFICATIONS)
+    close_entry (self, g_queue_peek_head (&self->missed));
+  if (entry->waiting)
+    {
+      /* Shown when a server comes, if it is still missed by then. */
+      if (!keeps_missed (entry))
+        forget_entry (self, entry);
+      return;
+    }
+  send_missed (self, entry);
 }
 
 void
 ckd_notifier_call_ended (CkdNotifier *self, CkdCall *call, gboolean was_ringing)
 {
+  if (self->stopping)
+    return;
   /* A dismissed ringing call was still missed. */
   g_hash_table_remove (self->dismissed, call->uuid);
   g_hash_table_remove (self->dismissed_ongoing, call->uuid);
   ckd_notifier_calls_changed (self);
-  if (self->has_server && was_ringing && !self->ctx->settings.no_missed_call_notifications
+  if (was_ringing && choices (self).missed
       && (call->ended_reason == CKD_ENDED_REASON_UNANSWERED
           || call->ended_reason == CKD_ENDED_REASON_REMOTE_ENDED))
     show_missed (self, call);
@@ -823,6 +969,7 @@ capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autofree const char **caps = NULL;
+  g_autofree char *joined = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -839,14 +986,18 @@ capabilities_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->has_server = TRUE;
   self->has_actions = g_strv_contains (caps, "actions");
   self->has_body_markup = g_strv_contains (caps, "body-markup");
+  joined = g_strjoinv (", ", (char **) caps);
+  g_debug ("notification server %s has: %s", self->server_owner, joined);
   if (!self->has_actions && !self->logged_no_actions)
     {
-      g_message ("the notification server has no actions: calls are shown but cannot be "
-                 "answered from notifications");
+      g_message ("the notification server has no actions (it has: %s): calls are shown but "
+                 "cannot be answered from notifications",
+                 *joined != '\0' ? joined : "nothing");
       self->logged_no_actions = TRUE;
     }
   set_capability (self, self->has_actions);
   ckd_notifier_calls_changed (self);
+  show_waiting_missed (self);
 }
 
 static void
@@ -877,7 +1028,7 @@ on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_d
       self->logged_absent = TRUE;
     }
   /* What the old server showed is gone with it; a new one shows ringing
-   * calls again. */
+   * and ongoing calls again, and missed calls that stay until dismissed. */
   self->generation++;
   g_clear_pointer (&self->server_owner, g_free);
   self->has_server = FALSE;
@@ -892,6 +1043,20 @@ on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_d
       entry->stale = TRUE;
   g_hash_table_remove_all (self->ringing);
   g_hash_table_remove_all (self->ongoing);
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      if (entry->kind != KIND_MISSED)
+        continue;
+      if (keeps_missed (entry))
+        {
+          g_hash_table_iter_steal (&iter);
+          entry->id = 0;
+          entry->waiting = TRUE;
+        }
+      else
+        g_queue_remove (&self->missed, entry);
+    }
   g_hash_table_remove_all (self->by_id);
   g_hash_table_remove_all (self->dismissed);
   g_hash_table_remove_all (self->dismissed_ongoing);
@@ -918,11 +1083,24 @@ ckd_notifier_new (gpointer ctx, GDBusConnection *connection)
   self->closed_id = g_dbus_connection_signal_subscribe (
     connection, NOTIFICATIONS_NAME, NOTIFICATIONS_INTERFACE, "NotificationClosed",
     NOTIFICATIONS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_notification_closed, self, NULL);
+  if (self->ctx->user_settings != NULL)
+    self->settings_changed_id =
+      g_signal_connect_swapped (self->ctx->user_settings, "changed",
+                                G_CALLBACK (ckd_notifier_calls_changed), self);
   self->watch_id = g_bus_watch_name_on_connection (connection, NOTIFICATIONS_NAME,
                                                    G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                    on_name_appeared, on_name_vanished, self,
                                                    NULL);
   return self;
+}
+
+static gboolean
+on_shutdown_wait_over (gpointer user_data)
+{
+  gboolean *over = user_data;
+
+  *over = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -933,20 +1111,43 @@ ckd_notifier_free (CkdNotifier *self)
 
   if (self == NULL)
     return;
-  /* Resident notifications would outlive us otherwise. */
-  g_hash_table_iter_init (&iter, self->ringing);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (entry->id != 0)
-      close_notification (self, entry->id);
-  g_hash_table_iter_init (&iter, self->ongoing);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (entry->id != 0)
-      close_notification (self, entry->id);
-
-  g_cancellable_cancel (self->cancellable);
+  self->stopping = TRUE;
+  g_clear_signal_handler (&self->settings_changed_id, self->ctx->user_settings);
   g_clear_handle_id (&self->watch_id, g_bus_unwatch_name);
   g_dbus_connection_signal_unsubscribe (self->connection, self->action_invoked_id);
   g_dbus_connection_signal_unsubscribe (self->connection, self->closed_id);
+
+  /* Resident and persistent notifications would outlive us otherwise,
+   * with buttons nobody answers. */
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    close_notification (self, entry->id);
+  /* Those still in flight get their id from the reply (notify_done closes
+   * them); a server that does not answer in time keeps them. */
+  if (self->in_flight > 0 && self->server_owner != NULL)
+    {
+      gboolean over = FALSE;
+      guint timeout_id = g_timeout_add (CKD_NOTIFIER_SHUTDOWN_WAIT_MS, on_shutdown_wait_over, &over);
+
+      g_debug ("waiting for %u notification id(s) to close them", self->in_flight);
+      while (self->in_flight > 0 && !over)
+        g_main_context_iteration (NULL, TRUE);
+      if (over)
+        g_message ("the notification server did not answer in time: %u notification(s) may stay",
+                   self->in_flight);
+      else
+        g_source_remove (timeout_id);
+    }
+
+  g_cancellable_cancel (self->cancellable);
+  /* Missed calls still waiting for a server are owned by the queue. */
+  for (GList *l = self->missed.head; l != NULL; l = l->next)
+    {
+      entry = l->data;
+      if (entry->waiting)
+        entry_free (entry);
+    }
+  g_queue_clear (&self->missed);
   g_hash_table_destroy (self->ringing);
   g_hash_table_destroy (self->ongoing);
   g_hash_table_destroy (self->by_id);

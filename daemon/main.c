@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
 
@@ -67,6 +68,19 @@ on_terminate (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* CALLKITD_LOCALEDIR runs callkitd from a build tree with its catalogs
+ * (meson devenv sets it), as G_MESSAGES_DEBUG or GSETTINGS_SCHEMA_DIR do
+ * for GLib. */
+static void
+setup_translations (void)
+{
+  const char *localedir = g_getenv ("CALLKITD_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,6 +118,7 @@ main (int argc, char **argv)
   guint owner_id, watchdog_id;
 
   setlocale (LC_ALL, "");
+  setup_translations ();
   options = g_option_context_new ("- the call-integration service of the desktop session");
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))

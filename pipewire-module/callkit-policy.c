@@ -209,7 +209,8 @@ enum callkit_verdict callkit_policy_decide(const struct callkit_config *config,
 			CALLKIT_VERDICT_SILENCED;
 	}
 
-	if (stream->direction != CALLKIT_DIRECTION_PLAYBACK ||
+	if (stream->internal ||
+	    stream->direction != CALLKIT_DIRECTION_PLAYBACK ||
 	    !callkit_policy_session(calls, n_calls) ||
 	    !role_is_ducked(config, stream->role))
 		return CALLKIT_VERDICT_UNTOUCHED;

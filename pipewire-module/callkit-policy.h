@@ -47,6 +47,10 @@ struct callkit_stream {
 	const char *role;	/* media.role */
 	const char *call;	/* callkit.call */
 	bool ringtone;		/* callkit.ringtone = true */
+	/* Made by a module of the server itself (loopback, echo-cancel,
+	 * filter-chain): it carries other streams' audio, the call's
+	 * perhaps. */
+	bool internal;
 	int32_t pid;		/* pipewire.sec.pid of the node's client, 0 unknown */
 };
 

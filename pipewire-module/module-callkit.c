@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <spa/param/param.h>
 #include <spa/pod/builder.h>
@@ -14,6 +15,7 @@
 #include <pipewire/impl.h>
 
 #include "config.h"
+#include "callkit-calls.h"
 #include "callkit-metadata.h"
 #include "callkit-policy.h"
 #include "callkit-volume.h"
@@ -37,8 +39,10 @@
  * - While a call holds the session, other playback streams with a ducked
  *   role (`duck.roles`) or no role at all are ducked by `duck.level`, or
  *   muted in `cork` mode. Notification, Alarm, Accessibility and other
- *   roles, capture streams, and streams with `callkit.ringtone = true`
- *   (callkitd's ringtone) are left alone.
+ *   roles, capture streams, streams with `callkit.ringtone = true`
+ *   (callkitd's ringtone), and the streams of the server's own modules
+ *   (loopback, echo-cancel, filter-chain: they carry other streams'
+ *   audio, perhaps the call's) are left alone.
  * - When the session ends, a stream leaves its call or callkitd goes away,
  *   every stream sounds exactly as before: the module only changes
  *   `softVolumes` and `softMute` in the node's Props, never the stream's
@@ -90,9 +94,6 @@ PW_LOG_TOPIC_STATIC(mod_topic, "mod." NAME);
 #define DEFAULT_MODE "duck"
 #define DEFAULT_DUCK_LEVEL "-20"
 
-/* Calls kept at most; callkitd's own limits stay far below. */
-#define MAX_CALLS 256
-
 #define MODULE_USAGE	"( mode=<duck|cork, default: " DEFAULT_MODE "> ) "		\
 			"( duck.level=<dB, at most 0, default: " DEFAULT_DUCK_LEVEL "> ) "	\
 			"( duck.roles=<array of media roles, default: [ Music Movie Game ]> ) "
@@ -102,11 +103,6 @@ static const struct spa_dict_item module_props[] = {
 	{ PW_KEY_MODULE_DESCRIPTION, "Gives call audio to the call that holds the audio session" },
 	{ PW_KEY_MODULE_USAGE, MODULE_USAGE },
 	{ PW_KEY_MODULE_VERSION, PACKAGE_VERSION },
-};
-
-struct call_entry {
-	uint32_t subject;
-	struct callkit_call call;
 };
 
 struct stream {
@@ -135,6 +131,11 @@ struct stream {
 	bool foreign;
 	/* Our soft volumes are in place and must be undone. */
 	bool touched;
+	/* What we set last: a node that reports other soft volumes than we
+	 * set (it rounds, it has fewer channels) is not asked again and
+	 * again. */
+	struct callkit_volumes sent;
+	bool have_sent;
 
 	/* What the callkit.stream entry says now. */
 	enum callkit_verdict verdict;
@@ -158,10 +159,11 @@ struct impl {
 	struct callkit_roles duck_roles;
 	float duck_gain;
 
-	/* callkitd's client global, SPA_ID_INVALID while there is none. */
-	uint32_t daemon;
-	struct pw_array calls;		/* struct call_entry, any subject */
-	struct pw_array active;		/* struct callkit_call, scratch */
+	/* The server's own process: streams of its clients with this pid
+	 * come from its modules. */
+	int32_t pid;
+
+	struct callkit_calls calls;
 
 	struct spa_list streams;
 
@@ -173,95 +175,6 @@ struct impl {
 static void schedule_update(struct impl *impl)
 {
 	pw_loop_signal_event(impl->loop, impl->update);
-}
-
-/* -- calls ---------------------------------------------------------------- */
-
-static struct call_entry *find_call(struct impl *impl, uint32_t subject,
-		const char *uuid)
-{
-	struct call_entry *e;
-
-	pw_array_for_each(e, &impl->calls) {
-		if (e->subject == subject && spa_streq(e->call.uuid, uuid))
-			return e;
-	}
-	return NULL;
-}
-
-static void remove_call(struct impl *impl, uint32_t subject, const char *uuid)
-{
-	struct call_entry *e = find_call(impl, subject, uuid);
-
-	if (e != NULL)
-		pw_array_remove(&impl->calls, e);
-}
-
-static void remove_subject_calls(struct impl *impl, uint32_t subject)
-{
-	struct call_entry *e;
-
-	for (e = pw_array_first(&impl->calls);
-	     pw_array_check(&impl->calls, e);) {
-		if (e->subject == subject)
-			pw_array_remove(&impl->calls, e);
-		else
-			e++;
-	}
-}
-
-static void set_call(struct impl *impl, uint32_t subject, const char *key,
-		const char *value)
-{
-	const char *uuid = key + strlen(CALLKIT_KEY_CALL_PREFIX);
-	struct callkit_call call;
-	struct call_entry *e;
-
-	if (value == NULL) {
-		remove_call(impl, subject, uuid);
-		return;
-	}
-	if (callkit_call_parse(&call, uuid, value) < 0) {
-		pw_log_warn("ignoring malformed %s of subject %u: %s", key,
-				subject, value);
-		remove_call(impl, subject, uuid);
-		return;
-	}
-	e = find_call(impl, subject, uuid);
-	if (e == NULL) {
-		if (pw_array_get_len(&impl->calls, struct call_entry) >= MAX_CALLS) {
-			pw_log_warn("ignoring %s of subject %u: more than %d calls",
-					key, subject, MAX_CALLS);
-			return;
-		}
-		e = pw_array_add(&impl->calls, sizeof(*e));
-		if (e == NULL) {
-			pw_log_error("can't add call %s: %m", uuid);
-			return;
-		}
-		e->subject = subject;
-	}
-	e->call = call;
-}
-
-/* The calls of the current callkitd, in impl->active. */
-static size_t collect_active_calls(struct impl *impl)
-{
-	struct call_entry *e;
-	struct callkit_call *c;
-
-	pw_array_reset(&impl->active);
-	if (impl->daemon == SPA_ID_INVALID)
-		return 0;
-	pw_array_for_each(e, &impl->calls) {
-		if (e->subject != impl->daemon)
-			continue;
-		c = pw_array_add(&impl->active, sizeof(*c));
-		if (c == NULL)
-			break;
-		*c = e->call;
-	}
-	return pw_array_get_len(&impl->active, struct callkit_call);
 }
 
 /* -- what the module publishes -------------------------------------------- */
@@ -332,6 +245,8 @@ static void stream_set_volumes(struct stream *s,
 	}
 	s->pending++;
 	s->foreign = false;
+	s->sent = *volumes;
+	s->have_sent = true;
 }
 
 static void stream_apply(struct impl *impl, struct stream *s,
@@ -348,7 +263,8 @@ static void stream_apply(struct impl *impl, struct stream *s,
 		return;
 
 	callkit_volumes_for_verdict(&s->props, verdict, impl->duck_gain, &target);
-	if (!s->foreign && callkit_volumes_equal(&target, &s->props.soft)) {
+	if (!s->foreign && (callkit_volumes_equal(&target, &s->props.soft) ||
+	    (s->have_sent && callkit_volumes_equal(&target, &s->sent)))) {
 		s->touched = control;
 		return;
 	}
@@ -366,6 +282,7 @@ static void stream_update(struct impl *impl, struct stream *s,
 		.role = s->role,
 		.call = s->call,
 		.ringtone = s->ringtone,
+		.internal = s->pid == impl->pid,
 		.pid = s->pid,
 	};
 	const struct callkit_call *call;
@@ -383,8 +300,7 @@ static void on_update(void *data, uint64_t count)
 	struct stream *s;
 	size_t n_calls;
 
-	n_calls = collect_active_calls(impl);
-	calls = impl->active.data;
+	calls = callkit_calls_active(&impl->calls, &n_calls);
 	publish_policy(impl, callkit_policy_session(calls, n_calls));
 	spa_list_for_each(s, &impl->streams, link)
 		stream_update(impl, s, calls, n_calls);
@@ -592,27 +508,33 @@ static int metadata_property(void *data, uint32_t subject, const char *key,
 		const char *type, const char *value)
 {
 	struct impl *impl = data;
+	uint32_t daemon = impl->calls.daemon;
+	int res;
 
-	if (key == NULL) {
-		remove_subject_calls(impl, subject);
-		if (subject == impl->daemon) {
-			pw_log_info("callkitd (client %u) is gone", subject);
-			impl->daemon = SPA_ID_INVALID;
-		}
-	} else if (spa_streq(key, CALLKIT_KEY_DAEMON)) {
-		if (value != NULL) {
-			if (impl->daemon != subject)
-				pw_log_info("callkitd is client %u", subject);
-			impl->daemon = subject;
-		} else if (subject == impl->daemon) {
-			pw_log_info("callkitd (client %u) left", subject);
-			impl->daemon = SPA_ID_INVALID;
-		}
-	} else if (spa_strstartswith(key, CALLKIT_KEY_CALL_PREFIX)) {
-		set_call(impl, subject, key, value);
-	} else {
+	res = callkit_calls_update(&impl->calls, subject, key, value);
+	switch (res) {
+	case 0:
 		/* Our own keys, and keys we do not know. */
 		return 0;
+	case -EINVAL:
+		pw_log_warn("ignoring malformed %s of subject %u: %s", key,
+				subject, value);
+		break;
+	case -ENOSPC:
+		pw_log_warn("ignoring %s of subject %u: more than %d calls",
+				key, subject, CALLKIT_MAX_CALLS_PER_SUBJECT);
+		return 0;
+	default:
+		if (res < 0)
+			pw_log_error("can't take %s of subject %u: %s", key,
+					subject, spa_strerror(res));
+		break;
+	}
+	if (impl->calls.daemon != daemon) {
+		if (impl->calls.daemon != SPA_ID_INVALID)
+			pw_log_info("callkitd is client %u", impl->calls.daemon);
+		else
+			pw_log_info("callkitd (client %u) left", daemon);
 	}
 	schedule_update(impl);
 	return 0;
@@ -632,8 +554,7 @@ static void metadata_destroy(void *data)
 	 * more, so every stream goes back to how it was. */
 	pw_log_warn("metadata %s destroyed", CALLKIT_METADATA_NAME);
 	metadata_forget(impl);
-	impl->daemon = SPA_ID_INVALID;
-	pw_array_reset(&impl->calls);
+	callkit_calls_reset(&impl->calls);
 	schedule_update(impl);
 }
 
@@ -653,7 +574,6 @@ static void impl_destroy(struct impl *impl)
 		spa_hook_remove(&impl->context_listener);
 
 	/* Streams sound as before the module when it is unloaded. */
-	impl->daemon = SPA_ID_INVALID;
 	spa_list_consume(s, &impl->streams, link) {
 		if (s->touched)
 			stream_apply(impl, s, CALLKIT_VERDICT_UNTOUCHED);
@@ -667,8 +587,7 @@ static void impl_destroy(struct impl *impl)
 	}
 	if (impl->update != NULL)
 		pw_loop_destroy_source(impl->loop, impl->update);
-	pw_array_clear(&impl->calls);
-	pw_array_clear(&impl->active);
+	callkit_calls_clear(&impl->calls);
 	free(impl);
 }
 
@@ -750,9 +669,8 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	impl->context = context;
 	impl->loop = pw_context_get_main_loop(context);
 	impl->module = module;
-	impl->daemon = SPA_ID_INVALID;
-	pw_array_init(&impl->calls, sizeof(struct call_entry) * 8);
-	pw_array_init(&impl->active, sizeof(struct callkit_call) * 8);
+	impl->pid = getpid();
+	callkit_calls_init(&impl->calls);
 	spa_list_init(&impl->streams);
 
 	if ((res = parse_args(impl, args)) < 0)

@@ -109,6 +109,11 @@ def start_daemon(request, bus, tmp_path):
         extra_env = dict(env or {})
         extra_env.setdefault("DBUS_SYSTEM_BUS_ADDRESS",
                              os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
+        # No /etc/xdg/callkitd/callkitd.conf of the machine, and the
+        # untranslated texts whatever the language of the developer.
+        extra_env.setdefault("XDG_CONFIG_DIRS", str(bus.base_dir / "xdg"))
+        extra_env.setdefault("LC_ALL", "C.UTF-8")
+        extra_env.setdefault("LANGUAGE", "")
         daemon = Daemon(path, argv, bus, log_path, env=extra_env,
                         wrapper=wrapper)
         daemons.append(daemon)
@@ -267,18 +272,20 @@ def start_pipewire(request, bus):
     Start it before callkitd so the daemon connects at start-up; stopped
     at teardown, its log attached to failed tests. The test fails when the
     log has a sanitizer report (the module is sanitized in a sanitizer
-    build). ``wrapper`` prefixes the pipewire command (valgrind)."""
+    build). ``wrapper`` prefixes the pipewire command (valgrind);
+    ``drop_ins`` ({name: text}) adds configuration files."""
     import pipewire_harness
     servers = []
     request.node._ckd_pipewire = servers
 
-    def start(module_args="", wireplumber=False, wrapper=None):
+    def start(module_args="", wireplumber=False, wrapper=None, drop_ins=None):
         if module_args is not None and pipewire_harness.module_dir() is None:
             pytest.skip("libpipewire-module-callkit not built: set "
                         "CALLKITD_PIPEWIRE_MODULE_DIR (meson test does)")
         server = pipewire_harness.PipeWire(bus, module_args=module_args,
                                            wireplumber=wireplumber,
-                                           wrapper=wrapper)
+                                           wrapper=wrapper,
+                                           drop_ins=drop_ins)
         servers.append(server)
         return server.start()
 

@@ -67,9 +67,12 @@ class PipeWire:
     runtime dir. ``env`` is what a PipeWire client of this server needs.
 
     ``module_args``: None to run without our module, else the text put in
-    the module's ``args = { ... }`` (SPA-JSON, may be empty)."""
+    the module's ``args = { ... }`` (SPA-JSON, may be empty). ``drop_ins``:
+    more configuration files {name: text}; the module's own is
+    20-callkit-module.conf."""
 
-    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None):
+    def __init__(self, bus, module_args="", wireplumber=False, wrapper=None,
+                 drop_ins=None):
         self.bus = bus
         self.module_args = module_args
         self.want_wireplumber = wireplumber
@@ -102,13 +105,21 @@ class PipeWire:
                     "(set CALLKITD_PIPEWIRE_MODULE_DIR)")
             self.server_env["PIPEWIRE_MODULE_DIR"] = "%s:%s" % (
                 found, SYSTEM_MODULE_DIR)
-            # A sanitized module needs its runtime loaded first.
+            # A sanitized module needs its runtime loaded first. Leaks are
+            # valgrind's to find (test_audio_module.py): at exit PipeWire
+            # has unloaded its modules, so LeakSanitizer can tell neither
+            # ours from PipeWire's nor suppress those.
             preload = os.environ.get("CALLKITD_PIPEWIRE_PRELOAD")
             if preload and not self.wrapper:
                 self.server_env["LD_PRELOAD"] = preload
+                self.server_env["ASAN_OPTIONS"] = ":".join(
+                    o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0")
+                    if o)
             module_conf.write_text(MODULE_DROP_IN % module_args)
         elif module_conf.exists():
             module_conf.unlink()
+        for name, text in (drop_ins or {}).items():
+            (conf_dir / name).write_text(text)
 
     # -- processes ---------------------------------------------------------
 

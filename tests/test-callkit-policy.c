@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libpipewire-module-callkit's decisions without a PipeWire server: which
  * call a stream belongs to, what happens to it, how the entries callkitd
- * writes and the module's arguments are read, and the soft volumes that
- * carry a verdict. */
+ * writes and the module's arguments are read, which entries count, and the
+ * soft volumes that carry a verdict. */
 #include <errno.h>
 #include <math.h>
 
@@ -10,6 +10,7 @@
 
 #include <spa/param/props.h>
 
+#include "callkit-calls.h"
 #include "callkit-policy.h"
 #include "callkit-volume.h"
 
@@ -230,6 +231,14 @@ test_duck_and_leave_alone(void)
 		g_assert_cmpint(decide(&duck_config, active, 1, s, &call), ==,
 				CALLKIT_VERDICT_UNTOUCHED);
 	}
+	/* The server's own loopback and filter streams carry others' audio. */
+	g_assert_cmpint(decide(&duck_config, active, 1, (struct callkit_stream) {
+			.role = NULL, .internal = true }, &call),
+			==, CALLKIT_VERDICT_UNTOUCHED);
+	/* ... unless they are tagged as a call's. */
+	g_assert_cmpint(decide(&duck_config, ringing, 1, (struct callkit_stream) {
+			.call = UUID_A, .internal = true }, &call),
+			==, CALLKIT_VERDICT_SILENCED);
 	/* The ringtone stays untouched even when tagged with its call. */
 	g_assert_cmpint(decide(&duck_config, ringing, 1, (struct callkit_stream) {
 			.role = "Notification", .call = UUID_A, .ringtone = true },
@@ -365,6 +374,128 @@ test_volumes_equal(void)
 	g_assert_false(callkit_volumes_equal(&a, &b));
 }
 
+#define DAEMON 40
+#define OTHER 41
+#define CALL_KEY(uuid) "callkit.call." uuid
+
+static void
+test_calls_follow_the_daemon(void)
+{
+	struct callkit_calls calls;
+	const struct callkit_call *active;
+	size_t n;
+
+	callkit_calls_init(&calls);
+
+	/* Calls written before callkitd announces itself count once it has. */
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A),
+			"{\"audio\": true}"), ==, 1);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, "callkit.daemon",
+			"{\"pid\": 1}"), ==, 1);
+	g_assert_cmpuint(calls.daemon, ==, DAEMON);
+	active = callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpstr(active[0].uuid, ==, UUID_A);
+	g_assert_true(active[0].audio);
+
+	/* Another subject's calls do not count. */
+	g_assert_cmpint(callkit_calls_update(&calls, OTHER, CALL_KEY(UUID_B),
+			"{\"audio\": true}"), ==, 1);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+
+	/* An update replaces the call; a deletion ends it. */
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A),
+			"{\"audio\": false, \"state\": \"held\"}"), ==, 1);
+	active = callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_false(active[0].audio);
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A),
+			NULL), ==, 1);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+
+	/* A malformed entry drops the call it names. */
+	callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A), "{\"audio\": true}");
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A),
+			"garbage"), ==, -EINVAL);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON,
+			"callkit.call.NOT-A-UUID", "{}"), ==, -EINVAL);
+
+	/* Keys that are not callkitd's are none of our business. */
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, "callkit.policy",
+			"{}"), ==, 0);
+	g_assert_cmpint(callkit_calls_update(&calls, 7, "callkit.stream",
+			"{}"), ==, 0);
+
+	/* Another client announcing itself takes over: a replaced callkitd. */
+	callkit_calls_update(&calls, DAEMON, CALL_KEY(UUID_A), "{\"audio\": true}");
+	g_assert_cmpint(callkit_calls_update(&calls, OTHER, "callkit.daemon",
+			"{}"), ==, 1);
+	active = callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpstr(active[0].uuid, ==, UUID_B);
+
+	/* Deleting someone else's announcement changes nothing. */
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, "callkit.daemon",
+			NULL), ==, 1);
+	g_assert_cmpuint(calls.daemon, ==, OTHER);
+
+	/* The daemon's client is gone: all its entries with it. */
+	g_assert_cmpint(callkit_calls_update(&calls, OTHER, NULL, NULL), ==, 1);
+	g_assert_cmpuint(calls.daemon, ==, SPA_ID_INVALID);
+	callkit_calls_update(&calls, OTHER, "callkit.daemon", "{}");
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+
+	/* Deleting the announcement is leaving too. */
+	callkit_calls_update(&calls, DAEMON, "callkit.daemon", "{}");
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+	callkit_calls_update(&calls, DAEMON, "callkit.daemon", NULL);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+
+	callkit_calls_reset(&calls);
+	g_assert_cmpuint(calls.daemon, ==, SPA_ID_INVALID);
+	callkit_calls_update(&calls, DAEMON, "callkit.daemon", "{}");
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 0);
+
+	callkit_calls_clear(&calls);
+}
+
+static void
+test_calls_limit(void)
+{
+	struct callkit_calls calls;
+	char key[64];
+	size_t n;
+	int i;
+
+	callkit_calls_init(&calls);
+	callkit_calls_update(&calls, DAEMON, "callkit.daemon", "{}");
+	for (i = 0; i < CALLKIT_MAX_CALLS_PER_SUBJECT; i++) {
+		g_snprintf(key, sizeof(key),
+				"callkit.call.0b4bb8b6-7f0c-4d7e-9d6b-%012x", i);
+		g_assert_cmpint(callkit_calls_update(&calls, OTHER, key, "{}"), ==, 1);
+	}
+	g_snprintf(key, sizeof(key), "callkit.call.0b4bb8b6-7f0c-4d7e-9d6b-%012x", i);
+	g_assert_cmpint(callkit_calls_update(&calls, OTHER, key, "{}"), ==, -ENOSPC);
+	/* A full subject crowds out no other, and may still update. */
+	g_assert_cmpint(callkit_calls_update(&calls, DAEMON, key, "{}"), ==, 1);
+	g_assert_cmpint(callkit_calls_update(&calls, OTHER,
+			"callkit.call.0b4bb8b6-7f0c-4d7e-9d6b-000000000000",
+			"{\"audio\": true}"), ==, 1);
+	callkit_calls_active(&calls, &n);
+	g_assert_cmpuint(n, ==, 1);
+	callkit_calls_clear(&calls);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -377,6 +508,8 @@ main(int argc, char **argv)
 	g_test_add_func("/callkit-policy/duck-and-leave-alone", test_duck_and_leave_alone);
 	g_test_add_func("/callkit-policy/custom-roles", test_custom_roles);
 	g_test_add_func("/callkit-policy/verdict-names", test_verdict_names);
+	g_test_add_func("/callkit-calls/follow-the-daemon", test_calls_follow_the_daemon);
+	g_test_add_func("/callkit-calls/limit", test_calls_limit);
 	g_test_add_func("/callkit-volume/props", test_volumes);
 	g_test_add_func("/callkit-volume/equal", test_volumes_equal);
 	return g_test_run();

@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import uuid as uuidlib
-from pathlib import Path
 
 import pytest
 
@@ -112,33 +111,45 @@ class CallkitdStandIn:
             self.kill()
 
 
-class Stream:
-    """A pw-cat playback stream fed from /dev/zero, until closed."""
+class StreamNode:
+    """A stream node of the server, read through pw-dump."""
 
-    def __init__(self, server, role, props=None, link=False):
+    def __init__(self, server, node_id):
         self.server = server
-        argv = ["pw-cat", "--playback", "--media-role", role or ""]
-        if props:
-            argv += ["-P", "{ %s }" % " ".join(
-                "%s = %s" % (k, v) for k, v in props.items())]
-        argv.append("-")
-        self._zero = open("/dev/zero", "rb")
-        self.proc = subprocess.Popen(argv, env=server.env, stdin=self._zero,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        self.id = wait_for(lambda: node_of_process(server, self.proc.pid),
-                           "the node of pw-cat --media-role %r" % role)
-        if link:
-            link_to_sink(server, self)
-        # A stream has a volume once its format is set, when it is linked.
-        wait_for(lambda: (self.props() or {}).get("channelVolumes"),
-                 "stream %d to have a volume" % self.id)
+        self.id = node_id
 
     def props(self):
         return self.server.node_props_param(self.id)
 
     def entry(self):
         return entries(self.server).get((self.id, "callkit.stream"))
+
+
+class Stream(StreamNode):
+    """A pw-cat playback stream fed from /dev/zero (or, with ``capture``, a
+    recording stream into /dev/null), until closed."""
+
+    def __init__(self, server, role, props=None, link=False, capture=False):
+        self.capture = capture
+        argv = ["pw-cat", "--record" if capture else "--playback",
+                "--media-role", role or ""]
+        if props:
+            argv += ["-P", "{ %s }" % " ".join(
+                "%s = %s" % (k, v) for k, v in props.items())]
+        argv.append("-")
+        self._zero = open("/dev/zero", "rb")
+        self.proc = subprocess.Popen(
+            argv, env=server.env,
+            stdin=subprocess.DEVNULL if capture else self._zero,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        super().__init__(server, wait_for(
+            lambda: node_of_process(server, self.proc.pid),
+            "the node of pw-cat --media-role %r" % role))
+        if link:
+            link_to_sink(server, self)
+        # A stream has a volume once its format is set, when it is linked.
+        wait_for(lambda: (self.props() or {}).get("channelVolumes"),
+                 "stream %d to have a volume" % self.id)
 
     def close(self):
         if self.proc.poll() is None:
@@ -147,37 +158,47 @@ class Stream:
         self._zero.close()
 
 
-DSP_PORTS = ("{ direction: %s, mode: dsp, monitor: false, control: false, "
+DSP_PORTS = ("{ direction: %s, mode: dsp, monitor: %s, control: false, "
              "format: { mediaType: audio, mediaSubtype: raw, format: F32P, "
              "rate: 48000, channels: 2, position: [ FL, FR ] } }")
 
 
-def ports_of(server, node_id, direction):
+def ports_of(server, node_id, direction, monitor=False):
     """{channel: port id} of a node's ports in direction (in, out)."""
     return {o["info"]["props"].get("audio.channel"): o["id"]
             for o in server.dump()
             if o.get("type") == "PipeWire:Interface:Port"
             and o["info"]["props"].get("node.id") == node_id
             and o["info"].get("direction") == direction
-            and not o["info"]["props"].get("port.monitor")}
+            and bool(o["info"]["props"].get("port.monitor")) == monitor}
 
 
 def link_to_sink(server, stream):
     """What a session manager does: give the stream and the sink ports and
-    link them, so that the stream negotiates a format (and gets a volume)."""
+    link them (a capture stream to the sink's monitor), so that the stream
+    negotiates a format and gets a volume."""
     sink = server.find_nodes(node__name=SINK_NAME)[0]["id"]
     if not ports_of(server, sink, "input"):
         server.run(["pw-cli", "set-param", str(sink), "PortConfig",
-                    DSP_PORTS % "Input"])
+                    DSP_PORTS % ("Input", "true")])
+    own = "input" if stream.capture else "output"
     server.run(["pw-cli", "set-param", str(stream.id), "PortConfig",
-                DSP_PORTS % "Output"])
-    inputs = wait_for(lambda: len(ports_of(server, sink, "input")) == 2
-                      and ports_of(server, sink, "input"), "the sink's ports")
-    outputs = wait_for(lambda: len(ports_of(server, stream.id, "output")) == 2
-                       and ports_of(server, stream.id, "output"),
-                       "stream %d's ports" % stream.id)
+                DSP_PORTS % (own.capitalize(), "false")])
+    if stream.capture:
+        peers = wait_for(lambda: len(ports_of(server, sink, "output", True))
+                         == 2 and ports_of(server, sink, "output", True),
+                         "the sink's monitor ports")
+    else:
+        peers = wait_for(lambda: len(ports_of(server, sink, "input")) == 2
+                         and ports_of(server, sink, "input"), "the sink's ports")
+    ports = wait_for(lambda: len(ports_of(server, stream.id, own)) == 2
+                     and ports_of(server, stream.id, own),
+                     "stream %d's ports" % stream.id)
     for channel in ("FL", "FR"):
-        server.run(["pw-link", str(outputs[channel]), str(inputs[channel])])
+        if stream.capture:
+            server.run(["pw-link", str(peers[channel]), str(ports[channel])])
+        else:
+            server.run(["pw-link", str(ports[channel]), str(peers[channel])])
 
 
 def close_enough(a, b):
@@ -217,8 +238,8 @@ def wait_session(server, session):
 def streams(request):
     made = []
 
-    def make(server, role, props=None):
-        stream = Stream(server, role, props,
+    def make(server, role, props=None, capture=False):
+        stream = Stream(server, role, props, capture=capture,
                         link=server.wireplumber is None)
         made.append(stream)
         return stream
@@ -285,29 +306,18 @@ DROP_IN = TESTS_DIR.parent / "data" / "pipewire" / "50-callkit.conf"
 
 @pytest.mark.parametrize("installed", [True, False],
                          ids=["module-installed", "module-missing"])
-def test_shipped_drop_in(request, bus, installed):
+def test_shipped_drop_in(start_pipewire, installed):
     """The drop-in we install loads the module with its defaults, and a
     server without the module starts all the same."""
-    import pipewire_harness
-    server = pipewire_harness.PipeWire(bus, module_args="" if installed
-                                       else None)
-    request.node._ckd_pipewire = [server]
-    conf_dir = (Path(server.env["XDG_CONFIG_HOME"]) / "pipewire"
-                / "pipewire.conf.d")
-    (conf_dir / "20-callkit-module.conf").write_text(DROP_IN.read_text())
-    try:
-        server.start()
-        if installed:
-            policy = wait_for(
-                lambda: entries(server).get((0, "callkit.policy")),
-                "the module's policy entry")
-            assert policy == {"session": False, "mode": "duck",
-                              "duck-db": -20.0}
-        else:
-            assert server.metadata(METADATA) is None
-    finally:
-        server.close()
-    assert server.log_problems() == []
+    server = start_pipewire(
+        module_args="" if installed else None,
+        drop_ins={"20-callkit-module.conf": DROP_IN.read_text()})
+    if installed:
+        policy = wait_for(lambda: entries(server).get((0, "callkit.policy")),
+                          "the module's policy entry")
+        assert policy == {"session": False, "mode": "duck", "duck-db": -20.0}
+    else:
+        assert server.metadata(METADATA) is None
 
 
 # -- ducking, silencing, restoring --------------------------------------------
@@ -381,6 +391,25 @@ def test_call_streams_silenced_until_their_call_has_the_session(
         wait_sounds(stream, "untouched")
 
 
+def test_microphone_of_a_held_call_is_silenced(pipewire, standins, streams):
+    callkitd = standins(pipewire)
+    callkitd.announce()
+    call = new_call()
+    microphone = streams(pipewire, "Communication", capture=True)
+    other_microphone = streams(pipewire, "Communication", capture=True)
+    callkitd.set_call(call, state="active", audio=True,
+                      pid=microphone.proc.pid)
+    wait_sounds(microphone, "allowed", call)
+    callkitd.set_call(call, state="held", audio=False,
+                      pid=microphone.proc.pid)
+    wait_sounds(microphone, "silenced", call)
+    # Capture streams of no call are never ducked.
+    callkitd.set_call(new_call(), state="active", audio=True, pid=99999)
+    wait_sounds(other_microphone, "untouched")
+    callkitd.end_call(call)
+    wait_sounds(microphone, "untouched")
+
+
 def test_communication_stream_of_another_process_is_not_the_call(
         pipewire, standins, streams):
     callkitd = standins(pipewire)
@@ -395,6 +424,16 @@ def test_communication_stream_of_another_process_is_not_the_call(
 
 def test_stream_started_mid_call_is_ducked(start_pipewire, standins, streams):
     server = start_pipewire(wireplumber=True)
+    # WirePlumber remembers a volume for Music, and gives it to the next
+    # Music stream as it appears: the duck must survive that.
+    earlier = streams(server, "Music")
+    server.run(["pw-cli", "set-param", str(earlier.id), "Props",
+                "{ channelVolumes: [ 0.7, 0.7 ] }"])
+    wait_for(lambda: saved_volume(
+        server, "Output/Audio:media.role:Music:channelVolumes", [0.7, 0.7]),
+        "wireplumber to save the Music volume")
+    earlier.close()
+
     callkitd = standins(server)
     callkitd.announce()
     call = new_call()
@@ -403,11 +442,47 @@ def test_stream_started_mid_call_is_ducked(start_pipewire, standins, streams):
 
     music = streams(server, "Music")
     tagged = streams(server, "Communication", {"callkit.call": call})
+    wait_for(lambda: close_enough(music.props()["channelVolumes"], [0.7, 0.7]),
+             "wireplumber to restore the Music volume")
     wait_sounds(music, "ducked")
+    assert close_enough(music.props()["softVolumes"], [0.07, 0.07])
     wait_sounds(tagged, "allowed", call)
 
     callkitd.end_call(call)
     wait_sounds(music, "untouched")
+    assert close_enough(music.props()["softVolumes"], [0.7, 0.7])
+
+
+LOOPBACK_DROP_IN = """\
+context.modules = [
+  { name = libpipewire-module-loopback
+    args = {
+      capture.props = { node.name = callkit-test-loop media.class = Audio/Sink
+                        audio.position = [ FL FR ] }
+      playback.props = { node.name = callkit-test-loop-out }
+    }
+  }
+]
+"""
+
+
+def test_streams_of_server_modules_are_left_alone(
+        start_pipewire, standins, streams):
+    """A loopback's playback stream carries other streams' audio (an app
+    playing a call into it, say): no role, but not ducked."""
+    server = start_pipewire(wireplumber=True,
+                            drop_ins={"30-loopback.conf": LOOPBACK_DROP_IN})
+    loop = wait_for(lambda: server.find_nodes(
+        node__name="callkit-test-loop-out"), "the loopback's stream")[0]
+    loop_stream = StreamNode(server, loop["id"])
+    wait_for(lambda: (loop_stream.props() or {}).get("channelVolumes"),
+             "the loopback stream to have a volume")
+    callkitd = standins(server)
+    callkitd.announce()
+    music = streams(server, "Music")
+    callkitd.set_call(new_call(), audio=True)
+    wait_sounds(music, "ducked")
+    wait_sounds(loop_stream, "untouched")
 
 
 def test_cork_mode_mutes_other_playback(start_pipewire, standins, streams):
@@ -548,6 +623,30 @@ def test_callkitd_deleting_its_entry_restores_everything(
     wait_session(pipewire, False)
 
 
+def module_id(server):
+    for o in server.dump():
+        if (o.get("type") == "PipeWire:Interface:Module"
+                and o["info"].get("name") == "libpipewire-module-callkit"):
+            return o["id"]
+    return None
+
+
+def test_unloading_the_module_restores_everything(pipewire, standins, streams):
+    callkitd = standins(pipewire)
+    callkitd.announce()
+    music = streams(pipewire, "Music")
+    call = new_call()
+    callkitd.set_call(call, audio=True)
+    wait_sounds(music, "ducked")
+
+    pipewire.run(["pw-cli", "destroy", str(module_id(pipewire))])
+    wait_for(lambda: pipewire.metadata(METADATA) is None,
+             "the callkit metadata to go with the module")
+    wait_for(lambda: close_enough(music.props()["softVolumes"],
+                                  music.props()["channelVolumes"]),
+             "the music to sound as before")
+
+
 def test_calls_of_another_subject_are_ignored(pipewire, standins, streams):
     callkitd = standins(pipewire)
     other = standins(pipewire)
@@ -593,6 +692,9 @@ def test_stream_entry_goes_with_its_node(pipewire, standins, streams):
 
 @pytest.mark.skipif(shutil.which("valgrind") is None,
                     reason="valgrind is not installed")
+@pytest.mark.skipif(bool(os.environ.get("CALLKITD_PIPEWIRE_PRELOAD")),
+                    reason="the module is built with sanitizers, which "
+                    "valgrind cannot run; the plain build runs this test")
 def test_module_is_clean_under_valgrind(start_pipewire, standins, streams,
                                         tmp_path):
     log = tmp_path / "valgrind.log"
@@ -610,6 +712,15 @@ def test_module_is_clean_under_valgrind(start_pipewire, standins, streams,
     callkitd.set("callkit.call." + new_call(), "garbage")
     callkitd.kill()
     wait_sounds(music, "untouched")
+
+    # A new callkitd, a new call, and the module unloaded mid-call.
+    callkitd = standins(server)
+    callkitd.announce()
+    callkitd.set_call(new_call(), audio=True)
+    wait_sounds(music, "ducked")
+    server.run(["pw-cli", "destroy", str(module_id(server))])
+    wait_for(lambda: server.metadata(METADATA) is None,
+             "the callkit metadata to go with the module")
     music.close()
     status = server.stop(signal.SIGTERM)
     assert status == 0, log.read_text()

@@ -2,6 +2,10 @@
 """Desktop notifications for ringing and missed calls, against
 python-dbusmock's notification_daemon template on the private bus."""
 
+import errno
+import os
+import signal
+
 import pytest
 from gi.repository import GLib
 
@@ -49,6 +53,12 @@ class NotificationServer:
         the mock, which sends MethodCalled before any later reply."""
         self._mock_round_trip()
         daemon_client.get_property(ROOT_PATH, MANAGER_IFACE, "Version")
+        self._mock_round_trip()
+        drain_main_context()
+
+    def sync(self):
+        """Afterwards every call made on the server up to now is in
+        ``methods`` (when callkitd is gone: no settle needed)."""
         self._mock_round_trip()
         drain_main_context()
 
@@ -655,3 +665,202 @@ def test_server_reusing_an_id(client, phone, server):
     client.wait_for_call_removed(second)
     server.settle(client)
     assert server.calls("CloseNotification") == [(7,)]
+
+
+def missed_call(client, phone, server, name="Alice", **update):
+    """A call that rang and was missed; returns its missed Notify."""
+    call = ring(phone, client, localized_caller_name=name,
+                remote_handle=("phone-number", "+4930123"), **update)
+    phone.report_ended(call, "remote-ended")
+    return wait_until(
+        lambda: next((n for n in server.notifies("call.unanswered")
+                      if n[3] == "Missed call from " + name), None),
+        message="the missed-call notification of %s" % name)
+
+
+def restart_server(client, process, start_server):
+    process.terminate()
+    process.wait()
+    wait_for_capability(client, present=False)
+    start_server()
+    wait_for_capability(client)
+
+
+@pytest.mark.parametrize("server_at_start", [False])
+def test_server_restart_shows_missed_calls_again(app, client, server,
+                                                 start_server):
+    process = start_server()
+    wait_for_capability(client)
+    phone = app.register_provider(PROVIDER_CONFIG)
+    missed = missed_call(client, phone, server)
+
+    restart_server(client, process, start_server)
+    again = server.wait_for_notify("call.unanswered", 2)
+    assert again == missed
+    # The new one works like the first; the new server counts ids from 1.
+    server.invoke(1, "call-back")
+    start = phone.wait_for_action("start-call")
+    assert tuple(start.parameters["handle"]) == ("phone-number", "+4930123")
+    client.wait_for_call(start.call)
+
+
+@pytest.mark.parametrize("server_at_start", [False])
+@pytest.mark.callkitd_args("--transient-missed-calls")
+def test_server_restart_forgets_expiring_missed_calls(app, client, server,
+                                                      start_server):
+    process = start_server()
+    wait_for_capability(client)
+    phone = app.register_provider(PROVIDER_CONFIG)
+    missed_call(client, phone, server)
+
+    restart_server(client, process, start_server)
+    # Missed calls would be sent again before anything new.
+    ring(phone, client, localized_caller_name="Bob")
+    server.wait_for_notify("call.incoming", 2)
+    assert len(server.notifies("call.unanswered")) == 1
+
+
+@pytest.mark.parametrize("server_at_start", [False])
+def test_missed_call_without_server_shown_when_one_comes(app, client, server,
+                                                         start_server):
+    phone = app.register_provider(PROVIDER_CONFIG)
+    call = ring(phone, client, localized_caller_name="Alice")
+    phone.report_ended(call, "unanswered")
+    client.wait_for_call_removed(call)
+    assert server.methods == []
+
+    start_server()
+    missed = server.wait_for_notify("call.unanswered")
+    assert missed[3] == "Missed call from Alice"
+    assert server.notifies("call.incoming") == []
+
+
+def test_dismissed_missed_call_is_not_closed_again(client, phone, server,
+                                                   callkitd):
+    missed = missed_call(client, phone, server)
+    nid = server.notification_id(missed)
+    server.invoke(nid, "dismiss")
+    assert (nid,) in server.wait_for("CloseNotification", 2)
+
+    assert callkitd.stop() == 0
+    server.sync()
+    # Stopping closes only what is still shown: the ringing one was closed
+    # when the call ended, the missed one when it was dismissed.
+    assert len(server.calls("CloseNotification")) == 2
+
+
+@pytest.mark.callkitd_args("--incoming-report-rate=0")
+def test_missed_calls_are_bounded(client, phone, server):
+    limit = 100  # CKD_MAX_MISSED_CALL_NOTIFICATIONS
+    for i in range(limit + 1):
+        call = ring(phone, client, localized_caller_name="caller %d" % i)
+        phone.report_ended(call, "unanswered")
+    missed = server.wait_for_notify("call.unanswered", limit + 1)
+    first = server.notification_id(server.notifies("call.unanswered")[0])
+    server.settle(client)
+    missed_ids = {server.notification_id(n)
+                  for n in server.notifies("call.unanswered")}
+    closed = {args[0] for args in server.calls("CloseNotification")}
+    # The oldest went to make room; the others stay.
+    assert closed & missed_ids == {first}
+    assert server.notification_id(missed) not in closed
+
+
+def test_callkitd_stopping_closes_missed_calls(client, phone, server,
+                                               callkitd):
+    missed = missed_call(client, phone, server)
+    nid = server.notification_id(missed)
+    server.settle(client)
+
+    callkitd.stop()
+    assert (nid,) in server.wait_for("CloseNotification", 2)
+
+
+def test_callkitd_stopping_closes_a_notification_still_in_flight(
+        client, phone, server, callkitd, tmp_path):
+    # The server answers Notify only once the test writes the id into a
+    # FIFO: callkitd gets SIGTERM while it waits for the id.
+    fifo = tmp_path / "notify-id"
+    os.mkfifo(fifo)
+    server.client.call(
+        NOTIFICATIONS_PATH, MOCK_IFACE, "AddMethod",
+        GLib.Variant("(sssss)", (
+            NOTIFICATIONS_IFACE, "Notify", "susssasa{sv}i", "u",
+            "ret = int(open(%r).read())" % str(fifo))),
+        dest=NOTIFICATIONS_NAME)
+    ring(phone, client)
+    # Opening for writing succeeds once the server opened it for reading,
+    # inside Notify.
+    writer = wait_until(lambda: _open_fifo_writer(fifo),
+                        message="the server waiting in Notify",
+                        poll_interval=0.01)
+
+    callkitd.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: "waiting for 1 notification id" in callkitd.log_text(),
+               message="callkitd waiting for the Notify reply",
+               poll_interval=0.01)
+    os.write(writer, b"7")
+    os.close(writer)
+    assert callkitd.wait_exit() == 0
+    assert server.wait_for("CloseNotification") == [(7,)]
+
+
+def test_callkitd_stopping_waits_for_a_silent_server_only_so_long(
+        client, phone, server, callkitd, tmp_path):
+    fifo = tmp_path / "notify-id"
+    os.mkfifo(fifo)
+    server.client.call(
+        NOTIFICATIONS_PATH, MOCK_IFACE, "AddMethod",
+        GLib.Variant("(sssss)", (
+            NOTIFICATIONS_IFACE, "Notify", "susssasa{sv}i", "u",
+            "ret = int(open(%r).read())" % str(fifo))),
+        dest=NOTIFICATIONS_NAME)
+    ring(phone, client)
+    writer = wait_until(lambda: _open_fifo_writer(fifo),
+                        message="the server waiting in Notify",
+                        poll_interval=0.01)
+
+    # The server never answers: callkitd gives up after its bound
+    # (CKD_NOTIFIER_SHUTDOWN_WAIT_MS) and still exits cleanly.
+    assert callkitd.stop() == 0
+    assert ("the notification server did not answer in time: 1 "
+            "notification(s) may stay") in callkitd.log_text()
+    os.write(writer, b"7")
+    os.close(writer)
+
+
+def _open_fifo_writer(path):
+    try:
+        return os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.ENXIO:
+            return None
+        raise
+
+
+@pytest.fixture
+def start_server_without_actions(dbusmock_template, server):
+    return lambda: dbusmock_template("notification_daemon",
+                                     {"capabilities": "body persistence"})
+
+
+@pytest.mark.parametrize("server_at_start", [False])
+def test_server_without_actions(app, client, server, callkitd,
+                                start_server_without_actions):
+    start_server_without_actions()
+    phone = app.register_provider(PROVIDER_CONFIG)
+    phone.auto_fulfill = True
+    first = ring(phone, client, localized_caller_name="Alice")
+    notify = server.wait_for_notify("call.incoming")
+    # Shown, without buttons that nothing would answer.
+    assert notify[3] == "Alice"
+    assert notify[5] == []
+    assert "notifications" not in capabilities(client)
+    ring(phone, client)
+    server.wait_for_notify("call.incoming", 2)
+    # Apps and callctl still control calls.
+    client.call_method(first, "Answer")
+    client.wait_for_call_property(first, "State", "active")
+    log = callkitd.log_text()
+    assert log.count("the notification server has no actions") == 1
+    assert "(it has: body, persistence)" in log

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build callkitd and watch it work: install what is missing (Debian 12), build
 # into build/, run callkitd on the session bus (a private one if there is
-# none), register the sample provider clients/examples/demo-provider.py,
-# which reports an incoming call, and show it with callctl. Ctrl-C stops
-# everything this script started.
+# none) and the sample softphone speakerbox, with a call from Alice ringing.
+# Answer it with callctl (or the notification's Answer button, when a
+# notification server runs). Ctrl-C stops everything this script started.
 #
-#   tools/demo.sh            run until Ctrl-C
-#   tools/demo.sh --once     show the call and stop (for scripts and CI)
+#   tools/demo.sh            speakerbox in the foreground: type its commands
+#                            (help, answer, hold, remote-end remote-ended, ...)
+#   tools/demo.sh --once     show the call ringing, answer it with callctl,
+#                            show it active, and stop (for scripts and CI)
 #
 # CALLKITD_ARGS adds options to callkitd, e.g. CALLKITD_ARGS=--replace to
 # take over from a callkitd that already runs on your session bus.
+# CKD_BUILDDIR=DIR runs the programs of an existing build directory as they
+# are: nothing is installed or built.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -24,15 +28,17 @@ case "${1:-}" in
   *) echo "usage: $0 [--once]" >&2; exit 2 ;;
 esac
 
-ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon python3-gi
+builddir=${CKD_BUILDDIR:-}
+if [ -z "$builddir" ]; then
+  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon
+  ckd_log "building into build/"
+  ckd_meson_setup build >/dev/null
+  meson compile -C build >/dev/null
+  builddir=build
+fi
 
-ckd_log "building into build/"
-ckd_meson_setup build >/dev/null
-meson compile -C build >/dev/null
-
-callkitd=build/daemon/callkitd
-callctl=build/clients/callctl/callctl
-python=/usr/bin/python3
+callkitd=$builddir/daemon/callkitd
+callctl=$builddir/clients/callctl/callctl
 workdir=$(mktemp -d /tmp/callkitd-demo.XXXXXX)
 chmod 700 "$workdir"
 
@@ -115,19 +121,12 @@ if ! gdbus wait --session --timeout 10 io.github.callkitd.CallKit1 ||
   exit 1
 fi
 
-ckd_log "starting the demo provider"
-"$python" clients/examples/demo-provider.py &
-started $! demo-provider
-
-list_calls() {
-  if [ -x "$callctl" ]; then
-    "$callctl" list
-  else
-    gdbus call --session --dest io.github.callkitd.CallKit1 \
-      --object-path /io/github/callkitd/CallKit1 \
-      --method org.freedesktop.DBus.ObjectManager.GetManagedObjects
-  fi
-}
+speakerbox=$builddir/clients/speakerbox/speakerbox
+if [ ! -x "$speakerbox" ]; then
+  ckd_log "speakerbox was not built (it needs libcallkit and libpipewire-0.3)"
+  exit 1
+fi
+ring=(--incoming alice@example.org --name "Alice Liddell" --delay 1)
 
 have_call() {
   gdbus call --session --dest io.github.callkitd.CallKit1 \
@@ -136,29 +135,38 @@ have_call() {
     grep -q "/io/github/callkitd/CallKit1/call/"
 }
 
-# The provider reports its call a few milliseconds after it starts.
-for _ in $(seq 100); do
-  have_call && break
-  kill -0 "${pids[-1]}" 2>/dev/null || { ckd_log "the demo provider died"; exit 1; }
-  sleep 0.05
-done
-
-ckd_log "callctl list"
-list_calls
-
-if $once; then
+if ! $once; then
+  cat >&2 <<EOF
+==> speakerbox is running: Alice calls in a second. In another shell (after
+    the export line above, if one was printed):
+      $callctl list
+      $callctl answer <UUID>     # or: answer, typed here
+    Type help here for the phone's commands (hold, mute, dtmf 123,
+    remote-end remote-ended, incoming bob, outgoing +15551234567, quit).
+EOF
+  "$speakerbox" "${ring[@]}" || true
   exit 0
 fi
 
-cat >&2 <<EOF
-==> Try, in another shell (after the export line above, if one was printed):
-      $callctl list
-      $callctl answer <UUID>     # the provider fulfills the answer-call action
-      $callctl end <UUID>
-      busctl --user tree io.github.callkitd.CallKit1
-    Unanswered, the call ends after the ringing timeout (60 s).
-    Ctrl-C stops the demo.
-EOF
-# Until Ctrl-C, or until callkitd or the provider exits.
-wait -n "${pids[@]}" || true
-ckd_log "a process of the demo exited"
+ckd_log "starting speakerbox (log: $workdir/speakerbox.log)"
+# stdin from /dev/null: no commands to read, the options drive it.
+"$speakerbox" "${ring[@]}" </dev/null >"$workdir/speakerbox.log" 2>&1 &
+started $! speakerbox
+
+# Alice's call is reported a second after speakerbox registered.
+for _ in $(seq 200); do
+  have_call && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$workdir/speakerbox.log" >&2; ckd_log "speakerbox died"; exit 1; }
+  sleep 0.05
+done
+have_call || { cat "$workdir/speakerbox.log" >&2; ckd_log "no call appeared"; exit 1; }
+
+ckd_log "callctl list"
+"$callctl" list
+uuid=$("$callctl" list --no-legend | awk 'NR == 1 { print $1 }')
+ckd_log "callctl answer $uuid"
+"$callctl" answer "$uuid"
+ckd_log "callctl list"
+"$callctl" list
+ckd_log "what speakerbox saw"
+cat "$workdir/speakerbox.log" >&2

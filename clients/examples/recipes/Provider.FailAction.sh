@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Provider.FailAction(): action $ACTION could not be done, because $REASON.
+#
+# Only the provider's owner, the connection that registered it, may call
+# this: from a shell (a new connection per command) callkitd answers
+# io.github.callkitd.CallKit1.Error.Unentitled. An app sends this very
+# message on its own connection; the command shows its exact arguments.
+#   PROVIDER=... ACTION=<id> REASON='network down' Provider.FailAction.sh [busctl|gdbus]
+set -eu
+: "${PROVIDER:?set PROVIDER}"
+: "${ACTION:?set ACTION}"
+: "${REASON:?set REASON}"
+case "${1:-busctl}" in
+busctl)
+    busctl --user call io.github.callkitd.CallKit1 "$PROVIDER" \
+        io.github.callkitd.CallKit1.Provider FailAction \
+        ss "$ACTION" "$REASON"
+    ;;
+gdbus)
+    gdbus call --session --dest io.github.callkitd.CallKit1 --object-path "$PROVIDER" \
+        --method io.github.callkitd.CallKit1.Provider.FailAction \
+        "$ACTION" "$REASON"
+    ;;
+*)
+    echo "usage: $0 [busctl|gdbus]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ckd-settings.h"
+
+/* ---- parsing (pure) ------------------------------------------------ */
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  gsize offset; /* of a gboolean in CkdUserSettings */
+} BooleanKey;
+
+static const BooleanKey boolean_keys[] = {
+  { "Notifications", "ringing", G_STRUCT_OFFSET (CkdUserSettings, notifications.ringing) },
+  { "Notifications", "ongoing", G_STRUCT_OFFSET (CkdUserSettings, notifications.ongoing) },
+  { "Notifications", "missed", G_STRUCT_OFFSET (CkdUserSettings, notifications.missed) },
+  { "Notifications", "missed-persistent",
+    G_STRUCT_OFFSET (CkdUserSettings, notifications.missed_persistent) },
+};
+
+void
+ckd_user_settings_init (CkdUserSettings *settings)
+{
+  *settings = (CkdUserSettings) {
+    .notifications = {
+      .ringing = TRUE,
+      .ongoing = TRUE,
+      .missed = TRUE,
+      .missed_persistent = TRUE,
+    },
+  };
+}
+
+gboolean
+ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
+    if (G_STRUCT_MEMBER (gboolean, a, boolean_keys[i].offset)
+        != G_STRUCT_MEMBER (gboolean, b, boolean_keys[i].offset))
+      return FALSE;
+  return TRUE;
+}
+
+static const BooleanKey *
+find_key (const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
+    if (g_str_equal (boolean_keys[i].group, group) && g_str_equal (boolean_keys[i].key, key))
+      return &boolean_keys[i];
+  return NULL;
+}
+
+static gboolean
+is_known_group (const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
+    if (g_str_equal (boolean_keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+void
+ckd_user_settings_apply (CkdUserSettings *settings, GKeyFile *key_file, const char *path,
+                         GPtrArray *problems)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (key_file, NULL);
+
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_auto (GStrv) keys = NULL;
+
+      if (!is_known_group (groups[g]))
+        continue;
+      keys = g_key_file_get_keys (key_file, groups[g], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          const BooleanKey *known = find_key (groups[g], keys[k]);
+          g_autoptr (GError) error = NULL;
+          gboolean value;
+
+          /* Translated keys (key[de]=) mean nothing here. */
+          if (strchr (keys[k], '[') != NULL)
+            continue;
+          if (known == NULL)
+            {
+              g_ptr_array_add (problems, g_strdup_printf ("%s: [%s] %s: unknown key, ignored",
+                                                          path, groups[g], keys[k]));
+              continue;
+            }
+          value = g_key_file_get_boolean (key_file, groups[g], keys[k], &error);
+          if (error != NULL)
+            {
+              g_autofree char *raw = g_key_file_get_value (key_file, groups[g], keys[k], NULL);
+              g_ptr_array_add (problems,
+                               g_strdup_printf ("%s: [%s] %s: \"%s\" is not true or false, "
+                                                "default used",
+                                                path, groups[g], keys[k], raw ? raw : ""));
+              continue;
+            }
+          G_STRUCT_MEMBER (gboolean, settings, known->offset) = value;
+        }
+    }
+}
+
+GStrv
+ckd_user_settings_paths (void)
+{
+  const char *const *system_dirs = g_get_system_config_dirs ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = g_strv_length ((char **) system_dirs);
+  g_autofree char *user_path = NULL;
+
+  /* XDG_CONFIG_DIRS lists the most important directory first. */
+  for (guint i = n; i > 0; i--)
+    {
+      g_autofree char *path =
+        g_build_filename (system_dirs[i - 1], "callkitd", CKD_SETTINGS_FILE_NAME, NULL);
+      g_strv_builder_add (builder, path);
+    }
+  user_path = g_build_filename (g_get_user_config_dir (), "callkitd", CKD_SETTINGS_FILE_NAME,
+                                NULL);
+  g_strv_builder_add (builder, user_path);
+  return g_strv_builder_end (builder);
+}
+
+/* ---- the files and their monitors ---------------------------------- */
+
+struct _CkdSettingsMonitor
+{
+  GObject parent_instance;
+  GStrv paths;
+  GPtrArray *monitors; /* GFileMonitor *, one per path */
+  CkdUserSettings settings;
+};
+
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (CkdSettingsMonitor, ckd_settings_monitor, G_TYPE_OBJECT)
+
+static void
+load (CkdSettingsMonitor *self, CkdUserSettings *out)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+
+  ckd_user_settings_init (out);
+  for (guint i = 0; self->paths[i] != NULL; i++)
+    {
+      g_autoptr (GKeyFile) key_file = g_key_file_new ();
+      g_autoptr (GError) error = NULL;
+
+      if (!g_key_file_load_from_file (key_file, self->paths[i], G_KEY_FILE_NONE, &error))
+        {
+          if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            g_ptr_array_add (problems, g_strdup_printf ("%s: %s, file ignored", self->paths[i],
+                                                        error->message));
+          continue;
+        }
+      g_debug ("reading settings from %s", self->paths[i]);
+      ckd_user_settings_apply (out, key_file, self->paths[i], problems);
+    }
+  for (guint i = 0; i < problems->len; i++)
+    g_warning ("%s", (const char *) g_ptr_array_index (problems, i));
+}
+
+static void
+on_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                 gpointer user_data)
+{
+  CkdSettingsMonitor *self = user_data;
+  CkdUserSettings settings;
+
+  /* CHANGED comes while the file is still being written; CHANGES_DONE_HINT
+   * follows once it is closed. */
+  switch (event)
+    {
+    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+    case G_FILE_MONITOR_EVENT_CREATED:
+    case G_FILE_MONITOR_EVENT_DELETED:
+    case G_FILE_MONITOR_EVENT_MOVED:
+    case G_FILE_MONITOR_EVENT_RENAMED:
+    case G_FILE_MONITOR_EVENT_MOVED_IN:
+    case G_FILE_MONITOR_EVENT_MOVED_OUT:
+      break;
+    default:
+      return;
+    }
+  load (self, &settings);
+  if (ckd_user_settings_equal (&settings, &self->settings))
+    return;
+  self->settings = settings;
+  g_message ("settings changed");
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+ckd_settings_monitor_finalize (GObject *object)
+{
+  CkdSettingsMonitor *self = CKD_SETTINGS_MONITOR (object);
+
+  for (guint i = 0; i < self->monitors->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->monitors, i), self);
+  g_ptr_array_unref (self->monitors);
+  g_strfreev (self->paths);
+  G_OBJECT_CLASS (ckd_settings_monitor_parent_class)->finalize (object);
+}
+
+static void
+ckd_settings_monitor_class_init (CkdSettingsMonitorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ckd_settings_monitor_finalize;
+  /* The settings differ from what ckd_settings_monitor_get() said before. */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                          0);
+}
+
+static void
+ckd_settings_monitor_init (CkdSettingsMonitor *self)
+{
+  self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  ckd_user_settings_init (&self->settings);
+}
+
+CkdSettingsMonitor *
+ckd_settings_monitor_new (const char *const *paths)
+{
+  CkdSettingsMonitor *self = g_object_new (CKD_TYPE_SETTINGS_MONITOR, NULL);
+
+  self->paths = g_strdupv ((char **) paths);
+  for (guint i = 0; self->paths[i] != NULL; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (self->paths[i]);
+      g_autoptr (GError) error = NULL;
+      /* WATCH_MOVES: an editor that saves by renaming a new file over the
+       * old one is seen as such. The file need not exist yet. */
+      GFileMonitor *monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL,
+                                                   &error);
+
+      if (monitor == NULL)
+        {
+          g_message ("cannot watch %s for changes: %s", self->paths[i], error->message);
+          continue;
+        }
+      g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
+      g_ptr_array_add (self->monitors, monitor);
+    }
+  load (self, &self->settings);
+  return self;
+}
+
+const CkdUserSettings *
+ckd_settings_monitor_get (CkdSettingsMonitor *self)
+{
+  return &self->settings;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* callkitd.conf: parsing, layering of the XDG directories, and following
+ * the files as they change. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "ckd-settings.h"
+
+static void
+apply_text (CkdUserSettings *settings, const char *text, GPtrArray *problems)
+{
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_key_file_load_from_data (key_file, text, -1, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  ckd_user_settings_apply (settings, key_file, "/x/callkitd.conf", problems);
+}
+
+static void
+test_defaults (void)
+{
+  CkdUserSettings settings;
+
+  ckd_user_settings_init (&settings);
+  g_assert_true (settings.notifications.ringing);
+  g_assert_true (settings.notifications.ongoing);
+  g_assert_true (settings.notifications.missed);
+  g_assert_true (settings.notifications.missed_persistent);
+}
+
+static void
+test_each_key (void)
+{
+  const char *keys[] = { "ringing", "ongoing", "missed", "missed-persistent" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *text = g_strdup_printf ("[Notifications]\n%s=false\n", keys[i]);
+      CkdUserSettings settings, defaults;
+      gboolean *values = (gboolean *) &settings.notifications;
+
+      ckd_user_settings_init (&settings);
+      ckd_user_settings_init (&defaults);
+      apply_text (&settings, text, problems);
+      g_assert_cmpuint (problems->len, ==, 0);
+      g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+      /* That key alone, in the order of the struct. */
+      for (gsize j = 0; j < G_N_ELEMENTS (keys); j++)
+        g_assert_cmpint (values[j], ==, i != j);
+    }
+}
+
+static void
+test_bad_values (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  CkdUserSettings settings;
+
+  ckd_user_settings_init (&settings);
+  apply_text (&settings,
+              "# comment\n"
+              "[Notifications]\n"
+              "ringing=maybe\n"
+              "ongoing=0\n"
+              "misssed=false\n"
+              "missed[de]=falsch\n"
+              "[Ringtone]\n"
+              "volume=loud\n",
+              problems);
+  /* The bad value keeps the default; 0 is false; the typo is named; a
+   * group for someone else is not a problem here. */
+  g_assert_true (settings.notifications.ringing);
+  g_assert_false (settings.notifications.ongoing);
+  g_assert_true (settings.notifications.missed);
+  g_assert_cmpuint (problems->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (problems, 0), ==,
+                   "/x/callkitd.conf: [Notifications] ringing: \"maybe\" is not true or "
+                   "false, default used");
+  g_assert_cmpstr (g_ptr_array_index (problems, 1), ==,
+                   "/x/callkitd.conf: [Notifications] misssed: unknown key, ignored");
+}
+
+static void
+test_layers (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  CkdUserSettings settings;
+
+  /* The system file, then the user's on top: only the keys it has. */
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[Notifications]\nringing=false\nmissed=false\n", problems);
+  apply_text (&settings, "[Notifications]\nmissed=true\n", problems);
+  g_assert_false (settings.notifications.ringing);
+  g_assert_true (settings.notifications.missed);
+  g_assert_cmpuint (problems->len, ==, 0);
+}
+
+static void
+test_paths (void)
+{
+  g_auto (GStrv) paths = ckd_user_settings_paths ();
+  const char *const expect[] = { "/b/callkitd/callkitd.conf", "/a/callkitd/callkitd.conf",
+                                 "/home/u/.config/callkitd/callkitd.conf", NULL };
+
+  /* main() set XDG_CONFIG_DIRS=/a:/b and XDG_CONFIG_HOME before GLib read
+   * them: /a matters more than /b, the user's file most. */
+  g_assert_true (g_strv_equal ((const char *const *) paths, expect));
+}
+
+static void
+on_changed (CkdSettingsMonitor *monitor, gpointer user_data)
+{
+  guint *changes = user_data;
+
+  (*changes)++;
+}
+
+/* Replaces @path's contents the way editors do: a new file renamed over
+ * it, so that the monitor never reads half a file. */
+static void
+write_atomically (const char *path, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+static void
+wait_for_changes (guint *changes, guint count)
+{
+  while (*changes < count)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_monitor (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-settings-XXXXXX", &error);
+  g_autofree char *subdir = g_build_filename (dir, "callkitd", NULL);
+  g_autofree char *path = g_build_filename (subdir, "callkitd.conf", NULL);
+  const char *paths[] = { path, NULL };
+  g_autoptr (CkdSettingsMonitor) monitor = NULL;
+  guint changes = 0;
+
+  g_assert_no_error (error);
+  /* Neither the file nor its directory exists yet. */
+  monitor = ckd_settings_monitor_new (paths);
+  g_signal_connect (monitor, "changed", G_CALLBACK (on_changed), &changes);
+  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ringing);
+
+  g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
+  write_atomically (path, "[Notifications]\nringing=false\n");
+  wait_for_changes (&changes, 1);
+  g_assert_false (ckd_settings_monitor_get (monitor)->notifications.ringing);
+
+  write_atomically (path, "[Notifications]\nringing=false\nongoing=false\n");
+  wait_for_changes (&changes, 2);
+  g_assert_false (ckd_settings_monitor_get (monitor)->notifications.ongoing);
+
+  /* Deleted: the defaults again. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  wait_for_changes (&changes, 3);
+  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ringing);
+  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ongoing);
+
+  g_rmdir (subdir);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("XDG_CONFIG_DIRS", "/a:/b", TRUE);
+  g_setenv ("XDG_CONFIG_HOME", "/home/u/.config", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/settings/defaults", test_defaults);
+  g_test_add_func ("/settings/each-key", test_each_key);
+  g_test_add_func ("/settings/bad-values", test_bad_values);
+  g_test_add_func ("/settings/layers", test_layers);
+  g_test_add_func ("/settings/paths", test_paths);
+  g_test_add_func ("/settings/monitor", test_monitor);
+  return g_test_run ();
+}

@@ -1,0 +1,276 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The examples in clients/examples run, so they cannot rot:
+minimal-provider.py against a real callkitd, and every shell recipe in
+clients/examples/recipes/ (one per method of every interface in
+dbus-interfaces/, each with busctl and gdbus) with its result checked. A
+method without a recipe, or a recipe without a check here, fails."""
+
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from harness import SOURCE_ROOT, new_uuid, raises_dbus_error, run_process, wait_until
+
+from gi.repository import GLib
+
+EXAMPLES = SOURCE_ROOT / "clients" / "examples"
+RECIPES = EXAMPLES / "recipes"
+PYTHON = "/usr/bin/python3"
+
+
+def api_methods():
+    """Interface.Method for every method in dbus-interfaces/*.xml."""
+    names = []
+    for path in sorted((SOURCE_ROOT / "dbus-interfaces").glob("*.xml")):
+        for iface in ET.parse(path).getroot().iter("interface"):
+            short = iface.get("name").rsplit(".", 1)[1]
+            names += ["%s.%s" % (short, m.get("name")) for m in iface.iter("method")]
+    return names
+
+
+# ---------------------------------------------------------------------------
+# minimal-provider.py
+
+class LineReader:
+    """A child's stdout, line by line, while the main context runs."""
+
+    def __init__(self, argv, log_path):
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=self._log, stdin=subprocess.DEVNULL)
+        self.lines = []
+        self._buffer = b""
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self._watch = GLib.unix_fd_add_full(
+            GLib.PRIORITY_DEFAULT, self.proc.stdout.fileno(),
+            GLib.IOCondition.IN | GLib.IOCondition.HUP, self._on_output)
+
+    def _on_output(self, fd, condition):
+        data = os.read(fd, 65536)
+        if not data:
+            self._watch = None
+            return GLib.SOURCE_REMOVE
+        self._buffer += data
+        *lines, self._buffer = self._buffer.split(b"\n")
+        self.lines += [line.decode().split(" ") for line in lines]
+        return GLib.SOURCE_CONTINUE
+
+    def expect(self, *words):
+        __tracebackhide__ = True
+        return wait_until(
+            lambda: next((l for l in self.lines if l[:len(words)] == list(words)), None),
+            message=lambda: "%r (got %r)" % (words, self.lines))
+
+    def wait_exit(self):
+        wait_until(lambda: self.proc.poll() is not None, poll_interval=0.01,
+                   message="the example to exit")
+        return self.proc.returncode
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self._watch is not None:
+            GLib.source_remove(self._watch)
+        self.proc.stdout.close()
+        self._log.close()
+
+
+@pytest.fixture
+def minimal_provider(callkitd, tmp_path):
+    reader = LineReader([PYTHON, str(EXAMPLES / "minimal-provider.py"),
+                         "--caller", "+15551234567", "--caller-name", "Ada"],
+                        tmp_path / "minimal-provider.log")
+    yield reader
+    reader.close()
+
+
+def test_minimal_provider_answer_and_end(minimal_provider, client):
+    uuid = minimal_provider.expect("incoming")[1]
+    props = client.wait_for_call_property(uuid, "State", "ringing")
+    assert props["RemoteHandle"] == ("phone-number", "+15551234567")
+    assert props["LocalizedCallerName"] == "Ada"
+    client.call_method(uuid, "Answer")
+    minimal_provider.expect("answered", uuid)
+    client.wait_for_call_property(uuid, "State", "active")
+    client.call_method(uuid, "End")
+    minimal_provider.expect("ended", uuid, "hung-up")
+    assert minimal_provider.wait_exit() == 0
+    assert client.known_call_properties(uuid)["EndedReason"] == "hung-up"
+
+
+def test_minimal_provider_refuses_hold(minimal_provider, client):
+    uuid = minimal_provider.expect("incoming")[1]
+    client.wait_for_call_property(uuid, "State", "ringing")
+    client.call_method(uuid, "Answer")
+    with raises_dbus_error("ActionFailed", match="not supported"):
+        client.call_method(uuid, "SetHeld", ("(b)", (True,)))
+    minimal_provider.expect("refused", "set-held", uuid)
+    assert client.get_call_properties(uuid)["State"] == "active"
+
+
+def test_minimal_provider_declined(minimal_provider, client):
+    uuid = minimal_provider.expect("incoming")[1]
+    client.wait_for_call_property(uuid, "State", "ringing")
+    client.call_method(uuid, "End")
+    minimal_provider.expect("ended", uuid, "declined")
+    assert minimal_provider.wait_exit() == 0
+
+
+# ---------------------------------------------------------------------------
+# Recipes
+
+TOOLS = ["busctl", "gdbus"]
+
+
+def test_every_method_has_a_recipe():
+    methods = api_methods()
+    assert "Call.Answer" in methods and "Manager.RegisterProvider" in methods
+    missing = [m for m in methods if not (RECIPES / (m + ".sh")).exists()]
+    assert not missing, "methods without a recipe in %s: %s" % (RECIPES, missing)
+    for m in methods:
+        text = (RECIPES / (m + ".sh")).read_text()
+        assert "busctl --user call" in text and "gdbus call --session" in text, m
+    unchecked = [m for m in methods if m not in CHECKS]
+    assert not unchecked, "recipes that no test runs: %s" % unchecked
+    stray = sorted(p.stem for p in RECIPES.glob("*.sh"))
+    assert sorted(methods) == stray, "recipes for methods that do not exist"
+
+
+def run_recipe(name, tool, **variables):
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in variables.items()})
+    return run_process(["sh", str(RECIPES / (name + ".sh")), tool], env=env)
+
+
+def ok(result):
+    __tracebackhide__ = True
+    assert result.returncode == 0, "recipe failed:\n%s%s" % (result.stdout, result.stderr)
+    return result.stdout
+
+
+def unentitled(result):
+    """Owner-only methods from a shell: the arguments pass D-Bus's signature
+    check and reach callkitd, which refuses the non-owner by name."""
+    __tracebackhide__ = True
+    assert result.returncode != 0, result.stdout
+    # gdbus prints the error's name, busctl only its message.
+    assert ("io.github.callkitd.CallKit1.Error.Unentitled" in result.stderr
+            or "only the connection that registered" in result.stderr), result.stderr
+    assert "InvalidArgs" not in result.stderr, result.stderr
+
+
+def ringing(provider, client):
+    uuid = new_uuid()
+    provider.report_incoming(uuid, remote_handle=("phone-number", "+4930123"))
+    client.wait_for_call_property(uuid, "State", "ringing")
+    return uuid
+
+
+def active(provider, client):
+    uuid = ringing(provider, client)
+    client.call_method(uuid, "Answer")
+    client.wait_for_call_property(uuid, "State", "active")
+    return uuid
+
+
+def check_register(tool, provider, client):
+    out = ok(run_recipe("Manager.RegisterProvider", tool, NAME="Shell Phone"))
+    assert "/io/github/callkitd/CallKit1/provider/" in out
+
+
+def check_transaction(tool, provider, client):
+    uuid = active(provider, client)
+    out = ok(run_recipe("CallController.RequestTransaction", tool, CALL=uuid))
+    assert out.strip()
+    client.wait_for_call_property(uuid, "State", "held")
+
+
+def check_answer(tool, provider, client):
+    uuid = ringing(provider, client)
+    ok(run_recipe("Call.Answer", tool, CALL=uuid))
+    client.wait_for_call_property(uuid, "State", "active")
+
+
+def check_end(tool, provider, client):
+    uuid = active(provider, client)
+    ok(run_recipe("Call.End", tool, CALL=uuid))
+    props = client.wait_for_call_property(uuid, "State", "ended")
+    assert props["EndedReason"] == "hung-up"
+
+
+def check_set_held(tool, provider, client):
+    uuid = active(provider, client)
+    ok(run_recipe("Call.SetHeld", tool, CALL=uuid, HELD="true"))
+    client.wait_for_call_property(uuid, "State", "held")
+    ok(run_recipe("Call.SetHeld", tool, CALL=uuid, HELD="false"))
+    client.wait_for_call_property(uuid, "State", "active")
+
+
+def check_set_muted(tool, provider, client):
+    uuid = active(provider, client)
+    ok(run_recipe("Call.SetMuted", tool, CALL=uuid, MUTED="true"))
+    client.wait_for_call_property(uuid, "IsMuted", True)
+
+
+def check_dtmf(tool, provider, client):
+    uuid = active(provider, client)
+    ok(run_recipe("Call.PlayDTMF", tool, CALL=uuid, DIGITS="12#"))
+    action = provider.wait_for_action("play-dtmf", call=uuid)
+    assert action.parameters["digits"] == "12#"
+
+
+def check_reset(tool, provider, client):
+    uuid = ringing(provider, client)
+    ok(run_recipe("Provider.Reset", tool, PROVIDER=provider.path))
+    provider.wait_for_signal("DidReset", lambda s: s.args[0] == "requested")
+    props = client.wait_for_call_property(uuid, "State", "ended")
+    assert props["EndedReason"] == "failed"
+
+
+def owner_only(name, **variables):
+    def check(tool, provider, client):
+        uuid = ringing(provider, client)
+        values = {"PROVIDER": provider.path, "CALL": uuid,
+                  "HANDLE": "+15551234567", "CALLER_NAME": "Ada Lovelace",
+                  "REASON": "remote-ended", "ACTION": "1"}
+        values.update(variables)
+        unentitled(run_recipe(name, tool, **values))
+        # Refused whole: the call is as it was.
+        props = client.get_call_properties(uuid)
+        assert props["State"] == "ringing"
+        assert props["LocalizedCallerName"] == ""
+    return check
+
+
+CHECKS = {
+    "Manager.RegisterProvider": check_register,
+    "CallController.RequestTransaction": check_transaction,
+    "Call.Answer": check_answer,
+    "Call.End": check_end,
+    "Call.SetHeld": check_set_held,
+    "Call.SetMuted": check_set_muted,
+    "Call.PlayDTMF": check_dtmf,
+    "Provider.Reset": check_reset,
+    "Provider.ReportNewIncomingCall": owner_only("Provider.ReportNewIncomingCall",
+                                                 CALL="5b2ec2a5-6d5e-4bcd-9e55-55a4c24c8b4c"),
+    "Provider.ReportCallUpdated": owner_only("Provider.ReportCallUpdated"),
+    "Provider.ReportCallEnded": owner_only("Provider.ReportCallEnded"),
+    "Provider.ReportOutgoingCallStartedConnecting":
+        owner_only("Provider.ReportOutgoingCallStartedConnecting"),
+    "Provider.ReportOutgoingCallConnected": owner_only("Provider.ReportOutgoingCallConnected"),
+    "Provider.FulfillAction": owner_only("Provider.FulfillAction"),
+    "Provider.FailAction": owner_only("Provider.FailAction"),
+    "Provider.Invalidate": owner_only("Provider.Invalidate"),
+}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("method", api_methods())
+def test_recipe(method, tool, provider, client):
+    if method not in CHECKS:
+        pytest.fail("no check for the recipe of %s: add one to CHECKS" % method)
+    provider.auto_fulfill = True
+    CHECKS[method](tool, provider, client)
