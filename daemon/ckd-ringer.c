@@ -203,7 +203,9 @@ play (CkdRinger *self, CkdRingChoice choice)
 void
 ckd_ringer_update (CkdRinger *self)
 {
-  if (self->pipewire == NULL)
+  /* Without a server nothing is decoded or kept: it is decided again
+   * when PipeWire comes. */
+  if (!ckd_ringer_plays_sound (self))
     return;
   play (self, ckd_ringer_choose (self->ctx->calls, self->silenced));
 }
@@ -243,8 +245,18 @@ static void
 on_pipewire_changed (CkdPipewire *pipewire, gpointer user_data)
 {
   CkdRinger *self = user_data;
+  gboolean connected = ckd_ringer_plays_sound (self);
 
-  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, ckd_ringer_plays_sound (self));
+  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, connected);
+  if (connected)
+    ckd_ringer_update (self);
+  else if (self->kind != CKD_RING_NONE)
+    {
+      /* The stream went with the connection; nothing plays now. */
+      self->kind = CKD_RING_NONE;
+      g_clear_pointer (&self->ringtone, g_free);
+      ckd_sound_player_stop (self->player);
+    }
 }
 
 CkdRinger *
