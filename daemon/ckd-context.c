@@ -109,6 +109,9 @@ ckd_context_export (CkdContext *ctx, GDBusConnection *connection, GError **error
                                             connection, CKD_OBJECT_ROOT, error))
     return FALSE;
   ctx->notifier = ckd_notifier_new (ctx, connection);
+  ctx->pipewire = ckd_pipewire_new ();
+  ctx->audio_policy = ckd_audio_policy_new (ctx, ctx->pipewire);
+  ctx->ringer = ckd_ringer_new (ctx, ctx->settings.no_ringtone ? NULL : ctx->pipewire);
   ctx->ended_calls_id = ckd_call_skeleton_register_ended_calls (ctx, connection, error);
   return ctx->ended_calls_id != 0;
 }
@@ -124,6 +127,9 @@ ckd_context_free (CkdContext *ctx)
     return;
   ctx->stopping = TRUE;
   g_clear_pointer (&ctx->notifier, ckd_notifier_free);
+  g_clear_pointer (&ctx->ringer, ckd_ringer_free);
+  g_clear_pointer (&ctx->audio_policy, ckd_audio_policy_free);
+  g_clear_object (&ctx->pipewire);
   g_clear_handle_id (&ctx->ringing_timer_id, g_source_remove);
 
   /* Pending actions fail, so that Call methods waiting on them get an

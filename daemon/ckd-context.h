@@ -3,10 +3,12 @@
 
 #include <gio/gio.h>
 
+#include "ckd-audio-policy.h"
 #include "ckd-dbus-generated.h"
 #include "ckd-notifier.h"
 #include "ckd-provider.h"
 #include "ckd-recent-set.h"
+#include "ckd-ringer.h"
 #include "ckd-settings.h"
 #include "ckd-transaction.h"
 
@@ -23,6 +25,7 @@ typedef struct
   gboolean no_ongoing_notifications;
   gboolean no_missed_call_notifications;
   gboolean transient_missed_calls; /* else they stay until dismissed */
+  gboolean no_ringtone; /* the notification server may still make a sound */
 } CkdSettings;
 
 /* Everything the daemon knows, passed to every part instead of globals.
@@ -45,6 +48,9 @@ typedef struct
   GHashTable *callers;      /* unique name -> CkdCaller *, owned */
   CkdRecentSet *ended_uuids;
   CkdNotifier *notifier; /* NULL until exported */
+  CkdPipewire *pipewire; /* the same */
+  CkdAudioPolicy *audio_policy;
+  CkdRinger *ringer;
 
   /* One timer for every ringing call, set to the earliest deadline: a
    * GSource per call would cost memory and main-loop work per call. */

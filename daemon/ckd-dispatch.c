@@ -135,6 +135,11 @@ dispatch_action (CkdContext *ctx, CkdTransaction *transaction, CkdAction *action
     call = ckd_session_add_outgoing_call (ctx, provider, action);
   else
     call = ckd_context_lookup_call (ctx, action->call_uuid);
+  /* The user chose: the ringing stops now, not when the app gets round
+   * to fulfilling the action. */
+  if ((action->type == CKD_ACTION_ANSWER_CALL || action->type == CKD_ACTION_END_CALL)
+      && ctx->ringer != NULL)
+    ckd_ringer_silence (ctx->ringer, call->uuid);
   if (call->pending_actions == NULL)
     call->pending_actions = g_ptr_array_new ();
   g_ptr_array_add (call->pending_actions, action);

@@ -29,6 +29,25 @@ handle_register_provider (CkdDbusManager *manager, GDBusMethodInvocation *invoca
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_silence_ringing (CkdDbusManager *manager, GDBusMethodInvocation *invocation,
+                        gpointer user_data)
+{
+  CkdContext *ctx = user_data;
+  g_autoptr (GError) error = NULL;
+  guint n;
+
+  if (ckd_caller_lookup (ctx, g_dbus_method_invocation_get_sender (invocation), &error) == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  n = ctx->ringer != NULL ? ckd_ringer_silence (ctx->ringer, NULL) : 0;
+  g_info ("%s silenced %u ringing calls", g_dbus_method_invocation_get_sender (invocation), n);
+  ckd_dbus_manager_complete_silence_ringing (manager, invocation, n);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static GVariant *
 build_limits (CkdContext *ctx)
 {
@@ -60,5 +79,25 @@ ckd_manager_new (CkdContext *ctx)
   ckd_dbus_manager_set_limits (manager, build_limits (ctx));
   g_signal_connect (manager, "handle-register-provider", G_CALLBACK (handle_register_provider),
                     ctx);
+  g_signal_connect (manager, "handle-silence-ringing", G_CALLBACK (handle_silence_ringing), ctx);
   return manager;
+}
+
+void
+ckd_manager_set_capability (CkdDbusManager *manager, const char *name, gboolean on)
+{
+  const char *const *now = ckd_dbus_manager_get_capabilities (manager);
+  g_autoptr (GStrvBuilder) builder = NULL;
+  g_auto (GStrv) caps = NULL;
+
+  if ((now != NULL && g_strv_contains (now, name)) == on)
+    return;
+  builder = g_strv_builder_new ();
+  for (guint i = 0; now != NULL && now[i] != NULL; i++)
+    if (!g_str_equal (now[i], name))
+      g_strv_builder_add (builder, now[i]);
+  if (on)
+    g_strv_builder_add (builder, name);
+  caps = g_strv_builder_end (builder);
+  ckd_dbus_manager_set_capabilities (manager, (const char *const *) caps);
 }

@@ -9,4 +9,7 @@ G_BEGIN_DECLS
  * capabilities and limits. */
 CkdDbusManager *ckd_manager_new (CkdContext *ctx);
 
+/* Adds @name to Capabilities or removes it, keeping the others. */
+void ckd_manager_set_capability (CkdDbusManager *manager, const char *name, gboolean on);
+
 G_END_DECLS

@@ -539,7 +539,8 @@ entry_new (CkdNotifier *self, Kind kind, CkdCall *call)
 }
 
 static GVariant *
-build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resident)
+build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resident,
+             gboolean suppress_sound)
 {
   const char *desktop_entry = call->provider->config.desktop_entry;
   GVariantBuilder hints;
@@ -549,6 +550,9 @@ build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resid
   g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (urgency));
   if (resident)
     g_variant_builder_add (&hints, "{sv}", "resident", g_variant_new_boolean (TRUE));
+  /* callkitd rings itself: a server's own alert sound would ring twice. */
+  if (suppress_sound)
+    g_variant_builder_add (&hints, "{sv}", "suppress-sound", g_variant_new_boolean (TRUE));
   if (desktop_entry != NULL && *desktop_entry != '\0')
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (desktop_entry));
   return g_variant_builder_end (&hints);
@@ -571,8 +575,10 @@ show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, con
   GHashTable *table = table_of (self, kind);
   Entry *entry = g_hash_table_lookup (table, call->uuid);
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
-  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s", call_icon (call), summary,
-                                            body, joined);
+  gboolean suppress_sound = kind == KIND_RINGING && self->ctx->ringer != NULL
+                            && ckd_ringer_plays_sound (self->ctx->ringer);
+  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d", call_icon (call),
+                                            summary, body, joined, suppress_sound);
   gboolean first = entry == NULL;
 
   /* In flight: notify_done sends what changed meanwhile. */
@@ -586,7 +592,7 @@ show_call (CkdNotifier *self, Kind kind, CkdCall *call, const char *summary, con
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call, category, urgency, TRUE), 0);
+               build_hints (call, category, urgency, TRUE, suppress_sound), 0);
 }
 
 static void
@@ -741,7 +747,7 @@ show_missed (CkdNotifier *self, CkdCall *call)
   entry->icon = g_strdup (call_icon (call));
   entry->summary = ckd_notifier_missed_summary (call);
   entry->body = ckd_notifier_ringing_body (call, FALSE);
-  entry->hints = g_variant_ref_sink (build_hints (call, "call.unanswered", 1, FALSE));
+  entry->hints = g_variant_ref_sink (build_hints (call, "call.unanswered", 1, FALSE, FALSE));
   /* -1: the server's default expiry; 0: until the user dismisses it. */
   entry->expire_timeout = choices (self).missed_persistent ? 0 : -1;
   g_queue_push_tail (&self->missed, entry);
@@ -943,7 +949,11 @@ on_notification_closed (GDBusConnection *connection, const char *sender, const c
       CkdCall *call = ckd_context_lookup_call (self->ctx, entry->uuid);
       /* Silenced, not declined: it can still be answered elsewhere. */
       if (entry->kind == KIND_RINGING && call != NULL && is_ringing_incoming (call))
-        g_hash_table_add (self->dismissed, g_strdup (call->uuid));
+        {
+          g_hash_table_add (self->dismissed, g_strdup (call->uuid));
+          if (self->ctx->ringer != NULL)
+            ckd_ringer_silence (self->ctx->ringer, call->uuid);
+        }
       else if (entry->kind == KIND_ONGOING && call != NULL && is_ongoing (call))
         g_hash_table_add (self->dismissed_ongoing, g_strdup (call->uuid));
     }

@@ -56,12 +56,31 @@ check_desktop_entry (const char *what, const char *key, gconstpointer field, GEr
   return TRUE;
 }
 
+/* A path or a sound theme name; whether the file plays is found out when
+ * a call rings (the file may change meanwhile), falling back to the
+ * theme's ringtone then. */
+static gboolean
+check_ringtone (const char *what, const char *key, gconstpointer field, GError **error)
+{
+  const char *ringtone = *(char *const *) field;
+
+  if (strchr (ringtone, '/') != NULL && !g_path_is_absolute (ringtone))
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                   "%s: '%s' must be an absolute path of a sound file or the name of a sound "
+                   "theme sound",
+                   what, key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 #define FIELD(name, kind, ...) { #name, kind, G_STRUCT_OFFSET (CkdProviderConfig, name), __VA_ARGS__ }
 
 static const CkdDictField config_fields[] = {
   FIELD (localized_name, CKD_FIELD_STRING, 0, 0, NULL),
   FIELD (icon_name, CKD_FIELD_STRING, 0, 0, NULL),
-  FIELD (ringtone, CKD_FIELD_STRING, 0, CKD_MAX_PATH_LENGTH, NULL),
+  FIELD (ringtone, CKD_FIELD_STRING, 0, CKD_MAX_PATH_LENGTH, check_ringtone),
   FIELD (desktop_entry, CKD_FIELD_STRING, 0, 0, check_desktop_entry),
   FIELD (maximum_call_groups, CKD_FIELD_UINT32, 1, 16, NULL),
   FIELD (maximum_calls_per_call_group, CKD_FIELD_UINT32, 1, 64, NULL),

@@ -37,6 +37,17 @@ ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner, GVariant *conf
   return provider;
 }
 
+/* Audio follows every change of a call: the metadata the PipeWire module
+ * reads, and the ringing sound. */
+static void
+audio_call_changed (CkdContext *ctx, CkdCall *call)
+{
+  if (ctx->audio_policy != NULL)
+    ckd_audio_policy_call_changed (ctx->audio_policy, call);
+  if (ctx->ringer != NULL)
+    ckd_ringer_update (ctx->ringer);
+}
+
 gboolean
 ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant *configuration,
                                GError **error)
@@ -45,6 +56,9 @@ ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant 
                                   ctx->settings.ringing_timeout_ms, error))
     return FALSE;
   ckd_provider_skeleton_sync (provider);
+  /* A new ringtone plays from now on. */
+  if (ctx->ringer != NULL)
+    ckd_ringer_update (ctx->ringer);
   /* Name, icon and desktop entry show in its calls' notifications. */
   if (ctx->notifier != NULL)
     ckd_notifier_calls_changed (ctx->notifier);
@@ -136,6 +150,7 @@ void
 ckd_session_publish_call (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_export (ctx, call);
+  audio_call_changed (ctx, call);
   if (ctx->notifier != NULL)
     ckd_notifier_call_changed (ctx->notifier, call);
 }
@@ -317,6 +332,10 @@ ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gin
 
   g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
   ckd_call_skeleton_unexport (ctx, call);
+  if (ctx->audio_policy != NULL)
+    ckd_audio_policy_call_ended (ctx->audio_policy, call->uuid);
+  if (ctx->ringer != NULL)
+    ckd_ringer_call_ended (ctx->ringer, call->uuid);
   if (ctx->notifier != NULL)
     ckd_notifier_call_ended (ctx->notifier, call, was_ringing);
   g_hash_table_remove (ctx->calls, call->uuid);
@@ -329,6 +348,7 @@ ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
 {
   ckd_call_skeleton_sync (call);
   ckd_session_update_audio_sessions (ctx);
+  audio_call_changed (ctx, call);
   if (ctx->notifier != NULL)
     ckd_notifier_call_changed (ctx->notifier, call);
 }
@@ -339,6 +359,11 @@ ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider)
   for (guint i = 0; i < provider->calls->len; i++)
     ckd_call_skeleton_sync (g_ptr_array_index (provider->calls, i));
   ckd_session_update_audio_sessions (ctx);
+  if (ctx->audio_policy != NULL)
+    for (guint i = 0; i < provider->calls->len; i++)
+      ckd_audio_policy_call_changed (ctx->audio_policy, g_ptr_array_index (provider->calls, i));
+  if (ctx->ringer != NULL)
+    ckd_ringer_update (ctx->ringer);
   if (ctx->notifier != NULL)
     ckd_notifier_calls_changed (ctx->notifier);
 }

@@ -106,6 +106,8 @@ main (int argc, char **argv)
       NULL },
     { "transient-missed-calls", 0, 0, G_OPTION_ARG_NONE, &settings.transient_missed_calls,
       "Let missed-call notifications expire instead of staying until dismissed", NULL },
+    { "no-ringtone", 0, 0, G_OPTION_ARG_NONE, &settings.no_ringtone,
+      "Do not play ringtones; the notification server may make its own sound", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) options = NULL;

@@ -230,6 +230,14 @@ def check_reset(tool, provider, client):
     assert props["EndedReason"] == "failed"
 
 
+def check_silence(tool, provider, client):
+    uuid = ringing(provider, client)
+    out = ok(run_recipe("Manager.SilenceRinging", tool))
+    # busctl prints "u 1", gdbus "(uint32 1,)".
+    assert out.split() in (["u", "1"], ["(uint32", "1,)"]), out
+    assert client.get_call_properties(uuid)["State"] == "ringing"
+
+
 def owner_only(name, **variables):
     def check(tool, provider, client):
         uuid = ringing(provider, client)
@@ -254,6 +262,7 @@ CHECKS = {
     "Call.SetMuted": check_set_muted,
     "Call.PlayDTMF": check_dtmf,
     "Provider.Reset": check_reset,
+    "Manager.SilenceRinging": check_silence,
     "Provider.ReportNewIncomingCall": owner_only("Provider.ReportNewIncomingCall",
                                                  CALL="5b2ec2a5-6d5e-4bcd-9e55-55a4c24c8b4c"),
     "Provider.ReportCallUpdated": owner_only("Provider.ReportCallUpdated"),

@@ -1031,6 +1031,24 @@ verb_reset (Callctl *ctl,
   return EXIT_OK;
 }
 
+static int
+verb_silence (Callctl *ctl, int argc, char **argv)
+{
+  g_autoptr(CkdDbusManager) manager = NULL;
+  g_autoptr(GError) error = NULL;
+  guint silenced = 0;
+
+  manager = ckd_dbus_manager_proxy_new_sync (ctl->bus,
+                                             G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START |
+                                             G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+                                             CKD_BUS_NAME, CKD_OBJECT_ROOT, NULL, &error);
+  if (manager == NULL || !ckd_dbus_manager_call_silence_ringing_sync (manager, &silenced, NULL, &error))
+    return report_error (ctl, error);
+  if (ctl->json)
+    g_print ("{\"silenced\": %u}\n", silenced);
+  return EXIT_OK;
+}
+
 /* A guess that is right for what people type: "alice@example.org" is an
  * address, "+49 30 1234-5678" a number, anything else generic. */
 static const char *
@@ -1573,6 +1591,7 @@ static const Verb verbs[] = {
   { "dtmf", "CALL DIGITS", 2, 2, FALSE, verb_dtmf, "Send DTMF digits (0-9 * # A-D)" },
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
+  { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
 };
 
 static char *
