@@ -229,7 +229,10 @@ class PipeWire:
     def dump(self):
         """Every object, as pw-dump prints it."""
         out = self.run(["pw-dump", "--no-colors"])
-        return json.loads(out.stdout or "[]")
+        # When objects change while it runs, pw-dump may print a second
+        # document with the changes: the first one is the whole state.
+        text = (out.stdout or "[]").lstrip()
+        return json.JSONDecoder().raw_decode(text)[0]
 
     def nodes(self):
         return [o for o in self.dump()
