@@ -21,18 +21,9 @@ import pytest
 
 from harness import wait_until
 from pipewire_harness import wait_for
-from speakerbox_harness import finish, start_speakerbox_factory
 from test_audio_module import (  # noqa: F401 - fixtures
     StreamNode, entries, streams, wait_sounds, wait_session)
-
-
-@pytest.fixture
-def start_speakerbox(request, bus, tmp_path):
-    start, boxes = start_speakerbox_factory(tmp_path)
-    yield start
-    errors = finish(boxes)
-    if errors:
-        pytest.fail("\n".join(errors), pytrace=False)
+from test_speakerbox import start_speakerbox  # noqa: F401 - fixture
 
 
 @pytest.fixture
