@@ -224,14 +224,22 @@ def test_call_waiting_tone_during_a_call(callkitd, pipewire, provider, shell):
     provider.report_ended(a, "remote-ended")
 
 
+def maps_sndfile(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libsndfile.so" in f.read()
+
+
 def test_provider_ringtone_file(callkitd, pipewire, app, tmp_path):
     wav = tmp_path / "ring.wav"
     subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(wav),
                     "synth", "0.5", "sine", "660"], check=True)
     provider = app.register_provider({"localized_name": "Tone", "ringtone": str(wav)})
+    # libsndfile (and its codecs) is loaded by the first sound file only.
+    assert not maps_sndfile(callkitd.pid)
     ring(provider, remote_handle=HANDLE_A)
     wait_ringer(pipewire, "ringtone")
     assert "cannot play" not in callkitd.log_text()
+    assert maps_sndfile(callkitd.pid)
 
 
 def test_bad_ringtone_falls_back_to_the_theme(callkitd, pipewire, app, tmp_path):
