@@ -11,6 +11,8 @@ so):
   while an incoming call rings, or a call-waiting tone when the user is on
   a call; answering, declining, ending, SilenceRinging and dismissing the
   notification stop it;
+- the ``[Sounds]`` of callkitd.conf turn the ringtone and the call-waiting
+  tone off and on while callkitd runs; --no-ringtone wins over the file;
 - it works without PipeWire and reconnects when PipeWire comes back.
 """
 
@@ -22,6 +24,7 @@ import pytest
 
 from harness import MANAGER_IFACE, ROOT_PATH, raises_dbus_error, wait_until
 from pipewire_harness import wait_for
+from test_notification_settings import write_conf
 from test_flows_support import (  # noqa: F401 - fixtures
     action, active_call, new_uuid, ring, shell, transact)
 
@@ -392,3 +395,71 @@ def test_ringtone_runs_with_a_session_manager(start_pipewire, start_daemon, make
              "the ringer stream running")
     provider.report_ended(uuid, "remote-ended")
     wait_ringer(pw, None)
+
+
+# -- the user's [Sounds] in callkitd.conf ---------------------------------------------
+
+@pytest.fixture
+def user_conf(bus):
+    """$XDG_CONFIG_HOME/callkitd/callkitd.conf; its directory exists before
+    callkitd starts, so that callkitd watches it by inotify."""
+    path = bus.home / ".config" / "callkitd" / "callkitd.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_ringtone_setting_applies_while_ringing(user_conf, callkitd, pipewire, provider,
+                                                shell, notifications):
+    uuid = ring(provider, remote_handle=HANDLE_A)
+    wait_ringer(pipewire, "ringtone")
+    assert notifications.wait_for_notify("call.incoming")[6].get("suppress-sound") is True
+
+    write_conf(user_conf, "[Sounds]\nringtone=false\n")
+    wait_ringer(pipewire, None)
+    wait_capabilities(shell, absent=("ringtone",))
+    # The notification server makes the sound now.
+    update = notifications.wait_for_notify("call.incoming", count=2)
+    assert "suppress-sound" not in update[6]
+    wait_call_entry(pipewire, uuid, state="ringing")
+
+    write_conf(user_conf, "[Sounds]\nringtone=true\n")
+    wait_ringer(pipewire, "ringtone")
+    wait_capabilities(shell, present=("ringtone",))
+    update = notifications.wait_for_notify("call.incoming", count=3)
+    assert update[6].get("suppress-sound") is True
+
+
+@pytest.mark.parametrize("conf,args", [
+    ("[Sounds]\nringtone=false\n", ()),
+    # The command line wins over the file.
+    ("[Sounds]\nringtone=true\n", ("--no-ringtone",)),
+])
+def test_ringtone_off_from_the_start(user_conf, pipewire, start_daemon, make_client, conf,
+                                     args):
+    write_conf(user_conf, conf)
+    start_daemon(*args)
+    shell = make_client("shell")
+    wait_capabilities(shell, present=("audio-policy",), absent=("ringtone",))
+    uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_call_entry(pipewire, uuid, state="ringing")
+    assert ringer_nodes(pipewire) == []
+
+
+def test_call_waiting_setting(user_conf, callkitd, pipewire, provider, shell):
+    a = active_call(shell, provider, remote_handle=HANDLE_A)
+    b = ring(provider, remote_handle=HANDLE_B)
+    wait_ringer(pipewire, "call-waiting")
+
+    write_conf(user_conf, "[Sounds]\ncall-waiting=false\n")
+    wait_ringer(pipewire, None)
+    assert "ringtone" in capabilities(shell)
+    # Alone, the second call rings as any call does.
+    provider.report_ended(a, "remote-ended")
+    wait_ringer(pipewire, "ringtone")
+    provider.report_ended(b, "remote-ended")
+    wait_ringer(pipewire, None)
+
+    write_conf(user_conf, "[Sounds]\ncall-waiting=true\n")
+    a = active_call(shell, provider, remote_handle=HANDLE_A)
+    ring(provider, remote_handle=HANDLE_B)
+    wait_ringer(pipewire, "call-waiting")
