@@ -47,21 +47,10 @@ def callkitd(pipewire, start_daemon):
 
 # -- reading PipeWire's state -------------------------------------------------
 
-def settled(read):
-    """``read()``, again if pw-dump caught objects mid-change and printed
-    more than one JSON document (seen with WirePlumber busy)."""
-    for _ in range(5):
-        try:
-            return read()
-        except ValueError:
-            continue
-    return read()
-
-
 def entries(pw):
     """The callkit metadata as {key: (subject, value)}, JSON values parsed."""
     result = {}
-    for entry in settled(lambda: pw.metadata("callkit")) or []:
+    for entry in pw.metadata("callkit") or []:
         value = entry.get("value")
         if isinstance(value, str):
             try:
@@ -85,13 +74,13 @@ def wait_call_entry(pw, uuid, **expected):
 
 
 def wait_no_call_entry(pw, uuid):
-    wait_for(lambda: settled(lambda: pw.metadata("callkit")) is not None
+    wait_for(lambda: pw.metadata("callkit") is not None
              and call_entry(pw, uuid) is None, "callkit.call.%s to go" % uuid)
 
 
 def ringer_nodes(pw):
     # pw-dump prints the property as a JSON boolean.
-    return [n for n in settled(pw.nodes)
+    return [n for n in pw.nodes()
             if n["info"]["props"].get("callkit.ringtone") in (True, "true")]
 
 
@@ -120,7 +109,7 @@ def wait_capabilities(client, present=(), absent=()):
 
 def client_global_id(pw, pid):
     """The global id of the PipeWire client object of process ``pid``."""
-    for o in settled(pw.dump):
+    for o in pw.dump():
         if o.get("type") == "PipeWire:Interface:Client":
             props = o.get("info", {}).get("props", {})
             if str(props.get("pipewire.sec.pid")) == str(pid):
