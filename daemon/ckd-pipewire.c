@@ -114,16 +114,27 @@ static const char *const client_modules[] = {
 static struct pw_context *
 context_new (struct pw_loop *loop)
 {
+  enum spa_log_level level = pw_log_level;
   struct pw_context *context;
+  int err;
 
+  /* pw_context_new() then warns that no configuration loaded a module and
+   * that its data thread got no realtime priority (that was module-rt's
+   * job): both are what callkitd asks for, and would be logged at every
+   * start. Unless PIPEWIRE_DEBUG asks for PipeWire's own output, only its
+   * errors are printed while the context is made. */
+  if (g_getenv ("PIPEWIRE_DEBUG") == NULL)
+    pw_log_set_level (SPA_LOG_LEVEL_ERROR);
   context = pw_context_new (loop,
                             pw_properties_new (PW_KEY_CONFIG_NAME, "null",
                                                "support.dbus", "false",
                                                PW_KEY_APP_NAME, "callkitd",
                                                PW_KEY_APP_ID, CKD_BUS_NAME, NULL),
                             0);
+  err = errno;
+  pw_log_set_level (level);
   if (context == NULL)
-    g_error ("cannot create a PipeWire context: %s", g_strerror (errno));
+    g_error ("cannot create a PipeWire context: %s", g_strerror (err));
   /* What client.conf's context.spa-libs says: where the stream's
    * converter and the support plugins are. */
   pw_context_add_spa_lib (context, "audio.convert.*", "audioconvert/libspa-audioconvert");

@@ -126,6 +126,8 @@ def test_daemon_entry_belongs_to_callkitd_client(callkitd, pipewire, client):
     assert value == {"pid": callkitd.pid, "version": client.manager_property("Version")}
     assert subject == client_global_id(pipewire, callkitd.pid)
     wait_capabilities(client, present=("audio-policy", "ringtone"))
+    # The context callkitd makes without client.conf warns of nothing.
+    assert "[W]" not in callkitd.log_text()
 
 
 def test_call_entries_follow_the_call(callkitd, pipewire, provider, shell, app):
