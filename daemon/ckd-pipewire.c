@@ -135,14 +135,19 @@ context_new (struct pw_loop *loop)
   pw_log_set_level (level);
   if (context == NULL)
     g_error ("cannot create a PipeWire context: %s", g_strerror (err));
-  /* What client.conf's context.spa-libs says: where the stream's
-   * converter and the support plugins are. */
-  pw_context_add_spa_lib (context, "audio.convert.*", "audioconvert/libspa-audioconvert");
-  pw_context_add_spa_lib (context, "support.*", "support/libspa-support");
-  for (gsize i = 0; i < G_N_ELEMENTS (client_modules); i++)
-    if (pw_context_load_module (context, client_modules[i], NULL, NULL) == NULL)
-      g_warning ("cannot load the PipeWire module %s: %s", client_modules[i],
-                 g_strerror (errno));
+  /* A configuration named by PIPEWIRE_CONFIG_NAME brings its own. */
+  if (pw_context_get_conf_section (context, "context.spa-libs") == NULL)
+    {
+      /* What client.conf's context.spa-libs says: where the stream's
+       * converter and the support plugins are. */
+      pw_context_add_spa_lib (context, "audio.convert.*", "audioconvert/libspa-audioconvert");
+      pw_context_add_spa_lib (context, "support.*", "support/libspa-support");
+    }
+  if (pw_context_get_conf_section (context, "context.modules") == NULL)
+    for (gsize i = 0; i < G_N_ELEMENTS (client_modules); i++)
+      if (pw_context_load_module (context, client_modules[i], NULL, NULL) == NULL)
+        g_warning ("cannot load the PipeWire module %s: %s", client_modules[i],
+                   g_strerror (errno));
   return context;
 }
 

@@ -246,6 +246,17 @@ def test_bad_ringtone_falls_back_to_the_theme(callkitd, pipewire, app, tmp_path)
                in callkitd.log_text(), message="the fallback in the log")
 
 
+def test_pipewire_config_name(pipewire, start_daemon, make_client):
+    # PIPEWIRE_CONFIG_NAME names the client configuration, as in any
+    # PipeWire client: its modules are loaded instead of callkitd's.
+    daemon = start_daemon(env={"PIPEWIRE_CONFIG_NAME": "client.conf"})
+    wait_capabilities(make_client(), present=("audio-policy", "ringtone"))
+    uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_call_entry(pipewire, uuid, state="ringing")
+    wait_ringer(pipewire, "ringtone")
+    assert "cannot load the PipeWire module" not in daemon.log_text()
+
+
 def test_no_ringtone_option(pipewire, start_daemon, make_client):
     start_daemon("--no-ringtone")
     client = make_client()
