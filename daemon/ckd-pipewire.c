@@ -3,6 +3,7 @@
 
 #include <pipewire/pipewire.h>
 #include <pipewire/extensions/metadata.h>
+#include <pipewire/impl-module.h>
 
 #include <errno.h>
 
@@ -11,8 +12,10 @@
 
 /* Every callback of ours runs on the main loop: PipeWire's own loop is a
  * GSource here, and streams are made without PW_STREAM_FLAG_RT_PROCESS.
- * (libpipewire still runs its realtime data loop in a thread of its own,
- * started with the context; nothing of callkitd runs there.) */
+ * (pw_context_new() of libpipewire 0.3 always starts its data loop in a
+ * thread of its own, whatever the configuration; the graph's wakeups of a
+ * ringtone stream arrive there and are handed to the main loop, nothing of
+ * callkitd runs there.) */
 
 /* Reconnection backoff: quick at first, so that a restarted server is
  * found again at once, then slower while none runs. */
@@ -88,6 +91,64 @@ loop_source_new (struct pw_loop *loop)
   g_source_set_static_name (&s->base, "PipeWire loop");
   g_source_add_unix_fd (&s->base, pw_loop_get_fd (loop), G_IO_IN | G_IO_ERR | G_IO_HUP);
   return &s->base;
+}
+
+/* ---- the context --------------------------------------------------- */
+
+/* The modules callkitd uses: the protocol to reach the server, the
+ * client-side node and the adapter behind pw_stream (ringtones), and the
+ * marshalling of the metadata interface. */
+static const char *const client_modules[] = {
+  "libpipewire-module-protocol-native",
+  "libpipewire-module-client-node",
+  "libpipewire-module-adapter",
+  "libpipewire-module-metadata",
+};
+
+/* A context without client.conf: that file loads modules for every kind of
+ * client (module-rt, which talks to RTKit over D-Bus, client-device,
+ * session-manager), and each costs resident memory in a daemon that stays
+ * up all session. callkitd loads only what it uses, and no D-Bus support
+ * library either (only module-rt would use it). PIPEWIRE_CONFIG_NAME still
+ * names a configuration to read instead, as in any PipeWire client. */
+static struct pw_context *
+context_new (struct pw_loop *loop)
+{
+  enum spa_log_level level = pw_log_level;
+  struct pw_context *context;
+  int err;
+
+  /* pw_context_new() then warns that no configuration loaded a module and
+   * that its data thread got no realtime priority (that was module-rt's
+   * job): both are what callkitd asks for, and would be logged at every
+   * start. Unless PIPEWIRE_DEBUG asks for PipeWire's own output, only its
+   * errors are printed while the context is made. */
+  if (g_getenv ("PIPEWIRE_DEBUG") == NULL)
+    pw_log_set_level (SPA_LOG_LEVEL_ERROR);
+  context = pw_context_new (loop,
+                            pw_properties_new (PW_KEY_CONFIG_NAME, "null",
+                                               "support.dbus", "false",
+                                               PW_KEY_APP_NAME, "callkitd",
+                                               PW_KEY_APP_ID, CKD_BUS_NAME, NULL),
+                            0);
+  err = errno;
+  pw_log_set_level (level);
+  if (context == NULL)
+    g_error ("cannot create a PipeWire context: %s", g_strerror (err));
+  /* A configuration named by PIPEWIRE_CONFIG_NAME brings its own. */
+  if (pw_context_get_conf_section (context, "context.spa-libs") == NULL)
+    {
+      /* What client.conf's context.spa-libs says: where the stream's
+       * converter and the support plugins are. */
+      pw_context_add_spa_lib (context, "audio.convert.*", "audioconvert/libspa-audioconvert");
+      pw_context_add_spa_lib (context, "support.*", "support/libspa-support");
+    }
+  if (pw_context_get_conf_section (context, "context.modules") == NULL)
+    for (gsize i = 0; i < G_N_ELEMENTS (client_modules); i++)
+      if (pw_context_load_module (context, client_modules[i], NULL, NULL) == NULL)
+        g_warning ("cannot load the PipeWire module %s: %s", client_modules[i],
+                   g_strerror (errno));
+  return context;
 }
 
 /* ---- connection ---------------------------------------------------- */
@@ -348,10 +409,7 @@ ckd_pipewire_new (void)
   pw_loop_enter (self->loop);
   self->source = loop_source_new (self->loop);
   g_source_attach (self->source, NULL);
-  self->context = pw_context_new (self->loop,
-                                  pw_properties_new (PW_KEY_APP_NAME, "callkitd",
-                                                     PW_KEY_APP_ID, CKD_BUS_NAME, NULL),
-                                  0);
+  self->context = context_new (self->loop);
   connect_now (self);
   return self;
 }

@@ -15,6 +15,7 @@ struct _CkdRinger
   CkdContext *ctx;
   CkdPipewire *pipewire; /* NULL: disabled */
   gulong changed_id;
+  gulong settings_changed_id;
   CkdSoundPlayer *player;
   GHashTable *silenced; /* uuids */
 
@@ -200,14 +201,32 @@ play (CkdRinger *self, CkdRingChoice choice)
     }
 }
 
+/* The [Sounds] of callkitd.conf, followed while callkitd runs. */
+static CkdSoundSettings
+sound_settings (CkdRinger *self)
+{
+  CkdUserSettings file;
+
+  if (self->ctx->user_settings != NULL)
+    file = *ckd_settings_monitor_get (self->ctx->user_settings);
+  else
+    ckd_user_settings_init (&file);
+  return file.sounds;
+}
+
 void
 ckd_ringer_update (CkdRinger *self)
 {
+  CkdRingChoice choice;
+
   /* Without a server nothing is decoded or kept: it is decided again
    * when PipeWire comes. */
   if (!ckd_ringer_plays_sound (self))
     return;
-  play (self, ckd_ringer_choose (self->ctx->calls, self->silenced));
+  choice = ckd_ringer_choose (self->ctx->calls, self->silenced);
+  if (choice.kind == CKD_RING_CALL_WAITING && !sound_settings (self).call_waiting)
+    choice = (CkdRingChoice) { CKD_RING_NONE, NULL };
+  play (self, choice);
 }
 
 guint
@@ -238,21 +257,22 @@ ckd_ringer_call_ended (CkdRinger *self, const char *uuid)
 gboolean
 ckd_ringer_plays_sound (CkdRinger *self)
 {
-  return self->pipewire != NULL && ckd_pipewire_get_core (self->pipewire) != NULL;
+  return self->pipewire != NULL && sound_settings (self).ringtone
+         && ckd_pipewire_get_core (self->pipewire) != NULL;
 }
 
+/* PipeWire came or went, or the user's [Sounds] changed. */
 static void
-on_pipewire_changed (CkdPipewire *pipewire, gpointer user_data)
+reconsider (CkdRinger *self)
 {
-  CkdRinger *self = user_data;
-  gboolean connected = ckd_ringer_plays_sound (self);
+  gboolean plays = ckd_ringer_plays_sound (self);
 
-  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, connected);
-  if (connected)
+  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, plays);
+  if (plays)
     ckd_ringer_update (self);
   else if (self->kind != CKD_RING_NONE)
     {
-      /* The stream went with the connection; nothing plays now. */
+      /* Turned off, or the stream went with the connection. */
       self->kind = CKD_RING_NONE;
       g_clear_pointer (&self->ringtone, g_free);
       ckd_sound_player_stop (self->player);
@@ -270,9 +290,12 @@ ckd_ringer_new (gpointer ctx, CkdPipewire *pipewire)
     return self;
   self->pipewire = g_object_ref (pipewire);
   self->player = ckd_sound_player_new (pipewire);
-  self->changed_id = g_signal_connect (pipewire, "changed", G_CALLBACK (on_pipewire_changed),
-                                       self);
-  on_pipewire_changed (pipewire, self);
+  self->changed_id = g_signal_connect_swapped (pipewire, "changed", G_CALLBACK (reconsider),
+                                               self);
+  if (self->ctx->user_settings != NULL)
+    self->settings_changed_id = g_signal_connect_swapped (self->ctx->user_settings, "changed",
+                                                          G_CALLBACK (reconsider), self);
+  reconsider (self);
   return self;
 }
 
@@ -284,6 +307,8 @@ ckd_ringer_free (CkdRinger *self)
   g_clear_pointer (&self->player, ckd_sound_player_free);
   if (self->pipewire != NULL)
     g_clear_signal_handler (&self->changed_id, self->pipewire);
+  if (self->ctx->user_settings != NULL)
+    g_clear_signal_handler (&self->settings_changed_id, self->ctx->user_settings);
   g_clear_object (&self->pipewire);
   g_hash_table_destroy (self->silenced);
   g_free (self->ringtone);

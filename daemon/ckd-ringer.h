@@ -37,7 +37,9 @@ char *ckd_ringer_find_theme_sound (const char *name);
 typedef struct _CkdRinger CkdRinger;
 
 /* @ctx is a CkdContext *; with @pipewire NULL nothing ever plays (the
- * daemon runs with --no-ringtone). */
+ * daemon runs with --no-ringtone). Otherwise the [Sounds] of
+ * callkitd.conf (ctx->user_settings) are followed as they change:
+ * ringtone=false plays nothing, call-waiting=false no call-waiting tone. */
 CkdRinger *ckd_ringer_new (gpointer ctx, CkdPipewire *pipewire);
 void ckd_ringer_free (CkdRinger *self);
 
@@ -48,8 +50,9 @@ void ckd_ringer_update (CkdRinger *self);
  * calls were silenced. */
 guint ckd_ringer_silence (CkdRinger *self, const char *uuid);
 void ckd_ringer_call_ended (CkdRinger *self, const char *uuid);
-/* Whether callkitd makes the ringing sound itself, so notifications
- * should not (the suppress-sound hint). */
+/* Whether callkitd makes the ringing sound itself (connected to PipeWire,
+ * ringtones not turned off), so notifications should not (the
+ * suppress-sound hint). */
 gboolean ckd_ringer_plays_sound (CkdRinger *self);
 
 G_END_DECLS

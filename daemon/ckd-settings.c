@@ -18,6 +18,8 @@ static const BooleanKey boolean_keys[] = {
   { "Notifications", "missed", G_STRUCT_OFFSET (CkdUserSettings, notifications.missed) },
   { "Notifications", "missed-persistent",
     G_STRUCT_OFFSET (CkdUserSettings, notifications.missed_persistent) },
+  { "Sounds", "ringtone", G_STRUCT_OFFSET (CkdUserSettings, sounds.ringtone) },
+  { "Sounds", "call-waiting", G_STRUCT_OFFSET (CkdUserSettings, sounds.call_waiting) },
 };
 
 void
@@ -29,6 +31,10 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .ongoing = TRUE,
       .missed = TRUE,
       .missed_persistent = TRUE,
+    },
+    .sounds = {
+      .ringtone = TRUE,
+      .call_waiting = TRUE,
     },
   };
 }

@@ -18,9 +18,17 @@ typedef struct
   gboolean missed_persistent; /* missed-persistent=: stay until dismissed */
 } CkdNotificationSettings;
 
+/* [Sounds]: what callkitd plays itself */
+typedef struct
+{
+  gboolean ringtone;     /* ringtone=: false silences callkitd like --no-ringtone */
+  gboolean call_waiting; /* call-waiting=: the tone for a second call during a call */
+} CkdSoundSettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
+  CkdSoundSettings sounds;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"

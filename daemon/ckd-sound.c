@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
@@ -16,6 +17,62 @@
 #define MAX_RATE 192000
 /* Fade at the edges of each beep so the tone does not click. */
 #define FADE_MS 5
+
+/* libsndfile is opened on the first sound file, not linked: its codec
+ * libraries (FLAC, Vorbis, Opus, MPEG) cost about 0.8 MiB of resident
+ * memory once mapped, in a daemon that may never play a ringtone file. */
+#define SNDFILE_SONAME "libsndfile.so.1"
+
+typedef struct
+{
+  SNDFILE *(*open_fd) (int fd, int mode, SF_INFO *info, int close_desc);
+  const char *(*strerror) (SNDFILE *file);
+  sf_count_t (*readf_float) (SNDFILE *file, float *ptr, sf_count_t frames);
+  int (*close) (SNDFILE *file);
+} Sndfile;
+
+static gpointer
+sndfile_open (gpointer data)
+{
+  Sndfile *api = g_new0 (Sndfile, 1);
+  GError **error = data;
+  /* Stays loaded: a ringtone decoded once will be decoded again. */
+  void *handle = dlopen (SNDFILE_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+  if (handle == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "cannot load %s: %s",
+                   SNDFILE_SONAME, dlerror ());
+      g_free (api);
+      return NULL;
+    }
+  api->open_fd = dlsym (handle, "sf_open_fd");
+  api->strerror = dlsym (handle, "sf_strerror");
+  api->readf_float = dlsym (handle, "sf_readf_float");
+  api->close = dlsym (handle, "sf_close");
+  if (api->open_fd == NULL || api->strerror == NULL || api->readf_float == NULL
+      || api->close == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s lacks sf_open_fd()",
+                   SNDFILE_SONAME);
+      g_free (api);
+      return NULL;
+    }
+  return api;
+}
+
+/* The error of a failed load is kept and repeated to every caller. */
+static const Sndfile *
+sndfile_get (GError **error)
+{
+  static GOnce once = G_ONCE_INIT;
+  static GError *load_error;
+
+  g_once (&once, sndfile_open, &load_error);
+  if (once.retval == NULL)
+    g_propagate_error (error, g_error_copy (load_error));
+  return once.retval;
+}
 
 static void
 sound_clear (CkdSound *sound)
@@ -39,12 +96,15 @@ CkdSound *
 ckd_sound_load (const char *path, GError **error)
 {
   g_autoptr (CkdSound) sound = NULL;
+  const Sndfile *sf = sndfile_get (error);
   SF_INFO info = { 0 };
   struct stat st;
   SNDFILE *file;
   sf_count_t max_frames, got;
   int fd;
 
+  if (sf == NULL)
+    return NULL;
   /* Non-blocking: a FIFO given as a ringtone must not hang callkitd. */
   fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
   if (fd < 0)
@@ -62,11 +122,11 @@ ckd_sound_load (const char *path, GError **error)
       return NULL;
     }
   /* The descriptor stays ours, closed on every path below. */
-  file = sf_open_fd (fd, SFM_READ, &info, FALSE);
+  file = sf->open_fd (fd, SFM_READ, &info, FALSE);
   if (file == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not a sound file: %s",
-                   path, sf_strerror (NULL));
+                   path, sf->strerror (NULL));
       close (fd);
       return NULL;
     }
@@ -76,7 +136,7 @@ ckd_sound_load (const char *path, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "%s has %d channels at %d Hz: expected 1 to %d channels at %d to %d Hz", path,
                    info.channels, info.samplerate, MAX_CHANNELS, MIN_RATE, MAX_RATE);
-      sf_close (file);
+      sf->close (file);
       close (fd);
       return NULL;
     }
@@ -88,8 +148,8 @@ ckd_sound_load (const char *path, GError **error)
   sound->channels = (guint) info.channels;
   sound->rate = (guint) info.samplerate;
   sound->samples = g_new (float, (gsize) max_frames * sound->channels);
-  got = sf_readf_float (file, sound->samples, max_frames);
-  sf_close (file);
+  got = sf->readf_float (file, sound->samples, max_frames);
+  sf->close (file);
   close (fd);
   if (got <= 0)
     {

@@ -62,6 +62,19 @@ def module_dir():
     return None
 
 
+
+def first_json_document(text):
+    """The objects of pw-dump's output ``text`` ([] for none). pw-dump
+    prints them as one JSON array once it has them all; objects that
+    change before it exits are printed again as further arrays after it.
+    The first is a complete view of the graph: it is the one returned, the
+    rest is ignored. A first array cut short raises ValueError."""
+    text = text.lstrip()
+    if not text:
+        return []
+    objects, _ = json.JSONDecoder().raw_decode(text)
+    return objects
+
 class PipeWire:
     """A pipewire process (and a wireplumber when asked) on ``bus``'s
     runtime dir. ``env`` is what a PipeWire client of this server needs.
@@ -228,11 +241,7 @@ class PipeWire:
 
     def dump(self):
         """Every object, as pw-dump prints it."""
-        out = self.run(["pw-dump", "--no-colors"])
-        # When objects change while it runs, pw-dump may print a second
-        # document with the changes: the first one is the whole state.
-        text = (out.stdout or "[]").lstrip()
-        return json.JSONDecoder().raw_decode(text)[0]
+        return first_json_document(self.run(["pw-dump", "--no-colors"]).stdout)
 
     def nodes(self):
         return [o for o in self.dump()

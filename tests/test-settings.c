@@ -28,6 +28,8 @@ test_defaults (void)
   g_assert_true (settings.notifications.ongoing);
   g_assert_true (settings.notifications.missed);
   g_assert_true (settings.notifications.missed_persistent);
+  g_assert_true (settings.sounds.ringtone);
+  g_assert_true (settings.sounds.call_waiting);
 }
 
 static void
@@ -51,6 +53,48 @@ test_each_key (void)
       for (gsize j = 0; j < G_N_ELEMENTS (keys); j++)
         g_assert_cmpint (values[j], ==, i != j);
     }
+}
+
+static void
+test_sounds (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  CkdUserSettings settings, defaults;
+
+  ckd_user_settings_init (&defaults);
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[Sounds]\nringtone=false\n", problems);
+  g_assert_false (settings.sounds.ringtone);
+  g_assert_true (settings.sounds.call_waiting);
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[Sounds]\ncall-waiting=false\n", problems);
+  g_assert_true (settings.sounds.ringtone);
+  g_assert_false (settings.sounds.call_waiting);
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+  /* [Notifications] ringing= is another thing: the sound stays on. */
+  g_assert_true (settings.notifications.ringing);
+
+  /* Same names in the other group are not these keys. */
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[Sounds]\nringing=false\n[Notifications]\nringtone=false\n",
+              problems);
+  g_assert_true (ckd_user_settings_equal (&settings, &defaults));
+  g_assert_cmpuint (problems->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (problems, 0), ==,
+                   "/x/callkitd.conf: [Sounds] ringing: unknown key, ignored");
+  g_assert_cmpstr (g_ptr_array_index (problems, 1), ==,
+                   "/x/callkitd.conf: [Notifications] ringtone: unknown key, ignored");
+
+  g_ptr_array_set_size (problems, 0);
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[Sounds]\nringtone=off\n", problems);
+  g_assert_true (settings.sounds.ringtone);
+  g_assert_cmpuint (problems->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (problems, 0), ==,
+                   "/x/callkitd.conf: [Sounds] ringtone: \"off\" is not true or false, "
+                   "default used");
 }
 
 static void
@@ -180,6 +224,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/settings/defaults", test_defaults);
   g_test_add_func ("/settings/each-key", test_each_key);
+  g_test_add_func ("/settings/sounds", test_sounds);
   g_test_add_func ("/settings/bad-values", test_bad_values);
   g_test_add_func ("/settings/layers", test_layers);
   g_test_add_func ("/settings/paths", test_paths);

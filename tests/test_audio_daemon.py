@@ -11,6 +11,8 @@ so):
   while an incoming call rings, or a call-waiting tone when the user is on
   a call; answering, declining, ending, SilenceRinging and dismissing the
   notification stop it;
+- the ``[Sounds]`` of callkitd.conf turn the ringtone and the call-waiting
+  tone off and on while callkitd runs; --no-ringtone wins over the file;
 - it works without PipeWire and reconnects when PipeWire comes back.
 """
 
@@ -22,6 +24,7 @@ import pytest
 
 from harness import MANAGER_IFACE, ROOT_PATH, raises_dbus_error, wait_until
 from pipewire_harness import wait_for
+from test_notification_settings import write_conf
 from test_flows_support import (  # noqa: F401 - fixtures
     action, active_call, new_uuid, ring, shell, transact)
 
@@ -44,21 +47,10 @@ def callkitd(pipewire, start_daemon):
 
 # -- reading PipeWire's state -------------------------------------------------
 
-def settled(read):
-    """``read()``, again if pw-dump caught objects mid-change and printed
-    more than one JSON document (seen with WirePlumber busy)."""
-    for _ in range(5):
-        try:
-            return read()
-        except ValueError:
-            continue
-    return read()
-
-
 def entries(pw):
     """The callkit metadata as {key: (subject, value)}, JSON values parsed."""
     result = {}
-    for entry in settled(lambda: pw.metadata("callkit")) or []:
+    for entry in pw.metadata("callkit") or []:
         value = entry.get("value")
         if isinstance(value, str):
             try:
@@ -82,13 +74,13 @@ def wait_call_entry(pw, uuid, **expected):
 
 
 def wait_no_call_entry(pw, uuid):
-    wait_for(lambda: settled(lambda: pw.metadata("callkit")) is not None
+    wait_for(lambda: pw.metadata("callkit") is not None
              and call_entry(pw, uuid) is None, "callkit.call.%s to go" % uuid)
 
 
 def ringer_nodes(pw):
     # pw-dump prints the property as a JSON boolean.
-    return [n for n in settled(pw.nodes)
+    return [n for n in pw.nodes()
             if n["info"]["props"].get("callkit.ringtone") in (True, "true")]
 
 
@@ -117,7 +109,7 @@ def wait_capabilities(client, present=(), absent=()):
 
 def client_global_id(pw, pid):
     """The global id of the PipeWire client object of process ``pid``."""
-    for o in settled(pw.dump):
+    for o in pw.dump():
         if o.get("type") == "PipeWire:Interface:Client":
             props = o.get("info", {}).get("props", {})
             if str(props.get("pipewire.sec.pid")) == str(pid):
@@ -134,6 +126,8 @@ def test_daemon_entry_belongs_to_callkitd_client(callkitd, pipewire, client):
     assert value == {"pid": callkitd.pid, "version": client.manager_property("Version")}
     assert subject == client_global_id(pipewire, callkitd.pid)
     wait_capabilities(client, present=("audio-policy", "ringtone"))
+    # The context callkitd makes without client.conf warns of nothing.
+    assert "[W]" not in callkitd.log_text()
 
 
 def test_call_entries_follow_the_call(callkitd, pipewire, provider, shell, app):
@@ -224,14 +218,22 @@ def test_call_waiting_tone_during_a_call(callkitd, pipewire, provider, shell):
     provider.report_ended(a, "remote-ended")
 
 
+def maps_sndfile(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libsndfile.so" in f.read()
+
+
 def test_provider_ringtone_file(callkitd, pipewire, app, tmp_path):
     wav = tmp_path / "ring.wav"
     subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(wav),
                     "synth", "0.5", "sine", "660"], check=True)
     provider = app.register_provider({"localized_name": "Tone", "ringtone": str(wav)})
+    # libsndfile (and its codecs) is loaded by the first sound file only.
+    assert not maps_sndfile(callkitd.pid)
     ring(provider, remote_handle=HANDLE_A)
     wait_ringer(pipewire, "ringtone")
     assert "cannot play" not in callkitd.log_text()
+    assert maps_sndfile(callkitd.pid)
 
 
 def test_bad_ringtone_falls_back_to_the_theme(callkitd, pipewire, app, tmp_path):
@@ -242,6 +244,17 @@ def test_bad_ringtone_falls_back_to_the_theme(callkitd, pipewire, app, tmp_path)
     wait_ringer(pipewire, "ringtone")
     wait_until(lambda: "cannot play the ringtone of %s" % provider.path
                in callkitd.log_text(), message="the fallback in the log")
+
+
+def test_pipewire_config_name(pipewire, start_daemon, make_client):
+    # PIPEWIRE_CONFIG_NAME names the client configuration, as in any
+    # PipeWire client: its modules are loaded instead of callkitd's.
+    daemon = start_daemon(env={"PIPEWIRE_CONFIG_NAME": "client.conf"})
+    wait_capabilities(make_client(), present=("audio-policy", "ringtone"))
+    uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_call_entry(pipewire, uuid, state="ringing")
+    wait_ringer(pipewire, "ringtone")
+    assert "cannot load the PipeWire module" not in daemon.log_text()
 
 
 def test_no_ringtone_option(pipewire, start_daemon, make_client):
@@ -384,3 +397,71 @@ def test_ringtone_runs_with_a_session_manager(start_pipewire, start_daemon, make
              "the ringer stream running")
     provider.report_ended(uuid, "remote-ended")
     wait_ringer(pw, None)
+
+
+# -- the user's [Sounds] in callkitd.conf ---------------------------------------------
+
+@pytest.fixture
+def user_conf(bus):
+    """$XDG_CONFIG_HOME/callkitd/callkitd.conf; its directory exists before
+    callkitd starts, so that callkitd watches it by inotify."""
+    path = bus.home / ".config" / "callkitd" / "callkitd.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_ringtone_setting_applies_while_ringing(user_conf, callkitd, pipewire, provider,
+                                                shell, notifications):
+    uuid = ring(provider, remote_handle=HANDLE_A)
+    wait_ringer(pipewire, "ringtone")
+    assert notifications.wait_for_notify("call.incoming")[6].get("suppress-sound") is True
+
+    write_conf(user_conf, "[Sounds]\nringtone=false\n")
+    wait_ringer(pipewire, None)
+    wait_capabilities(shell, absent=("ringtone",))
+    # The notification server makes the sound now.
+    update = notifications.wait_for_notify("call.incoming", count=2)
+    assert "suppress-sound" not in update[6]
+    wait_call_entry(pipewire, uuid, state="ringing")
+
+    write_conf(user_conf, "[Sounds]\nringtone=true\n")
+    wait_ringer(pipewire, "ringtone")
+    wait_capabilities(shell, present=("ringtone",))
+    update = notifications.wait_for_notify("call.incoming", count=3)
+    assert update[6].get("suppress-sound") is True
+
+
+@pytest.mark.parametrize("conf,args", [
+    ("[Sounds]\nringtone=false\n", ()),
+    # The command line wins over the file.
+    ("[Sounds]\nringtone=true\n", ("--no-ringtone",)),
+])
+def test_ringtone_off_from_the_start(user_conf, pipewire, start_daemon, make_client, conf,
+                                     args):
+    write_conf(user_conf, conf)
+    start_daemon(*args)
+    shell = make_client("shell")
+    wait_capabilities(shell, present=("audio-policy",), absent=("ringtone",))
+    uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_call_entry(pipewire, uuid, state="ringing")
+    assert ringer_nodes(pipewire) == []
+
+
+def test_call_waiting_setting(user_conf, callkitd, pipewire, provider, shell):
+    a = active_call(shell, provider, remote_handle=HANDLE_A)
+    b = ring(provider, remote_handle=HANDLE_B)
+    wait_ringer(pipewire, "call-waiting")
+
+    write_conf(user_conf, "[Sounds]\ncall-waiting=false\n")
+    wait_ringer(pipewire, None)
+    assert "ringtone" in capabilities(shell)
+    # Alone, the second call rings as any call does.
+    provider.report_ended(a, "remote-ended")
+    wait_ringer(pipewire, "ringtone")
+    provider.report_ended(b, "remote-ended")
+    wait_ringer(pipewire, None)
+
+    write_conf(user_conf, "[Sounds]\ncall-waiting=true\n")
+    a = active_call(shell, provider, remote_handle=HANDLE_A)
+    ring(provider, remote_handle=HANDLE_B)
+    wait_ringer(pipewire, "call-waiting")

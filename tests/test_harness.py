@@ -11,6 +11,7 @@ from gi.repository import Gio, GLib
 from harness import (
     BUS_NAME, PROVIDER_IFACE, RemoteDBusError, call_path, raises_dbus_error,
     vardict, vardict_list, variant, wait_until)
+from pipewire_harness import first_json_document
 
 
 def test_bus_is_private(bus):
@@ -125,3 +126,14 @@ def test_provider_signals_only_from_the_name_owner(bus, make_client):
         provider.wait_for_action(timeout=0.05)
     assert [s.name for s in provider.signals] == [
         "DidBegin", "PerformAction", "PerformAction"]
+
+
+def test_pw_dump_output_with_changes_after_it():
+    # What pw-dump prints when a node changes and goes while it runs.
+    text = ('[\n  {\n    "id": 30,\n    "type": "PipeWire:Interface:Node"\n  }\n]\n'
+            '[\n  {\n    "id": 30,\n    "info": null\n  }\n]\n')
+    assert first_json_document(text) == [{"id": 30, "type": "PipeWire:Interface:Node"}]
+    assert first_json_document("") == []
+    assert first_json_document("\n") == []
+    with pytest.raises(ValueError):
+        first_json_document('[\n  {\n    "id": 30')
