@@ -777,6 +777,14 @@ class Client:
                         self._on_properties_changed, arg0=CALL_IFACE)
         self._subscribe(OBJECT_MANAGER_IFACE, None, ROOT_PATH,
                         self._on_object_manager_signal)
+        # The subscriptions' AddMatch, and the GetNameOwner with which GDBus
+        # learns who owns the sender name (until then it drops the
+        # signals), are in flight: a round trip to the bus completes them
+        # before the test makes callkitd send anything.
+        self.connection.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus",
+            "org.freedesktop.DBus", "GetId", None, None,
+            Gio.DBusCallFlags.NONE, -1, None)
 
     def __repr__(self):
         return "<Client %s %s>" % (self.name, self.unique_name)
