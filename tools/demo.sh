@@ -4,12 +4,16 @@
 # into build/, run callkitd on the session bus (a private one if there is
 # none) and the sample softphone speakerbox, with a call from Alice ringing.
 # Answer it with callctl (or the notification's Answer button, when a
-# notification server runs). Ctrl-C stops everything this script started.
+# notification server runs). Without a PipeWire server it also starts a
+# private one, with libpipewire-module-callkit from the build tree and
+# WirePlumber, so the call has its audio. Ctrl-C stops everything this
+# script started.
 #
 #   tools/demo.sh            speakerbox in the foreground: type its commands
 #                            (help, answer, hold, remote-end remote-ended, ...)
 #   tools/demo.sh --once     show the call ringing, answer it with callctl,
-#                            show it active, and stop (for scripts and CI)
+#                            show it active and the audio decision in
+#                            PipeWire, and stop (for scripts and CI)
 #
 # CALLKITD_ARGS adds options to callkitd, e.g. CALLKITD_ARGS=--replace to
 # take over from a callkitd that already runs on your session bus.
@@ -30,7 +34,8 @@ esac
 
 builddir=${CKD_BUILDDIR:-}
 if [ -z "$builddir" ]; then
-  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon
+  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon pipewire \
+    pipewire-bin wireplumber sound-theme-freedesktop
   ckd_log "building into build/"
   ckd_meson_setup build >/dev/null
   meson compile -C build >/dev/null
@@ -110,6 +115,51 @@ EOF
   fi
 fi
 
+# Call audio: the PipeWire server of this runtime dir if one runs, else a
+# private one. Started before callkitd, which then connects at once.
+pw_socket=${XDG_RUNTIME_DIR:-/nonexistent}/pipewire-0
+module=$builddir/pipewire-module/libpipewire-module-callkit.so
+# A module built with sanitizers cannot be loaded into a plain pipewire
+# (the ASan runtime aborts it): such a build runs without audio.
+if [ -e "$module" ] && readelf -d "$module" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+  ckd_log "$module is built with sanitizers: no private PipeWire"
+  module=
+fi
+if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ ! -S "$pw_socket" ] &&
+    command -v pipewire >/dev/null && command -v wireplumber >/dev/null &&
+    [ -n "$module" ] && [ -e "$module" ]; then
+  mkdir -p "$workdir/config/pipewire/pipewire.conf.d" "$workdir/state"
+  cat >"$workdir/config/pipewire/pipewire.conf.d/50-callkit-demo.conf" <<'EOF'
+# No sound card is needed: a sink that plays nowhere.
+context.objects = [
+  { factory = adapter
+    args = { factory.name = support.null-audio-sink node.name = demo-sink
+             node.description = "Demo sink" media.class = Audio/Sink
+             audio.position = [ FL FR ] } }
+]
+context.modules = [ { name = libpipewire-module-callkit flags = [ nofail ] } ]
+EOF
+  ckd_log "starting a private PipeWire with libpipewire-module-callkit (log: $workdir/pipewire.log)"
+  # PipeWire takes module names, not paths: the build tree goes first.
+  XDG_CONFIG_HOME=$workdir/config \
+    PIPEWIRE_MODULE_DIR="$(dirname "$module"):$(pkg-config --variable=moduledir libpipewire-0.3)" \
+    pipewire >"$workdir/pipewire.log" 2>&1 &
+  started $! pipewire
+  for _ in $(seq 100); do
+    [ -S "$pw_socket" ] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ -S "$pw_socket" ]; then
+    # WirePlumber links the streams to the sink; its state stays here.
+    XDG_STATE_HOME=$workdir/state wireplumber >"$workdir/wireplumber.log" 2>&1 &
+    started $! wireplumber
+  else
+    cat "$workdir/pipewire.log" >&2
+    ckd_log "PipeWire did not start: the call goes on without audio"
+  fi
+fi
+
 ckd_log "starting callkitd (log: $workdir/callkitd.log)"
 # shellcheck disable=SC2086 # CALLKITD_ARGS is a list of options
 "$callkitd" ${CALLKITD_ARGS:-} >"$workdir/callkitd.log" 2>&1 &
@@ -168,5 +218,15 @@ ckd_log "callctl answer $uuid"
 "$callctl" answer "$uuid"
 ckd_log "callctl list"
 "$callctl" list
+if [ -S "$pw_socket" ] && command -v pw-metadata >/dev/null; then
+  # Wait for the module's word on the call's streams (WirePlumber links
+  # them a moment after the audio session is activated).
+  for _ in $(seq 100); do
+    timeout 2 pw-metadata -n callkit 2>/dev/null | grep -q '"policy": *"allowed"' && break
+    sleep 0.05
+  done
+  ckd_log "pw-metadata -n callkit: what callkitd decided and the module did"
+  timeout 2 pw-metadata -n callkit || true
+fi
 ckd_log "what speakerbox saw"
 cat "$workdir/speakerbox.log" >&2
