@@ -776,10 +776,10 @@ def test_callkitd_stopping_closes_missed_calls(client, phone, server,
     assert (nid,) in server.wait_for("CloseNotification", 2)
 
 
-def test_callkitd_stopping_closes_a_notification_still_in_flight(
-        client, phone, server, callkitd, tmp_path):
-    # The server answers Notify only once the test writes the id into a
-    # FIFO: callkitd gets SIGTERM while it waits for the id.
+def ring_with_notify_held(client, phone, server, tmp_path):
+    """Ring a call while the server answers Notify only once the test
+    writes the id into a FIFO; returns the FIFO's writing end, open once the
+    server waits inside Notify."""
     fifo = tmp_path / "notify-id"
     os.mkfifo(fifo)
     server.client.call(
@@ -791,9 +791,15 @@ def test_callkitd_stopping_closes_a_notification_still_in_flight(
     ring(phone, client)
     # Opening for writing succeeds once the server opened it for reading,
     # inside Notify.
-    writer = wait_until(lambda: _open_fifo_writer(fifo),
-                        message="the server waiting in Notify",
-                        poll_interval=0.01)
+    return wait_until(lambda: _open_fifo_writer(fifo),
+                      message="the server waiting in Notify",
+                      poll_interval=0.01)
+
+
+def test_callkitd_stopping_closes_a_notification_still_in_flight(
+        client, phone, server, callkitd, tmp_path):
+    # callkitd gets SIGTERM while it waits for the id.
+    writer = ring_with_notify_held(client, phone, server, tmp_path)
 
     callkitd.proc.send_signal(signal.SIGTERM)
     wait_until(lambda: "waiting for 1 notification id" in callkitd.log_text(),
@@ -807,18 +813,7 @@ def test_callkitd_stopping_closes_a_notification_still_in_flight(
 
 def test_callkitd_stopping_waits_for_a_silent_server_only_so_long(
         client, phone, server, callkitd, tmp_path):
-    fifo = tmp_path / "notify-id"
-    os.mkfifo(fifo)
-    server.client.call(
-        NOTIFICATIONS_PATH, MOCK_IFACE, "AddMethod",
-        GLib.Variant("(sssss)", (
-            NOTIFICATIONS_IFACE, "Notify", "susssasa{sv}i", "u",
-            "ret = int(open(%r).read())" % str(fifo))),
-        dest=NOTIFICATIONS_NAME)
-    ring(phone, client)
-    writer = wait_until(lambda: _open_fifo_writer(fifo),
-                        message="the server waiting in Notify",
-                        poll_interval=0.01)
+    writer = ring_with_notify_held(client, phone, server, tmp_path)
 
     # The server never answers: callkitd gives up after its bound
     # (CKD_NOTIFIER_SHUTDOWN_WAIT_MS) and still exits cleanly.
