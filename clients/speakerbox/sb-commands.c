@@ -96,6 +96,18 @@ static void new_uuid(char ret[37]) {
                  b[13], b[14], b[15]);
 }
 
+/* The UUID a new call gets: the one given with --uuid, else a new one. */
+static int call_uuid(const char *command, const char *arg, char ret[37]) {
+        if (!arg) {
+                new_uuid(ret);
+                return 0;
+        }
+        if (strlen(arg) != 36)
+                return sb_reply_error(command, "bad UUID %s", arg);
+        snprintf(ret, 37, "%s", arg);
+        return 0;
+}
+
 static bool parse_seconds(const char *s, uint64_t *ret_usec) {
         char *end;
         double v;
@@ -201,12 +213,9 @@ static int cmd_incoming(Speakerbox *sb, int argc, char **argv) {
         }
         if (!handle)
                 return sb_reply_error("incoming", "usage: incoming HANDLE [--name NAME] [--video] [--delay SECONDS] [--uuid UUID]");
-        if (uuid_arg && strlen(uuid_arg) != 36)
-                return sb_reply_error("incoming", "bad UUID %s", uuid_arg);
-        if (uuid_arg)
-                snprintf(uuid, sizeof(uuid), "%s", uuid_arg);
-        else
-                new_uuid(uuid);
+        r = call_uuid("incoming", uuid_arg, uuid);
+        if (r < 0)
+                return r;
         call = sb_call_new(sb, uuid, handle, name, false, video);
         if (!call)
                 return sb_reply_error("incoming", "%s", strerror(ENOMEM));
@@ -243,12 +252,9 @@ static int cmd_outgoing(Speakerbox *sb, int argc, char **argv) {
         }
         if (!handle)
                 return sb_reply_error("outgoing", "usage: outgoing HANDLE [--video] [--uuid UUID]");
-        if (uuid_arg && strlen(uuid_arg) != 36)
-                return sb_reply_error("outgoing", "bad UUID %s", uuid_arg);
-        if (uuid_arg)
-                snprintf(uuid, sizeof(uuid), "%s", uuid_arg);
-        else
-                new_uuid(uuid);
+        r = call_uuid("outgoing", uuid_arg, uuid);
+        if (r < 0)
+                return r;
         /* Known before start-call comes back, so the handle is ours. */
         call = sb_call_new(sb, uuid, handle, NULL, true, video);
         if (!call)
