@@ -37,6 +37,8 @@ typedef struct
   CkdTransaction *transaction;   /* not owned, the transaction owns us */
   CkdEndedReason end_reason;     /* end-call: what the call ends as */
   gboolean ends_call_whatever;   /* end-call made by callkitd: ends on any outcome */
+  gboolean implicit;             /* set-held added to hold the active call (ckd_transaction_plan) */
+  gboolean queued;               /* play-dtmf waiting for the one before it on its call */
   gint64 deadline;
   guint timeout_id;
   CkdOutcome outcome;

@@ -3,16 +3,17 @@
 
 #include "ckd-call-group.h"
 #include "ckd-dict.h"
-#include "ckd-dispatch.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
-#include "ckd-session.h"
+#include "ckd-session-private.h"
 
-#define PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
-#define CONTROLLER_INTERFACE CKD_INTERFACE_PREFIX "CallController"
+/* Transactions from request to outcome: validation as a whole, dispatch of
+ * each action to its provider (play-dtmf one at a time per call),
+ * deadlines, and the call changes a fulfilled, failed or timed-out action
+ * brings. */
 
 GPtrArray *
-ckd_dispatch_parse_actions (GVariant *actions_variant, GError **error)
+ckd_session_parse_actions (GVariant *actions_variant, GError **error)
 {
   g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func ((GDestroyNotify) ckd_action_free);
   gsize n = g_variant_n_children (actions_variant);
@@ -38,12 +39,16 @@ ckd_dispatch_parse_actions (GVariant *actions_variant, GError **error)
 
 /* start-call names its provider, or the requester owns exactly one. */
 static gboolean
-resolve_start_provider (CkdContext *ctx, CkdCaller *requester, CkdAction *action, guint index,
-                        GError **error)
+resolve_start_provider (CkdSession *self, const CkdCaller *requester, CkdAction *action,
+                        guint index, GError **error)
 {
+  CkdRegistry *registry = self->registry;
+
   if (action->provider_path != NULL)
     {
-      action->provider = ckd_context_lookup_provider (ctx, action->provider_path);
+      guint id = ckd_provider_id_from_path (action->provider_path);
+
+      action->provider = id != 0 ? ckd_registry_lookup_provider (registry, id) : NULL;
       if (action->provider == NULL)
         {
           g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_PROVIDER,
@@ -59,7 +64,7 @@ resolve_start_provider (CkdContext *ctx, CkdCaller *requester, CkdAction *action
       CkdProvider *provider, *found = NULL;
       guint n = 0;
 
-      g_hash_table_iter_init (&iter, ctx->providers);
+      g_hash_table_iter_init (&iter, ckd_registry_get_providers (registry));
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
         if (g_str_equal (provider->owner, requester->name))
           {
@@ -84,17 +89,17 @@ resolve_start_provider (CkdContext *ctx, CkdCaller *requester, CkdAction *action
 static gboolean
 requester_may_act (CkdProvider *provider, gpointer user_data, GError **error)
 {
-  CkdCaller *requester = user_data;
+  const CkdCaller *requester = user_data;
 
   return requester == NULL || ckd_caller_may_act (requester, provider, error);
 }
 
-static void finish_action (CkdContext *ctx, CkdAction *action, CkdOutcome outcome,
+static void finish_action (CkdSession *self, CkdAction *action, CkdOutcome outcome,
                            const char *reason, gboolean with_consequences, gint64 date);
 
 typedef struct
 {
-  CkdContext *ctx;
+  CkdSession *self;
   CkdAction *action;
 } ActionDeadline;
 
@@ -102,85 +107,122 @@ static gboolean
 action_timed_out (gpointer data)
 {
   ActionDeadline *deadline = data;
-  CkdContext *ctx = deadline->ctx;
+  CkdSession *self = deadline->self;
   CkdAction *action = deadline->action;
-  CkdProvider *provider = action->provider;
 
   /* The source goes with this return; finish_action must not remove it. */
   action->timeout_id = 0;
   g_info ("action %s (%s on %s) timed out", action->id, ckd_action_type_to_string (action->type),
           action->call_uuid);
-  ckd_context_emit_to (ctx, provider->owner, provider->object_path, PROVIDER_INTERFACE,
-                       "ActionTimedOut", g_variant_new ("(s)", action->id));
-  finish_action (ctx, action, CKD_OUTCOME_TIMED_OUT, "", TRUE, 0);
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_ACTION_TIMED_OUT], 0, action);
+  finish_action (self, action, CKD_OUTCOME_TIMED_OUT, "", TRUE, 0);
   return G_SOURCE_REMOVE;
 }
 
+/* Sends @action to its provider and starts its deadline. */
 static void
-dispatch_action (CkdContext *ctx, CkdTransaction *transaction, CkdAction *action)
+perform (CkdSession *self, CkdAction *action)
+{
+  ActionDeadline *deadline;
+  guint timeout_ms = action->provider->config.action_timeout_ms;
+
+  action->queued = FALSE;
+  action->deadline = g_get_real_time () + (gint64) timeout_ms * 1000;
+  deadline = g_new0 (ActionDeadline, 1);
+  deadline->self = self;
+  deadline->action = action;
+  action->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, timeout_ms, action_timed_out,
+                                           deadline, g_free);
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_PERFORM_ACTION], 0, action);
+}
+
+/* CXPlayDTMFCallAction's rule: a call's tones reach the provider one
+ * action at a time, so that "1" then "2" cannot be played out of order or
+ * on top of each other. */
+static gboolean
+dtmf_in_flight (CkdCall *call, CkdAction *except)
+{
+  for (guint i = 0; call->pending_actions != NULL && i < call->pending_actions->len; i++)
+    {
+      CkdAction *other = g_ptr_array_index (call->pending_actions, i);
+      if (other != except && other->type == CKD_ACTION_PLAY_DTMF && !other->queued)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+dispatch_action (CkdSession *self, CkdTransaction *transaction, CkdAction *action)
 {
   CkdProvider *provider = action->provider;
   CkdCall *call;
-  ActionDeadline *deadline;
-  guint timeout_ms = provider->config.action_timeout_ms;
 
-  action->id = g_strdup_printf ("a%" G_GUINT64_FORMAT, ++ctx->next_action_id);
-  action->deadline = g_get_real_time () + (gint64) timeout_ms * 1000;
+  action->id = g_strdup_printf ("a%" G_GUINT64_FORMAT, ++self->next_action_id);
   action->outcome = CKD_OUTCOME_PENDING;
-  g_hash_table_insert (ctx->actions, action->id, action);
+  g_hash_table_insert (self->actions, action->id, action);
   provider->n_pending_actions++;
   transaction->n_pending++;
 
   if (action->type == CKD_ACTION_START_CALL)
-    call = ckd_session_add_outgoing_call (ctx, provider, action);
+    call = ckd_session_add_outgoing_call (self, provider, action);
   else
-    call = ckd_context_lookup_call (ctx, action->call_uuid);
+    call = ckd_registry_lookup_call (self->registry, action->call_uuid);
   /* The user chose: the ringing stops now, not when the app gets round
    * to fulfilling the action. */
   if ((action->type == CKD_ACTION_ANSWER_CALL || action->type == CKD_ACTION_END_CALL)
-      && ctx->ringer != NULL)
-    ckd_ringer_silence (ctx->ringer, call->uuid);
+      && ckd_call_is_ringing_incoming (call) && !call->silenced)
+    {
+      call->silenced = TRUE;
+      ckd_registry_call_changed (self->registry, call, CKD_CALL_CHANGED_SILENCED);
+    }
   if (call->pending_actions == NULL)
     call->pending_actions = g_ptr_array_new ();
   g_ptr_array_add (call->pending_actions, action);
 
-  deadline = g_new0 (ActionDeadline, 1);
-  deadline->ctx = ctx;
-  deadline->action = action;
-  action->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, timeout_ms, action_timed_out,
-                                           deadline, g_free);
-  ckd_context_emit_to (ctx, provider->owner, provider->object_path, PROVIDER_INTERFACE,
-                       "PerformAction",
-                       g_variant_new ("(sss@a{sv})", action->id,
-                                      ckd_action_type_to_string (action->type), action->call_uuid,
-                                      ckd_action_build_parameters (action, transaction->id)));
+  if (action->type == CKD_ACTION_PLAY_DTMF && dtmf_in_flight (call, action))
+    {
+      action->queued = TRUE;
+      if (call->queued_dtmf == NULL)
+        call->queued_dtmf = g_queue_new ();
+      g_queue_push_tail (call->queued_dtmf, action);
+      g_debug ("action %s waits for the tones before it on call %s", action->id, call->uuid);
+      return;
+    }
+  perform (self, action);
 }
 
 CkdTransaction *
-ckd_dispatch_request (CkdContext *ctx, CkdCaller *requester, GPtrArray *actions,
-                      CkdTransactionDone done, gpointer done_data, GDestroyNotify done_destroy,
-                      GError **error)
+ckd_session_request_transaction (CkdSession *self, const CkdCaller *requester,
+                                 GPtrArray *actions, CkdTransactionDone done, gpointer done_data,
+                                 GDestroyNotify done_destroy, GError **error)
 {
   g_autoptr (GPtrArray) owned = actions;
   g_autofree char *id = NULL;
   CkdTransactionScope scope = {
-    .live_calls = ctx->calls,
-    .ended_uuids = ctx->ended_uuids,
+    .live_calls = ckd_registry_get_calls (self->registry),
+    .ended_uuids = NULL,
     .may_act = requester_may_act,
-    .may_act_data = requester,
+    .may_act_data = (gpointer) requester,
   };
   CkdTransaction *transaction;
-
   gboolean valid = TRUE;
 
   for (guint i = 0; valid && i < actions->len; i++)
     {
       CkdAction *action = g_ptr_array_index (actions, i);
-      if (action->type == CKD_ACTION_START_CALL)
-        valid = resolve_start_provider (ctx, requester, action, i, error);
+
+      if (action->type != CKD_ACTION_START_CALL)
+        continue;
+      valid = resolve_start_provider (self, requester, action, i, error);
+      if (valid && ckd_registry_uuid_is_taken (self->registry, action->call_uuid))
+        {
+          g_set_error (error, CKD_ERROR, CKD_ERROR_CALL_UUID_ALREADY_EXISTS,
+                       "action %u: call %s already exists", i, action->call_uuid);
+          valid = FALSE;
+        }
     }
   if (valid)
-    valid = ckd_transaction_validate (actions, &scope, error);
+    valid = ckd_transaction_plan (actions, &scope, error);
   if (!valid)
     {
       if (done_destroy != NULL)
@@ -188,123 +230,124 @@ ckd_dispatch_request (CkdContext *ctx, CkdCaller *requester, GPtrArray *actions,
       return NULL;
     }
 
-  id = g_strdup_printf ("t%" G_GUINT64_FORMAT, ++ctx->next_transaction_id);
+  id = g_strdup_printf ("t%" G_GUINT64_FORMAT, ++self->next_transaction_id);
   transaction = ckd_transaction_new (id, requester ? requester->name : NULL,
                                      g_steal_pointer (&owned));
   ckd_transaction_set_done (transaction, done, done_data, done_destroy);
-  g_hash_table_insert (ctx->transactions, transaction->id, transaction);
+  g_hash_table_insert (self->transactions, transaction->id, transaction);
 
   for (guint i = 0; i < transaction->actions->len; i++)
-    dispatch_action (ctx, transaction, g_ptr_array_index (transaction->actions, i));
+    {
+      CkdAction *action = g_ptr_array_index (transaction->actions, i);
+      if (action->implicit)
+        g_info ("transaction %s holds call %s first", transaction->id, action->call_uuid);
+      dispatch_action (self, transaction, action);
+    }
   return transaction;
 }
 
 static void
-complete_transaction (CkdContext *ctx, CkdTransaction *transaction)
+complete_transaction (CkdSession *self, CkdTransaction *transaction)
 {
-  GVariantBuilder outcomes;
-
-  if (transaction->requester != NULL && !ctx->stopping)
-    {
-      g_variant_builder_init (&outcomes, G_VARIANT_TYPE ("aa{sv}"));
-      for (guint i = 0; i < transaction->actions->len; i++)
-        g_variant_builder_add_value (&outcomes,
-                                     ckd_action_build_outcome (
-                                       g_ptr_array_index (transaction->actions, i)));
-      ckd_context_emit_to (ctx, transaction->requester, CKD_OBJECT_ROOT, CONTROLLER_INTERFACE,
-                           "TransactionCompleted",
-                           g_variant_new ("(s@aa{sv})", transaction->id,
-                                          g_variant_builder_end (&outcomes)));
-    }
+  if (!self->stopping)
+    g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_TRANSACTION_COMPLETED], 0,
+                   transaction);
   if (transaction->done != NULL)
     transaction->done (transaction, transaction->done_data);
-  g_hash_table_remove (ctx->transactions, transaction->id);
+  g_hash_table_remove (self->transactions, transaction->id);
 }
 
 /* What a fulfilled action does to its call, now that the provider has
  * carried it out. */
 static void
-apply_fulfilled (CkdContext *ctx, CkdAction *action, CkdCall *call, gint64 date)
+apply_fulfilled (CkdSession *self, CkdAction *action, CkdCall *call, gint64 date)
 {
   CkdProvider *provider = call->provider;
+  CkdChangeSet changes;
 
+  if (action->type == CKD_ACTION_END_CALL)
+    {
+      ckd_session_end_call (self, call, action->end_reason, date);
+      return;
+    }
+  if (action->type == CKD_ACTION_PLAY_DTMF)
+    return;
+
+  ckd_change_set_init (&changes);
+  if (action->type == CKD_ACTION_SET_HELD || action->type == CKD_ACTION_SET_GROUP)
+    ckd_change_set_add_provider (&changes, provider);
+  else
+    ckd_change_set_add_call (&changes, call);
   switch (action->type)
     {
     case CKD_ACTION_START_CALL:
       call->started = TRUE;
-      ckd_session_call_changed (ctx, call);
-      break;
-    case CKD_ACTION_PLAY_DTMF:
       break;
     case CKD_ACTION_ANSWER_CALL:
       if (call->state == CKD_CALL_STATE_RINGING)
         {
           call->ringing_deadline = 0;
           ckd_call_answer (call, date);
-          ckd_session_call_changed (ctx, call);
         }
-      break;
-    case CKD_ACTION_END_CALL:
-      ckd_session_end_call (ctx, call, action->end_reason, date);
       break;
     case CKD_ACTION_SET_HELD:
       ckd_call_group_set_held (provider->calls, call, action->on_hold);
-      ckd_session_provider_calls_changed (ctx, provider);
       break;
     case CKD_ACTION_SET_MUTED:
       call->muted = action->muted;
-      ckd_session_call_changed (ctx, call);
       break;
     case CKD_ACTION_SET_GROUP:
       if (*action->group_with == '\0')
         ckd_call_group_leave (provider->calls, call);
       else
         {
-          CkdCall *target = ckd_context_lookup_call (ctx, action->group_with);
+          CkdCall *target = ckd_registry_lookup_call (self->registry, action->group_with);
           /* The target may have ended since the request: then there is
            * nothing left to merge with. */
           if (target != NULL && target->provider == provider)
             ckd_call_group_join (provider->calls, call, target);
         }
-      ckd_session_provider_calls_changed (ctx, provider);
       break;
+    case CKD_ACTION_END_CALL:
+    case CKD_ACTION_PLAY_DTMF:
     case CKD_ACTION_N_TYPES:
     default:
       g_assert_not_reached ();
     }
+  ckd_change_set_commit (self, &changes);
 }
 
 /* The ringing timeout skips a call whose answer or decline is pending;
  * when that fails, the call still rings past its time and ends now. */
 static void
-end_if_rang_out (CkdContext *ctx, CkdCall *call)
+end_if_rang_out (CkdSession *self, CkdCall *call)
 {
   if (call->state == CKD_CALL_STATE_RINGING && call->ringing_deadline == 0)
-    ckd_dispatch_end_unanswered (ctx, call);
+    ckd_session_end_unanswered (self, call);
 }
 
 /* What a failed or timed-out action does: calls that could not start or
  * be answered end; an end-call ends the call anyway when it timed out (the
  * user wanted it gone) or when callkitd made it. */
 static void
-apply_unsuccessful (CkdContext *ctx, CkdAction *action, CkdCall *call, CkdOutcome outcome)
+apply_unsuccessful (CkdSession *self, CkdAction *action, CkdCall *call, CkdOutcome outcome)
 {
   switch (action->type)
     {
     case CKD_ACTION_START_CALL:
-      ckd_session_end_call (ctx, call, CKD_ENDED_REASON_FAILED, 0);
+      ckd_session_end_call (self, call, CKD_ENDED_REASON_FAILED, 0);
       break;
     case CKD_ACTION_ANSWER_CALL:
       if (outcome == CKD_OUTCOME_TIMED_OUT)
-        ckd_session_end_call (ctx, call, CKD_ENDED_REASON_FAILED, 0);
+        ckd_session_end_call (self, call, CKD_ENDED_REASON_FAILED, 0);
       else
-        end_if_rang_out (ctx, call);
+        end_if_rang_out (self, call);
       break;
     case CKD_ACTION_END_CALL:
       if (outcome == CKD_OUTCOME_TIMED_OUT || action->ends_call_whatever)
-        ckd_session_end_call (ctx, call, action->end_reason, 0);
+        ckd_session_end_call (self, call, action->end_reason, 0);
       else
-        end_if_rang_out (ctx, call);
+        end_if_rang_out (self, call);
       break;
     case CKD_ACTION_SET_HELD:
     case CKD_ACTION_SET_MUTED:
@@ -317,41 +360,53 @@ apply_unsuccessful (CkdContext *ctx, CkdAction *action, CkdCall *call, CkdOutcom
 }
 
 static void
-finish_action (CkdContext *ctx, CkdAction *action, CkdOutcome outcome, const char *reason,
+finish_action (CkdSession *self, CkdAction *action, CkdOutcome outcome, const char *reason,
                gboolean with_consequences, gint64 date)
 {
   CkdTransaction *transaction = action->transaction;
-  CkdCall *call = ckd_context_lookup_call (ctx, action->call_uuid);
+  CkdCall *call = ckd_registry_lookup_call (self->registry, action->call_uuid);
+  CkdAction *next_dtmf = NULL;
 
   /* Out of every table first: the consequences below may end the call,
    * which must not find this action still pending. */
-  g_hash_table_remove (ctx->actions, action->id);
+  g_hash_table_remove (self->actions, action->id);
   g_clear_handle_id (&action->timeout_id, g_source_remove);
   action->provider->n_pending_actions--;
   if (call != NULL && call->pending_actions != NULL)
     g_ptr_array_remove (call->pending_actions, action);
+  if (call != NULL && call->queued_dtmf != NULL)
+    {
+      if (action->queued)
+        g_queue_remove (call->queued_dtmf, action);
+      else if (action->type == CKD_ACTION_PLAY_DTMF)
+        next_dtmf = g_queue_pop_head (call->queued_dtmf);
+    }
+  action->queued = FALSE;
   action->outcome = outcome;
   g_free (action->reason);
   action->reason = g_strdup (reason);
 
+  /* The next tones go out before anything else can end the call. */
+  if (next_dtmf != NULL)
+    perform (self, next_dtmf);
   if (with_consequences && call != NULL)
     {
       if (outcome == CKD_OUTCOME_FULFILLED)
-        apply_fulfilled (ctx, action, call, date);
+        apply_fulfilled (self, action, call, date);
       else
-        apply_unsuccessful (ctx, action, call, outcome);
+        apply_unsuccessful (self, action, call, outcome);
     }
 
   if (--transaction->n_pending == 0)
-    complete_transaction (ctx, transaction);
+    complete_transaction (self, transaction);
 }
 
 static CkdAction *
-lookup_pending (CkdContext *ctx, CkdProvider *provider, const char *action_id, GError **error)
+lookup_pending (CkdSession *self, CkdProvider *provider, const char *action_id, GError **error)
 {
-  CkdAction *action = g_hash_table_lookup (ctx->actions, action_id);
+  CkdAction *action = g_hash_table_lookup (self->actions, action_id);
 
-  if (action == NULL || action->provider != provider)
+  if (action == NULL || action->provider != provider || action->queued)
     {
       g_autofree char *shown = ckd_shorten (action_id);
       g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_ACTION,
@@ -373,26 +428,26 @@ static const CkdDictField fulfill_fields[] = {
 };
 
 gboolean
-ckd_dispatch_fulfill (CkdContext *ctx, CkdProvider *provider, const char *action_id,
-                      GVariant *result_dict, GError **error)
+ckd_session_fulfill_action (CkdSession *self, CkdProvider *provider, const char *action_id,
+                            GVariant *result_dict, GError **error)
 {
   FulfillResult result = { 0 };
-  CkdAction *action = lookup_pending (ctx, provider, action_id, error);
+  CkdAction *action = lookup_pending (self, provider, action_id, error);
 
   if (action == NULL)
     return FALSE;
   if (!ckd_dict_parse (result_dict, fulfill_fields, G_N_ELEMENTS (fulfill_fields), &result,
                        NULL, "result", error))
     return FALSE;
-  finish_action (ctx, action, CKD_OUTCOME_FULFILLED, "", TRUE, result.date);
+  finish_action (self, action, CKD_OUTCOME_FULFILLED, "", TRUE, result.date);
   return TRUE;
 }
 
 gboolean
-ckd_dispatch_fail (CkdContext *ctx, CkdProvider *provider, const char *action_id,
-                   const char *reason, GError **error)
+ckd_session_fail_action (CkdSession *self, CkdProvider *provider, const char *action_id,
+                         const char *reason, GError **error)
 {
-  CkdAction *action = lookup_pending (ctx, provider, action_id, error);
+  CkdAction *action = lookup_pending (self, provider, action_id, error);
 
   if (action == NULL)
     return FALSE;
@@ -402,12 +457,12 @@ ckd_dispatch_fail (CkdContext *ctx, CkdProvider *provider, const char *action_id
                    "reason is longer than %d bytes", CKD_MAX_STRING_LENGTH);
       return FALSE;
     }
-  finish_action (ctx, action, CKD_OUTCOME_FAILED, reason, TRUE, 0);
+  finish_action (self, action, CKD_OUTCOME_FAILED, reason, TRUE, 0);
   return TRUE;
 }
 
 void
-ckd_dispatch_end_unanswered (CkdContext *ctx, CkdCall *call)
+ckd_session_end_unanswered (CkdSession *self, CkdCall *call)
 {
   g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func ((GDestroyNotify) ckd_action_free);
   g_autoptr (GError) error = NULL;
@@ -430,41 +485,45 @@ ckd_dispatch_end_unanswered (CkdContext *ctx, CkdCall *call)
   g_ptr_array_add (actions, end);
   g_info ("call %s rang for %u ms unanswered", call->uuid,
           call->provider->config.ringing_timeout_ms);
-  if (ckd_dispatch_request (ctx, NULL, g_steal_pointer (&actions), NULL, NULL, NULL, &error)
+  if (ckd_session_request_transaction (self, NULL, g_steal_pointer (&actions), NULL, NULL, NULL,
+                                       &error)
       == NULL)
     {
       /* Only the pending-action limit can refuse it: end it all the same. */
       g_warning ("cannot ask %s to end call %s: %s", call->provider->object_path, call->uuid,
                  error->message);
-      ckd_session_end_call (ctx, call, CKD_ENDED_REASON_UNANSWERED, 0);
+      ckd_session_end_call (self, call, CKD_ENDED_REASON_UNANSWERED, 0);
     }
 }
 
 /* Completing an action can complete its transaction and free it, so the
- * actions to cancel are named by id and looked up one at a time. */
+ * actions to cancel are named by id and looked up one at a time. Queued
+ * ones go first, so that cancelling the tones in flight does not send
+ * the next. */
 static void
-cancel_actions (CkdContext *ctx, GPtrArray *action_ids, const char *reason)
+cancel_actions (CkdSession *self, GPtrArray *action_ids, const char *reason)
 {
-  for (guint i = 0; i < action_ids->len; i++)
-    {
-      CkdAction *action = g_hash_table_lookup (ctx->actions, g_ptr_array_index (action_ids, i));
-      if (action != NULL)
-        finish_action (ctx, action, CKD_OUTCOME_FAILED, reason, FALSE, 0);
-    }
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < action_ids->len; i++)
+      {
+        CkdAction *action = g_hash_table_lookup (self->actions, g_ptr_array_index (action_ids, i));
+        if (action != NULL && action->queued == (pass == 0))
+          finish_action (self, action, CKD_OUTCOME_FAILED, reason, FALSE, 0);
+      }
 }
 
 void
-ckd_dispatch_cancel_call_actions (CkdContext *ctx, CkdCall *call, const char *reason)
+ckd_session_cancel_call_actions (CkdSession *self, CkdCall *call, const char *reason)
 {
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; call->pending_actions != NULL && i < call->pending_actions->len; i++)
     g_ptr_array_add (ids, g_strdup (((CkdAction *) g_ptr_array_index (call->pending_actions, i))->id));
-  cancel_actions (ctx, ids, reason);
+  cancel_actions (self, ids, reason);
 }
 
 void
-ckd_dispatch_cancel_provider_actions (CkdContext *ctx, CkdProvider *provider, const char *reason)
+ckd_session_cancel_provider_actions (CkdSession *self, CkdProvider *provider, const char *reason)
 {
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
@@ -472,9 +531,28 @@ ckd_dispatch_cancel_provider_actions (CkdContext *ctx, CkdProvider *provider, co
 
   if (provider->n_pending_actions == 0)
     return;
-  g_hash_table_iter_init (&iter, ctx->actions);
+  g_hash_table_iter_init (&iter, self->actions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &action))
     if (action->provider == provider)
       g_ptr_array_add (ids, g_strdup (action->id));
-  cancel_actions (ctx, ids, reason);
+  cancel_actions (self, ids, reason);
+}
+
+void
+ckd_session_clear_actions (CkdSession *self)
+{
+  GHashTableIter iter;
+  CkdCall *call;
+
+  /* The calls outlive the session's tables only in the registry: they must
+   * not point to freed actions. */
+  g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      g_clear_pointer (&call->pending_actions, g_ptr_array_unref);
+      if (call->queued_dtmf != NULL)
+        g_queue_clear (call->queued_dtmf);
+    }
+  g_clear_pointer (&self->transactions, g_hash_table_destroy);
+  g_clear_pointer (&self->actions, g_hash_table_destroy);
 }

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+
+#include "ckd-bus-private.h"
+#include "ckd-error.h"
+
+#define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+
+/* ---- what goes out -------------------------------------------------- */
+
+void
+ckd_bus_send (CkdBus *self, sd_bus_message *m)
+{
+  int r;
+
+  if (self->hold > 0)
+    {
+      g_queue_push_tail (&self->held, m);
+      return;
+    }
+  r = sd_bus_send (self->bus, m, NULL);
+  if (r < 0)
+    g_debug ("cannot send %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
+  sd_bus_message_unref (m);
+}
+
+static void
+flush_held (CkdBus *self)
+{
+  sd_bus_message *m;
+
+  while (self->hold == 0 && (m = g_queue_pop_head (&self->held)) != NULL)
+    ckd_bus_send (self, m);
+}
+
+int
+ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
+                    const char *path, const char *interface, const char *member)
+{
+  int r = sd_bus_message_new_signal (self->bus, ret, path, interface, member);
+
+  if (r >= 0 && destination != NULL)
+    r = sd_bus_message_set_destination (*ret, destination);
+  return r;
+}
+
+int
+ckd_bus_open_properties_changed (CkdBus *self, sd_bus_message **ret, const char *path,
+                                 const char *interface)
+{
+  int r = ckd_bus_new_signal (self, ret, NULL, path, PROPERTIES_INTERFACE, "PropertiesChanged");
+
+  if (r >= 0)
+    r = sd_bus_message_append (*ret, "s", interface);
+  if (r >= 0)
+    r = sd_bus_message_open_container (*ret, 'a', "{sv}");
+  return r;
+}
+
+int
+ckd_bus_close_properties_changed (sd_bus_message *m)
+{
+  int r = sd_bus_message_close_container (m);
+
+  if (r >= 0)
+    r = sd_bus_message_append (m, "as", 0);
+  return r;
+}
+
+static const char *
+error_name_of (const GError *error)
+{
+  if (error->domain == CKD_ERROR)
+    return ckd_error_to_dbus_name ((CkdError) error->code);
+  return SD_BUS_ERROR_FAILED;
+}
+
+int
+ckd_bus_reply_gerror (sd_bus_message *m, const GError *error)
+{
+  return sd_bus_reply_method_errorf (m, error_name_of (error), "%s", error->message);
+}
+
+int
+ckd_bus_set_gerror (sd_bus_error *ret_error, const GError *error)
+{
+  return sd_bus_error_set (ret_error, error_name_of (error), error->message);
+}
+
+int
+ckd_bus_reply_error (sd_bus_message *m, int code, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name ((CkdError) code), "%s", message);
+}
+
+/* ---- the front door ------------------------------------------------- */
+
+static const sd_bus_vtable *
+vtable_of (const char *interface)
+{
+  if (g_strcmp0 (interface, CKD_CALL_INTERFACE) == 0)
+    return ckd_bus_call_vtable ();
+  if (g_strcmp0 (interface, CKD_PROVIDER_INTERFACE) == 0)
+    return ckd_bus_provider_vtable ();
+  if (g_strcmp0 (interface, CKD_MANAGER_INTERFACE) == 0)
+    return ckd_bus_root_manager_vtable ();
+  if (g_strcmp0 (interface, CKD_CONTROLLER_INTERFACE) == 0)
+    return ckd_bus_root_controller_vtable ();
+  return NULL;
+}
+
+static const sd_bus_vtable *
+find_member (const sd_bus_vtable *vtable, int type, const char *member)
+{
+  for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
+    {
+      if (v->type == type && type == _SD_BUS_VTABLE_METHOD
+          && g_str_equal (v->x.method.member, member))
+        return v;
+      if ((v->type == _SD_BUS_VTABLE_PROPERTY || v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY)
+          && type == _SD_BUS_VTABLE_PROPERTY && g_str_equal (v->x.property.member, member))
+        return v;
+    }
+  return NULL;
+}
+
+/* Properties.Set on one of our interfaces: the only writable property
+ * is a provider's Configuration, whose writer must be its owner. The
+ * caller is not known yet when this is its first message, and a property
+ * setter of sd-bus cannot wait: so it is handled here, like a method. */
+static int
+properties_set (CkdBus *self, sd_bus_message *m)
+{
+  const char *interface, *property, *contents = NULL;
+  const sd_bus_vtable *vtable, *v;
+  char type;
+  int r;
+
+  r = sd_bus_message_read (m, "ss", &interface, &property);
+  if (r < 0)
+    return 0; /* sd-bus answers a malformed Set itself */
+  vtable = vtable_of (interface);
+  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_PROPERTY, property)) == NULL
+      || v->type != _SD_BUS_VTABLE_WRITABLE_PROPERTY)
+    return 0; /* UnknownProperty, PropertyReadOnly from sd-bus */
+  r = sd_bus_message_peek_type (m, &type, &contents);
+  if (r <= 0 || type != SD_BUS_TYPE_VARIANT || g_strcmp0 (contents, v->x.property.signature) != 0)
+    return ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT,
+                                "%s takes a value of type %s, not %s", property,
+                                v->x.property.signature, contents ? contents : "(none)")
+           ?: 1;
+  return ckd_bus_with_caller (self, m, ckd_bus_provider_set_configuration) ?: 1;
+}
+
+/* Every message passes here first. A method of ours called with the wrong
+ * signature gets our InvalidArgument (sd-bus would answer a generic
+ * InvalidArgs), and property writes are routed to where the caller is
+ * known. Everything else goes on to the vtables. */
+static int
+front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  CkdBus *self = userdata;
+  const char *interface, *member, *path;
+  const sd_bus_vtable *vtable, *v;
+  const char *signature;
+  int r;
+
+  if (!sd_bus_message_is_method_call (m, NULL, NULL))
+    return 0;
+  path = sd_bus_message_get_path (m);
+  if (path == NULL || !g_str_has_prefix (path, CKD_OBJECT_ROOT))
+    return 0;
+  interface = sd_bus_message_get_interface (m);
+  member = sd_bus_message_get_member (m);
+
+  if (g_strcmp0 (interface, PROPERTIES_INTERFACE) == 0 && g_strcmp0 (member, "Set") == 0
+      && g_strcmp0 (sd_bus_message_get_signature (m, TRUE), "ssv") == 0)
+    {
+      r = properties_set (self, m);
+      if (r == 0)
+        sd_bus_message_rewind (m, TRUE);
+      return r;
+    }
+
+  vtable = vtable_of (interface);
+  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_METHOD, member)) == NULL)
+    return 0;
+  signature = sd_bus_message_get_signature (m, TRUE);
+  if (g_strcmp0 (signature, v->x.method.signature ? v->x.method.signature : "") == 0)
+    return 0;
+  return ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT,
+                              "%s takes arguments of type (%s), not (%s): wrong signature",
+                              member, v->x.method.signature ? v->x.method.signature : "",
+                              signature ? signature : "")
+         ?: 1;
+}
+
+int
+ckd_bus_run_method (CkdBus *self, sd_bus_message *m, CkdBusMethod method, CkdCaller *caller)
+{
+  int r;
+
+  self->hold++;
+  r = method (self, m, caller);
+  if (r < 0)
+    {
+      r = sd_bus_reply_method_errno (m, r, NULL);
+      if (r < 0)
+        g_debug ("cannot reply to %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
+    }
+  self->hold--;
+  flush_held (self);
+  return 1;
+}
+
+/* ---- set-up --------------------------------------------------------- */
+
+static void
+slot_unref (gpointer slot)
+{
+  sd_bus_slot_unref (slot);
+}
+
+void
+ckd_bus_connect (CkdBus *self, gpointer instance, const char *signal, GCallback callback)
+{
+  gulong id = g_signal_connect_swapped (instance, signal, callback, self);
+
+  g_ptr_array_add (self->handlers, instance);
+  g_ptr_array_add (self->handlers, GSIZE_TO_POINTER ((gsize) id));
+}
+
+CkdBus *
+ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
+{
+  g_autoptr (CkdBus) self = g_new0 (CkdBus, 1);
+  sd_bus_slot *slot = NULL;
+  int r;
+
+  self->bus = sd_bus_ref (bus);
+  self->session = g_object_ref (session);
+  self->registry = g_object_ref (ckd_session_get_registry (session));
+  self->slots = g_ptr_array_new_with_free_func (slot_unref);
+  self->handlers = g_ptr_array_new ();
+  g_queue_init (&self->held);
+  ckd_bus_identity_init (self);
+
+  /* callkitd decides who may do what itself (ckd-caller.c), per call of
+   * each method; sd-bus's own check would ask the bus synchronously. */
+  sd_bus_set_trusted (bus, TRUE);
+  r = sd_bus_add_filter (bus, &slot, front_door, self);
+  if (r >= 0)
+    {
+      g_ptr_array_add (self->slots, slot);
+      r = ckd_bus_root_init (self);
+    }
+  if (r >= 0)
+    r = ckd_bus_provider_init (self);
+  if (r >= 0)
+    r = ckd_bus_call_init (self);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r), "cannot serve the API: %s",
+                   g_strerror (-r));
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+ckd_bus_free (CkdBus *self)
+{
+  sd_bus_message *m;
+
+  if (self == NULL)
+    return;
+  for (guint i = 0; i + 1 < self->handlers->len; i += 2)
+    g_signal_handler_disconnect (g_ptr_array_index (self->handlers, i),
+                                 (gulong) GPOINTER_TO_SIZE (g_ptr_array_index (self->handlers,
+                                                                               i + 1)));
+  g_ptr_array_unref (self->handlers);
+  self->hold = 0;
+  flush_held (self);
+  while ((m = g_queue_pop_head (&self->held)) != NULL)
+    sd_bus_message_unref (m);
+  ckd_bus_identity_clear (self);
+  g_ptr_array_unref (self->slots);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->session);
+  sd_bus_unref (self->bus);
+  g_free (self);
+}
