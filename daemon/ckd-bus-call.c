@@ -404,22 +404,11 @@ on_call_added (CkdBus *self, CkdCall *call)
   sd_bus_message *m = NULL;
   int r;
 
-  r = ckd_bus_new_signal (self, &m, NULL, CKD_OBJECT_ROOT, "org.freedesktop.DBus.ObjectManager",
-                          "InterfacesAdded");
-  if (r >= 0)
-    r = sd_bus_message_append_basic (m, 'o', path);
-  if (r >= 0)
-    r = sd_bus_message_open_container (m, 'a', "{sa{sv}}");
-  if (r >= 0)
-    r = sd_bus_message_open_container (m, 'e', "sa{sv}");
-  if (r >= 0)
-    r = sd_bus_message_append_basic (m, 's', CKD_CALL_INTERFACE);
+  r = ckd_bus_open_interfaces_added (self, &m, path, CKD_CALL_INTERFACE);
   if (r >= 0)
     r = append_properties (m, call, CKD_CALL_CHANGED_PROPERTIES);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
-  if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = ckd_bus_close_interfaces_added (m);
   send_or_warn (self, m, r, "InterfacesAdded");
 }
 
@@ -452,10 +441,7 @@ on_call_removed (CkdBus *self, CkdCall *call)
   sd_bus_message *m = NULL;
   int r;
 
-  r = ckd_bus_new_signal (self, &m, NULL, CKD_OBJECT_ROOT, "org.freedesktop.DBus.ObjectManager",
-                          "InterfacesRemoved");
-  if (r >= 0)
-    r = sd_bus_message_append (m, "oas", path, 1, CKD_CALL_INTERFACE);
+  r = ckd_bus_new_interfaces_removed (self, &m, path, CKD_CALL_INTERFACE);
   send_or_warn (self, m, r, "InterfacesRemoved");
 }
 

@@ -45,6 +45,13 @@ int ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destinat
 int ckd_bus_open_properties_changed (CkdBus *self, sd_bus_message **ret, const char *path,
                                      const char *interface);
 int ckd_bus_close_properties_changed (sd_bus_message *m);
+/* InterfacesAdded of @interface at @path: open, append its properties
+ * (an a{sv}), close. */
+int ckd_bus_open_interfaces_added (CkdBus *self, sd_bus_message **ret, const char *path,
+                                   const char *interface);
+int ckd_bus_close_interfaces_added (sd_bus_message *m);
+int ckd_bus_new_interfaces_removed (CkdBus *self, sd_bus_message **ret, const char *path,
+                                    const char *interface);
 /* Replies to @m with @error (a CKD_ERROR under its D-Bus name). */
 int ckd_bus_reply_gerror (sd_bus_message *m, const GError *error);
 /* Sets @ret_error from @error, for property getters. */
@@ -61,6 +68,12 @@ typedef int (*CkdBusMethod) (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
  * replied. Returns 1 (handled). */
 int ckd_bus_run_method (CkdBus *self, sd_bus_message *m, CkdBusMethod method,
                         CkdCaller *caller);
+
+/* Reads an a{sv} (an aa{sv}) argument; when it cannot, replies
+ * InvalidArgument naming @what (with the index) and the key, and returns
+ * FALSE. */
+gboolean ckd_bus_read_dict (sd_bus_message *m, const char *what, GVariant **ret);
+gboolean ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret);
 
 /* ---- who calls (ckd-bus-identity.c) ---- */
 

@@ -62,15 +62,13 @@ report_new_incoming_call (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   int r;
 
   r = sd_bus_message_read (m, "s", &uuid);
-  if (r >= 0)
-    r = ckd_sdbus_read_gvariant (m, "a{sv}", &update);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_report_new_incoming_call (self->session, provider, uuid, update,
-                                                       &error)
-                   != NULL,
-                 error);
+  if (!ckd_bus_read_dict (m, "update", &update))
+    return 0;
+  gboolean ok = ckd_session_report_new_incoming_call (self->session, provider, uuid, update, &error) != NULL;
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -82,13 +80,13 @@ report_call_updated (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   int r;
 
   r = sd_bus_message_read (m, "s", &uuid);
-  if (r >= 0)
-    r = ckd_sdbus_read_gvariant (m, "a{sv}", &update);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_report_call_updated (self->session, provider, uuid, update, &error),
-                 error);
+  if (!ckd_bus_read_dict (m, "update", &update))
+    return 0;
+  gboolean ok = ckd_session_report_call_updated (self->session, provider, uuid, update, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -102,10 +100,9 @@ report_call_ended (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   r = sd_bus_message_read (m, "ssx", &uuid, &reason, &ended_at);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_report_call_ended (self->session, provider, uuid, reason, ended_at,
-                                                &error),
-                 error);
+  gboolean ok = ckd_session_report_call_ended (self->session, provider, uuid, reason, ended_at, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -119,10 +116,9 @@ report_outgoing_started_connecting (CkdBus *self, sd_bus_message *m, CkdCaller *
   r = sd_bus_message_read (m, "sx", &uuid, &at);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_report_outgoing_started_connecting (self->session, provider, uuid,
-                                                                 at, &error),
-                 error);
+  gboolean ok = ckd_session_report_outgoing_started_connecting (self->session, provider, uuid, at, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -136,10 +132,9 @@ report_outgoing_connected (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   r = sd_bus_message_read (m, "sx", &uuid, &at);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_report_outgoing_connected (self->session, provider, uuid, at,
-                                                        &error),
-                 error);
+  gboolean ok = ckd_session_report_outgoing_connected (self->session, provider, uuid, at, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -151,13 +146,13 @@ fulfill_action (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   int r;
 
   r = sd_bus_message_read (m, "s", &action);
-  if (r >= 0)
-    r = ckd_sdbus_read_gvariant (m, "a{sv}", &result);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_fulfill_action (self->session, provider, action, result, &error),
-                 error);
+  if (!ckd_bus_read_dict (m, "result", &result))
+    return 0;
+  gboolean ok = ckd_session_fulfill_action (self->session, provider, action, result, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -170,8 +165,9 @@ fail_action (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   r = sd_bus_message_read (m, "ss", &action, &reason);
   if (r < 0)
     return r;
-  return finish (m, ckd_session_fail_action (self->session, provider, action, reason, &error),
-                 error);
+  gboolean ok = ckd_session_fail_action (self->session, provider, action, reason, &error);
+
+  return finish (m, ok, error);
 }
 
 static int
@@ -203,13 +199,13 @@ ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *
 
   /* The front door read the interface and property name already. */
   r = sd_bus_message_enter_container (m, 'v', "a{sv}");
-  if (r >= 0)
-    r = ckd_sdbus_read_gvariant (m, "a{sv}", &configuration);
   if (r < 0)
     return r;
-  return finish (m,
-                 ckd_session_set_configuration (self->session, provider, configuration, &error),
-                 error);
+  if (!ckd_bus_read_dict (m, "configuration", &configuration))
+    return 0;
+  gboolean ok = ckd_session_set_configuration (self->session, provider, configuration, &error);
+
+  return finish (m, ok, error);
 }
 
 #define METHOD(name)                                                                   \
@@ -395,22 +391,11 @@ on_provider_added (CkdBus *self, CkdProvider *provider)
   sd_bus_message *m = NULL;
   int r;
 
-  r = ckd_bus_new_signal (self, &m, NULL, CKD_OBJECT_ROOT, "org.freedesktop.DBus.ObjectManager",
-                          "InterfacesAdded");
-  if (r >= 0)
-    r = sd_bus_message_append (m, "o", provider->object_path);
-  if (r >= 0)
-    r = sd_bus_message_open_container (m, 'a', "{sa{sv}}");
-  if (r >= 0)
-    r = sd_bus_message_open_container (m, 'e', "sa{sv}");
-  if (r >= 0)
-    r = sd_bus_message_append (m, "s", CKD_PROVIDER_INTERFACE);
+  r = ckd_bus_open_interfaces_added (self, &m, provider->object_path, CKD_PROVIDER_INTERFACE);
   if (r >= 0)
     r = append_properties (m, provider, (1u << G_N_ELEMENTS (properties)) - 1);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
-  if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = ckd_bus_close_interfaces_added (m);
   send_or_warn (self, m, r, "InterfacesAdded");
 }
 
@@ -444,10 +429,7 @@ on_provider_removed (CkdBus *self, CkdProvider *provider)
   sd_bus_message *m = NULL;
   int r;
 
-  r = ckd_bus_new_signal (self, &m, NULL, CKD_OBJECT_ROOT, "org.freedesktop.DBus.ObjectManager",
-                          "InterfacesRemoved");
-  if (r >= 0)
-    r = sd_bus_message_append (m, "oas", provider->object_path, 1, CKD_PROVIDER_INTERFACE);
+  r = ckd_bus_new_interfaces_removed (self, &m, provider->object_path, CKD_PROVIDER_INTERFACE);
   send_or_warn (self, m, r, "InterfacesRemoved");
 }
 

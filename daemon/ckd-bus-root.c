@@ -3,7 +3,6 @@
 
 #include <errno.h>
 
-#include "ckd-sdbus-gvariant.h"
 #include "ckd-bus-private.h"
 #include "ckd-limits.h"
 
@@ -20,9 +19,8 @@ register_provider (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   CkdProvider *provider;
   int r;
 
-  r = ckd_sdbus_read_gvariant (m, "a{sv}", &configuration);
-  if (r < 0)
-    return r;
+  if (!ckd_bus_read_dict (m, "configuration", &configuration))
+    return 0;
   provider = ckd_session_register_provider (self->session, caller, configuration, &error);
   if (provider == NULL)
     return ckd_bus_reply_gerror (m, error);
@@ -160,11 +158,9 @@ request_transaction (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   g_autoptr (GError) error = NULL;
   CkdTransaction *transaction = NULL;
   GPtrArray *actions;
-  int r;
 
-  r = ckd_sdbus_read_gvariant (m, "aa{sv}", &actions_variant);
-  if (r < 0)
-    return r;
+  if (!ckd_bus_read_dicts (m, "action", &actions_variant))
+    return 0;
   actions = ckd_session_parse_actions (actions_variant, &error);
   if (actions != NULL)
     transaction = ckd_session_request_transaction (self->session, caller, actions, NULL, NULL,

@@ -5,6 +5,8 @@
 
 #include "ckd-bus-private.h"
 #include "ckd-error.h"
+#include "ckd-limits.h"
+#include "ckd-sdbus-gvariant.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
@@ -69,6 +71,58 @@ ckd_bus_close_properties_changed (sd_bus_message *m)
   return r;
 }
 
+/* sd-bus's GetManagedObjects lists the standard interfaces of every
+ * object too; InterfacesAdded and InterfacesRemoved name them as well, or
+ * an ObjectManager client would keep a removed object with those three. */
+static const char *const standard_interfaces[] = {
+  "org.freedesktop.DBus.Peer",
+  "org.freedesktop.DBus.Introspectable",
+  "org.freedesktop.DBus.Properties",
+};
+
+int
+ckd_bus_open_interfaces_added (CkdBus *self, sd_bus_message **ret, const char *path,
+                               const char *interface)
+{
+  int r = ckd_bus_new_signal (self, ret, NULL, CKD_OBJECT_ROOT,
+                              "org.freedesktop.DBus.ObjectManager", "InterfacesAdded");
+
+  if (r >= 0)
+    r = sd_bus_message_append_basic (*ret, 'o', path);
+  if (r >= 0)
+    r = sd_bus_message_open_container (*ret, 'a', "{sa{sv}}");
+  for (gsize i = 0; r >= 0 && i < G_N_ELEMENTS (standard_interfaces); i++)
+    r = sd_bus_message_append (*ret, "{sa{sv}}", standard_interfaces[i], 0);
+  if (r >= 0)
+    r = sd_bus_message_open_container (*ret, 'e', "sa{sv}");
+  if (r >= 0)
+    r = sd_bus_message_append_basic (*ret, 's', interface);
+  return r;
+}
+
+int
+ckd_bus_close_interfaces_added (sd_bus_message *m)
+{
+  int r = sd_bus_message_close_container (m);
+
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  return r;
+}
+
+int
+ckd_bus_new_interfaces_removed (CkdBus *self, sd_bus_message **ret, const char *path,
+                                const char *interface)
+{
+  int r = ckd_bus_new_signal (self, ret, NULL, CKD_OBJECT_ROOT,
+                              "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved");
+
+  if (r >= 0)
+    r = sd_bus_message_append (*ret, "oas", path, 4, standard_interfaces[0],
+                               standard_interfaces[1], standard_interfaces[2], interface);
+  return r;
+}
+
 static const char *
 error_name_of (const GError *error)
 {
@@ -99,6 +153,68 @@ ckd_bus_reply_error (sd_bus_message *m, int code, const char *format, ...)
   message = g_strdup_vprintf (format, args);
   va_end (args);
   return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name ((CkdError) code), "%s", message);
+}
+
+/* ---- what comes in -------------------------------------------------- */
+
+static gboolean
+refuse_unreadable (sd_bus_message *m, const char *what, const char *key, int r)
+{
+  if (key != NULL)
+    ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT,
+                         "%s: '%s' cannot be read: it is longer than sd-bus allows (the limit "
+                         "here is %d bytes)",
+                         what, key, CKD_MAX_STRING_LENGTH);
+  else
+    ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT, "%s cannot be read: %s", what,
+                         g_strerror (-r));
+  return FALSE;
+}
+
+gboolean
+ckd_bus_read_dict (sd_bus_message *m, const char *what, GVariant **ret)
+{
+  g_autofree char *key = NULL;
+  int r = ckd_sdbus_read_vardict (m, ret, &key);
+
+  return r >= 0 || refuse_unreadable (m, what, key, r);
+}
+
+gboolean
+ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret)
+{
+  GVariantBuilder builder;
+  guint index = 0;
+  int r;
+
+  r = sd_bus_message_enter_container (m, 'a', "a{sv}");
+  if (r < 0)
+    return refuse_unreadable (m, "the argument", NULL, r);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  while ((r = sd_bus_message_at_end (m, FALSE)) == 0)
+    {
+      g_autofree char *key = NULL;
+      g_autofree char *element = g_strdup_printf ("%s %u", what, index++);
+      GVariant *dict;
+
+      r = ckd_sdbus_read_vardict (m, &dict, &key);
+      if (r < 0)
+        {
+          g_variant_builder_clear (&builder);
+          return refuse_unreadable (m, element, key, r);
+        }
+      g_variant_builder_add_value (&builder, dict);
+      g_variant_unref (dict);
+    }
+  if (r >= 0)
+    r = sd_bus_message_exit_container (m);
+  if (r < 0)
+    {
+      g_variant_builder_clear (&builder);
+      return refuse_unreadable (m, "the argument", NULL, r);
+    }
+  *ret = g_variant_ref_sink (g_variant_builder_end (&builder));
+  return TRUE;
 }
 
 /* ---- the front door ------------------------------------------------- */
@@ -210,9 +326,12 @@ ckd_bus_run_method (CkdBus *self, sd_bus_message *m, CkdBusMethod method, CkdCal
 
   self->hold++;
   r = method (self, m, caller);
+  /* A method fails by itself only when it cannot read its arguments: sd-bus
+   * refuses some values the bus let through (an object path over 64 KiB). */
   if (r < 0)
     {
-      r = sd_bus_reply_method_errno (m, r, NULL);
+      r = ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT, "cannot read the arguments of %s: %s",
+                               sd_bus_message_get_member (m), g_strerror (-r));
       if (r < 0)
         g_debug ("cannot reply to %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
     }

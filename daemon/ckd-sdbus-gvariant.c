@@ -166,6 +166,46 @@ ckd_sdbus_read_gvariant (sd_bus_message *m, const char *type, GVariant **ret)
 }
 
 int
+ckd_sdbus_read_vardict (sd_bus_message *m, GVariant **ret, char **failed_key)
+{
+  GVariantBuilder builder;
+  int r;
+
+  r = sd_bus_message_enter_container (m, 'a', "{sv}");
+  if (r <= 0)
+    return r < 0 ? r : -ENXIO;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  while ((r = sd_bus_message_enter_container (m, 'e', "sv")) > 0)
+    {
+      g_autoptr (GVariant) value = NULL;
+      const char *key;
+
+      r = sd_bus_message_read_basic (m, 's', &key);
+      if (r >= 0)
+        r = ckd_sdbus_read_gvariant (m, "v", &value);
+      if (r < 0)
+        {
+          if (failed_key != NULL)
+            *failed_key = g_strdup (key);
+          break;
+        }
+      g_variant_builder_add (&builder, "{s@v}", key, value);
+      r = sd_bus_message_exit_container (m);
+      if (r < 0)
+        break;
+    }
+  if (r >= 0)
+    r = sd_bus_message_exit_container (m);
+  if (r < 0)
+    {
+      g_variant_builder_clear (&builder);
+      return r;
+    }
+  *ret = g_variant_ref_sink (g_variant_builder_end (&builder));
+  return 0;
+}
+
+int
 ckd_sdbus_append_gvariant (sd_bus_message *m, GVariant *value)
 {
   const GVariantType *type = g_variant_get_type (value);

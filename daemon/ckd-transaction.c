@@ -581,13 +581,17 @@ groups_to_hold (GPtrArray *actions, const CkdTransactionScope *scope, GError **e
       members = ckd_call_group_members (calls, call);
       if (touches_group (actions, members))
         continue;
-      if (call->state != CKD_CALL_STATE_ACTIVE || !call->supports_holding)
+      /* Only a call that is active now: one still being answered or
+       * dialing cannot be held yet. */
+      if (real->state != CKD_CALL_STATE_ACTIVE || call->state != CKD_CALL_STATE_ACTIVE
+          || !call->supports_holding)
         {
           g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
-                       "call %s is %s and %s: end it in the same transaction", call->uuid,
-                       ckd_call_state_to_string (call->state),
-                       call->supports_holding ? "cannot be held before it connects"
-                                              : "does not support holding");
+                       "call %s is active and %s: end it in the same transaction", call->uuid,
+                       !call->supports_holding ? "does not support holding"
+                       : real->state == CKD_CALL_STATE_RINGING
+                         ? "is still being answered, so it cannot be held yet"
+                         : "cannot be held before it connects");
           ok = FALSE;
           break;
         }
