@@ -385,53 +385,50 @@ append_properties (sd_bus_message *m, const CkdCall *call, guint32 mask)
   return r;
 }
 
-static void
-send_or_warn (CkdBus *self, sd_bus_message *m, int r, const char *what)
+int
+ckd_bus_call_build_added (CkdBus *self, const CkdCall *call, sd_bus_message **ret)
 {
-  if (r < 0)
-    {
-      g_warning ("cannot send %s: %s", what, g_strerror (-r));
-      sd_bus_message_unref (m);
-      return;
-    }
-  ckd_bus_send (self, m);
+  g_autofree char *path = ckd_call_path_for_uuid (call->uuid);
+  int r;
+
+  r = ckd_bus_open_interfaces_added (self, ret, path, CKD_CALL_INTERFACE);
+  if (r >= 0)
+    r = append_properties (*ret, call, CKD_CALL_CHANGED_PROPERTIES);
+  if (r >= 0)
+    r = ckd_bus_close_interfaces_added (*ret);
+  return r;
+}
+
+int
+ckd_bus_call_build_changed (CkdBus *self, const CkdCall *call, guint changes,
+                            sd_bus_message **ret)
+{
+  g_autofree char *path = ckd_call_path_for_uuid (call->uuid);
+  int r;
+
+  r = ckd_bus_new_signal (self, ret, NULL, path, "org.freedesktop.DBus.Properties",
+                          "PropertiesChanged");
+  if (r >= 0)
+    r = sd_bus_message_append_basic (*ret, 's', CKD_CALL_INTERFACE);
+  if (r >= 0)
+    r = append_properties (*ret, call, changes);
+  if (r >= 0)
+    r = sd_bus_message_append (*ret, "as", 0);
+  return r;
 }
 
 static void
 on_call_added (CkdBus *self, CkdCall *call)
 {
-  g_autofree char *path = ckd_call_path_for_uuid (call->uuid);
-  sd_bus_message *m = NULL;
-  int r;
-
-  r = ckd_bus_open_interfaces_added (self, &m, path, CKD_CALL_INTERFACE);
-  if (r >= 0)
-    r = append_properties (m, call, CKD_CALL_CHANGED_PROPERTIES);
-  if (r >= 0)
-    r = ckd_bus_close_interfaces_added (m);
-  send_or_warn (self, m, r, "InterfacesAdded");
+  ckd_bus_send_call_signal (self, call, 0);
 }
 
 static void
 on_call_changed (CkdBus *self, CkdCall *call, guint changes)
 {
-  g_autofree char *path = NULL;
-  sd_bus_message *m = NULL;
-  int r;
-
   changes &= CKD_CALL_CHANGED_PROPERTIES;
-  if (changes == 0)
-    return;
-  path = ckd_call_path_for_uuid (call->uuid);
-  r = ckd_bus_new_signal (self, &m, NULL, path, "org.freedesktop.DBus.Properties",
-                          "PropertiesChanged");
-  if (r >= 0)
-    r = sd_bus_message_append_basic (m, 's', CKD_CALL_INTERFACE);
-  if (r >= 0)
-    r = append_properties (m, call, changes);
-  if (r >= 0)
-    r = sd_bus_message_append (m, "as", 0);
-  send_or_warn (self, m, r, "PropertiesChanged");
+  if (changes != 0)
+    ckd_bus_send_call_signal (self, call, changes);
 }
 
 static void
@@ -441,8 +438,15 @@ on_call_removed (CkdBus *self, CkdCall *call)
   sd_bus_message *m = NULL;
   int r;
 
+  ckd_bus_freeze_call (self, call);
   r = ckd_bus_new_interfaces_removed (self, &m, path, CKD_CALL_INTERFACE);
-  send_or_warn (self, m, r, "InterfacesRemoved");
+  if (r < 0)
+    {
+      g_warning ("cannot send InterfacesRemoved: %s", g_strerror (-r));
+      sd_bus_message_unref (m);
+      return;
+    }
+  ckd_bus_send (self, m);
 }
 
 /* ---- set-up --------------------------------------------------------- */

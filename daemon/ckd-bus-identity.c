@@ -90,10 +90,10 @@ serve (CkdBus *self, Peer *peer, sd_bus_message *m, CkdBusMethod method)
 {
   if (peer->refusal != NULL)
     return refuse (m, peer->refusal);
-  if (peer->caller->uid != getuid ())
+  if (peer->caller->uid != self->uid)
     {
       g_autofree char *why = g_strdup_printf ("callkitd serves the user %u only, not user %u",
-                                              getuid (), peer->caller->uid);
+                                              self->uid, peer->caller->uid);
       return refuse (m, why);
     }
   return ckd_bus_run_method (self, m, method, peer->caller);

@@ -28,15 +28,29 @@ struct _CkdBus
   GHashTable *peers;
 
   /* Replies go before the signals a method causes: while a method runs,
-   * what it makes callkitd send waits here. */
+   * what it makes callkitd send waits here, and the signals about calls
+   * are even built only after the reply. */
   guint hold;
-  GQueue held; /* sd_bus_message * */
+  GQueue held; /* Held * (ckd-bus.c) */
+  uid_t uid;   /* callkitd's own: it serves this user only */
 };
 
 /* ---- what goes out (ckd-bus.c) ---- */
 
 /* Sends @m now, or after the reply of the method running now. Takes @m. */
 void ckd_bus_send (CkdBus *self, sd_bus_message *m);
+/* What a call signal says, built when it is sent: InterfacesAdded with
+ * every property (@changes 0) or PropertiesChanged with those changed.
+ * They live in ckd-bus-call.c. */
+int ckd_bus_call_build_added (CkdBus *self, const CkdCall *call, sd_bus_message **ret);
+int ckd_bus_call_build_changed (CkdBus *self, const CkdCall *call, guint changes,
+                                sd_bus_message **ret);
+/* Sends what @call's change says now, or after the reply of the method
+ * running now (built then from the call as it is then). @changes 0: the
+ * call was added. */
+void ckd_bus_send_call_signal (CkdBus *self, CkdCall *call, guint changes);
+/* @call is about to go: what is held for it keeps a copy of the call. */
+void ckd_bus_freeze_call (CkdBus *self, CkdCall *call);
 /* A signal, broadcast when @destination is NULL. */
 int ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
                         const char *path, const char *interface, const char *member);

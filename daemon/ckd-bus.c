@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "ckd-bus-private.h"
 #include "ckd-error.h"
@@ -12,29 +13,133 @@
 
 /* ---- what goes out -------------------------------------------------- */
 
-void
-ckd_bus_send (CkdBus *self, sd_bus_message *m)
+/* What waits for the reply of the method running now: a message, or a
+ * call signal to build then. */
+typedef struct
 {
-  int r;
+  sd_bus_message *m;
+  char *uuid;
+  guint changes;             /* 0: InterfacesAdded */
+  CkdCallSnapshot *frozen;   /* the call as it was when it went */
+} Held;
 
-  if (self->hold > 0)
+static void
+held_free (Held *held)
+{
+  sd_bus_message_unref (held->m);
+  g_free (held->uuid);
+  if (held->frozen != NULL)
     {
-      g_queue_push_tail (&self->held, m);
-      return;
+      ckd_call_snapshot_clear (held->frozen);
+      g_free (held->frozen);
     }
-  r = sd_bus_send (self->bus, m, NULL);
+  g_free (held);
+}
+
+static void
+send_now (CkdBus *self, sd_bus_message *m)
+{
+  int r = sd_bus_send (self->bus, m, NULL);
+
   if (r < 0)
     g_debug ("cannot send %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
   sd_bus_message_unref (m);
 }
 
+void
+ckd_bus_send (CkdBus *self, sd_bus_message *m)
+{
+  Held *held;
+
+  if (self->hold == 0)
+    {
+      send_now (self, m);
+      return;
+    }
+  held = g_new0 (Held, 1);
+  held->m = m;
+  g_queue_push_tail (&self->held, held);
+}
+
+static int
+build_call_signal (CkdBus *self, const CkdCall *call, guint changes, sd_bus_message **ret)
+{
+  return changes == 0 ? ckd_bus_call_build_added (self, call, ret)
+                      : ckd_bus_call_build_changed (self, call, changes, ret);
+}
+
+void
+ckd_bus_send_call_signal (CkdBus *self, CkdCall *call, guint changes)
+{
+  sd_bus_message *m = NULL;
+  Held *held;
+  int r;
+
+  if (self->hold > 0)
+    {
+      held = g_new0 (Held, 1);
+      held->uuid = g_strdup (call->uuid);
+      held->changes = changes;
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
+  r = build_call_signal (self, call, changes, &m);
+  if (r < 0)
+    {
+      g_warning ("cannot tell what happened to call %s: %s", call->uuid, g_strerror (-r));
+      sd_bus_message_unref (m);
+      return;
+    }
+  send_now (self, m);
+}
+
+void
+ckd_bus_freeze_call (CkdBus *self, CkdCall *call)
+{
+  for (GList *l = self->held.head; l != NULL; l = l->next)
+    {
+      Held *held = l->data;
+
+      if (held->uuid == NULL || held->frozen != NULL || !g_str_equal (held->uuid, call->uuid))
+        continue;
+      /* A call that comes and goes within one method is announced whole
+       * now (its provider may go too); a change keeps a copy of the call. */
+      if (held->changes == 0)
+        {
+          if (build_call_signal (self, call, 0, &held->m) < 0)
+            g_clear_pointer (&held->m, sd_bus_message_unref);
+          g_clear_pointer (&held->uuid, g_free);
+          continue;
+        }
+      held->frozen = g_new0 (CkdCallSnapshot, 1);
+      ckd_call_snapshot_take (held->frozen, call);
+    }
+}
+
 static void
 flush_held (CkdBus *self)
 {
-  sd_bus_message *m;
+  Held *held;
 
-  while (self->hold == 0 && (m = g_queue_pop_head (&self->held)) != NULL)
-    ckd_bus_send (self, m);
+  while (self->hold == 0 && (held = g_queue_pop_head (&self->held)) != NULL)
+    {
+      if (held->uuid != NULL)
+        {
+          const CkdCall *call = held->frozen != NULL
+                                  ? &held->frozen->before
+                                  : ckd_registry_lookup_call (self->registry, held->uuid);
+          int r = call != NULL ? build_call_signal (self, call, held->changes, &held->m) : 0;
+
+          if (r < 0)
+            {
+              g_warning ("cannot tell what happened to call %s: %s", held->uuid, g_strerror (-r));
+              g_clear_pointer (&held->m, sd_bus_message_unref);
+            }
+        }
+      if (held->m != NULL)
+        send_now (self, g_steal_pointer (&held->m));
+      held_free (held);
+    }
 }
 
 int
@@ -91,8 +196,20 @@ ckd_bus_open_interfaces_added (CkdBus *self, sd_bus_message **ret, const char *p
     r = sd_bus_message_append_basic (*ret, 'o', path);
   if (r >= 0)
     r = sd_bus_message_open_container (*ret, 'a', "{sa{sv}}");
+  /* Built container by container: sd_bus_message_append() parses its
+   * format each time, which costs more than the values here. */
   for (gsize i = 0; r >= 0 && i < G_N_ELEMENTS (standard_interfaces); i++)
-    r = sd_bus_message_append (*ret, "{sa{sv}}", standard_interfaces[i], 0);
+    {
+      r = sd_bus_message_open_container (*ret, 'e', "sa{sv}");
+      if (r >= 0)
+        r = sd_bus_message_append_basic (*ret, 's', standard_interfaces[i]);
+      if (r >= 0)
+        r = sd_bus_message_open_container (*ret, 'a', "{sv}");
+      if (r >= 0)
+        r = sd_bus_message_close_container (*ret);
+      if (r >= 0)
+        r = sd_bus_message_close_container (*ret);
+    }
   if (r >= 0)
     r = sd_bus_message_open_container (*ret, 'e', "sa{sv}");
   if (r >= 0)
@@ -117,9 +234,13 @@ ckd_bus_new_interfaces_removed (CkdBus *self, sd_bus_message **ret, const char *
   int r = ckd_bus_new_signal (self, ret, NULL, CKD_OBJECT_ROOT,
                               "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved");
 
+  const char *interfaces[] = { standard_interfaces[0], standard_interfaces[1],
+                              standard_interfaces[2], interface, NULL };
+
   if (r >= 0)
-    r = sd_bus_message_append (*ret, "oas", path, 4, standard_interfaces[0],
-                               standard_interfaces[1], standard_interfaces[2], interface);
+    r = sd_bus_message_append_basic (*ret, 'o', path);
+  if (r >= 0)
+    r = sd_bus_message_append_strv (*ret, (char **) interfaces);
   return r;
 }
 
@@ -369,6 +490,7 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->slots = g_ptr_array_new_with_free_func (slot_unref);
   self->handlers = g_ptr_array_new ();
+  self->uid = getuid ();
   g_queue_init (&self->held);
   ckd_bus_identity_init (self);
 
@@ -397,8 +519,6 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
 void
 ckd_bus_free (CkdBus *self)
 {
-  sd_bus_message *m;
-
   if (self == NULL)
     return;
   for (guint i = 0; i + 1 < self->handlers->len; i += 2)
@@ -408,8 +528,6 @@ ckd_bus_free (CkdBus *self)
   g_ptr_array_unref (self->handlers);
   self->hold = 0;
   flush_held (self);
-  while ((m = g_queue_pop_head (&self->held)) != NULL)
-    sd_bus_message_unref (m);
   ckd_bus_identity_clear (self);
   g_ptr_array_unref (self->slots);
   g_clear_object (&self->registry);

@@ -25,19 +25,12 @@ typedef struct
   guint32 id; /* 0 while Notify is in flight or while waiting */
   Kind kind;
   char *uuid;
-  char *provider_path;
-  CkdHandle handle;
-  gboolean video;
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
   gboolean waiting; /* missed, not shown: no server had it yet */
   char *shown;      /* what was sent, to update only on a change */
-  /* A missed call's notification, kept to show it again on a new server
-   * (the call itself is gone). */
-  char *icon;
-  char *summary;
-  char *body; /* without markup */
-  GVariant *hints;
+  /* A missed call's, to show it (again) on a server: the call is gone. */
+  CkdMissedCall *missed;
   gint32 expire_timeout;
 } Entry;
 
@@ -63,13 +56,8 @@ static void
 entry_free (Entry *entry)
 {
   g_free (entry->uuid);
-  g_free (entry->provider_path);
-  ckd_handle_clear (&entry->handle);
   g_free (entry->shown);
-  g_free (entry->icon);
-  g_free (entry->summary);
-  g_free (entry->body);
-  g_clear_pointer (&entry->hints, g_variant_unref);
+  ckd_missed_call_free (entry->missed);
   g_free (entry);
 }
 
@@ -258,18 +246,14 @@ entry_new (CkdCallPresenter *self, Kind kind, CkdCall *call)
 
   entry->kind = kind;
   entry->uuid = g_strdup (call->uuid);
-  entry->provider_path = g_strdup (call->provider->object_path);
-  ckd_handle_copy (&entry->handle, &call->remote_handle);
-  entry->video = call->has_video;
   entry->generation = ckd_notification_client_get_generation (self->client);
   return entry;
 }
 
 static GVariant *
-build_hints (CkdCall *call, const char *category, guchar urgency, gboolean resident,
+build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
              gboolean suppress_sound)
 {
-  const char *desktop_entry = call->provider->config.desktop_entry;
   GVariantBuilder hints;
 
   g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
@@ -319,7 +303,9 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call, category, urgency, TRUE, suppress_sound), 0);
+               build_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
+                            suppress_sound),
+               0);
 }
 
 static void
@@ -459,18 +445,20 @@ refresh_entry (CkdCallPresenter *self, Entry *entry)
 static void
 send_missed (CkdCallPresenter *self, Entry *entry)
 {
-  g_autofree char *body = ckd_notification_client_has_body_markup (self->client)
-                            ? g_markup_escape_text (entry->body, -1)
-                            : g_strdup (entry->body);
+  const CkdMissedCall *missed = entry->missed;
+  g_autofree char *summary = ckd_call_texts_missed_call_summary (missed);
+  g_autofree char *body = ckd_call_texts_missed_call_body (
+    missed, ckd_notification_client_has_body_markup (self->client));
   /* Translators: buttons of a missed call's notification */
   const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
   /* An unknown caller cannot be called back. */
-  gboolean can_call_back = *entry->handle.value != '\0';
+  gboolean can_call_back = *missed->handle.value != '\0';
 
   entry->waiting = FALSE;
   entry->generation = ckd_notification_client_get_generation (self->client);
-  send_notify (self, entry, TRUE, entry->icon, entry->summary, body,
-               (char **) (can_call_back ? actions : actions + 2), g_variant_ref (entry->hints),
+  send_notify (self, entry, TRUE, missed->icon, summary, body,
+               (char **) (can_call_back ? actions : actions + 2),
+               build_hints (missed->desktop_entry, "call.unanswered", 1, FALSE, FALSE),
                entry->expire_timeout);
 }
 
@@ -491,10 +479,9 @@ show_missed (CkdCallPresenter *self, CkdCall *call)
 {
   Entry *entry = entry_new (self, KIND_MISSED, call);
 
-  entry->icon = g_strdup (call_icon (call));
-  entry->summary = ckd_call_texts_missed_summary (call);
-  entry->body = ckd_call_texts_ringing_body (call, FALSE);
-  entry->hints = g_variant_ref_sink (build_hints (call, "call.unanswered", 1, FALSE, FALSE));
+  /* Only what it shows: the texts are made when it is sent, which may be
+   * never (no server, or dismissed before one came). */
+  entry->missed = ckd_missed_call_new (call);
   /* -1: the server's default expiry; 0: until the user dismisses it. */
   entry->expire_timeout = choices (self)->missed_persistent ? 0 : -1;
   g_queue_push_tail (&self->missed, entry);
@@ -597,15 +584,17 @@ call_action (CkdCallPresenter *self, Entry *entry, const char *key)
 static void
 missed_action (CkdCallPresenter *self, Entry *entry, const char *key)
 {
-  if (g_str_equal (key, "call-back") && *entry->handle.value != '\0')
+  const CkdMissedCall *missed = entry->missed;
+
+  if (g_str_equal (key, "call-back") && *missed->handle.value != '\0')
     {
       g_autofree char *uuid = g_uuid_string_random ();
       GPtrArray *actions = g_ptr_array_new_with_free_func ((GDestroyNotify) ckd_action_free);
       CkdAction *start = ckd_action_new (CKD_ACTION_START_CALL, uuid);
 
-      ckd_handle_copy (&start->handle, &entry->handle);
-      start->video = entry->video;
-      start->provider_path = g_strdup (entry->provider_path);
+      ckd_handle_copy (&start->handle, &missed->handle);
+      start->video = missed->video;
+      start->provider_path = g_strdup (missed->provider_path);
       g_ptr_array_add (actions, start);
       request (self, actions, "call back");
     }

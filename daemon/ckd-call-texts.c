@@ -6,16 +6,53 @@
 #include "ckd-call-texts.h"
 
 
-char *
-ckd_call_texts_caller_label (const CkdCall *call)
+static char *
+label_of (const char *name, const char *handle)
 {
-  if (call->localized_caller_name != NULL && *call->localized_caller_name != '\0')
-    return g_strdup (call->localized_caller_name);
-  if (call->remote_handle.value != NULL && *call->remote_handle.value != '\0')
-    return g_strdup (call->remote_handle.value);
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+  if (handle != NULL && *handle != '\0')
+    return g_strdup (handle);
   /* Translators: the caller of a call that came with no name and no
    * number or address */
   return g_strdup (_("Unknown caller"));
+}
+
+static char *
+body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
+         gboolean markup)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new ();
+  g_autofree char *summary = label_of (name, handle);
+  g_autofree char *text = NULL;
+
+  /* The handle adds something only when the summary is a name. */
+  if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
+    g_ptr_array_add (lines, (gpointer) handle);
+  g_ptr_array_add (lines, (gpointer) provider_name);
+  if (video)
+    /* Translators: a line of a call notification's body */
+    g_ptr_array_add (lines, (gpointer) _("video call"));
+  g_ptr_array_add (lines, NULL);
+  text = g_strjoinv ("\n", (char **) lines->pdata);
+  /* Servers with body-markup drop what looks like a tag: <sip:...>. */
+  return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
+}
+
+static char *
+missed_summary_of (const char *name, const char *handle)
+{
+  g_autofree char *label = label_of (name, handle);
+
+  /* Translators: %s is the caller's name, number or address, or
+   * "Unknown caller" */
+  return g_strdup_printf (_("Missed call from %s"), label);
+}
+
+char *
+ckd_call_texts_caller_label (const CkdCall *call)
+{
+  return label_of (call->localized_caller_name, call->remote_handle.value);
 }
 
 char *
@@ -27,32 +64,61 @@ ckd_call_texts_ringing_summary (const CkdCall *call)
 char *
 ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup)
 {
-  g_autoptr (GPtrArray) lines = g_ptr_array_new ();
-  g_autofree char *summary = ckd_call_texts_caller_label (call);
-  g_autofree char *text = NULL;
-  const char *handle = call->remote_handle.value;
-
-  /* The handle adds something only when the summary is a name. */
-  if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
-    g_ptr_array_add (lines, (gpointer) handle);
-  g_ptr_array_add (lines, (gpointer) ckd_provider_display_name (call->provider));
-  if (call->has_video)
-    /* Translators: a line of a call notification's body */
-    g_ptr_array_add (lines, (gpointer) _("video call"));
-  g_ptr_array_add (lines, NULL);
-  text = g_strjoinv ("\n", (char **) lines->pdata);
-  /* Servers with body-markup drop what looks like a tag: <sip:...>. */
-  return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
+  return body_of (call->localized_caller_name, call->remote_handle.value,
+                  ckd_provider_display_name (call->provider), call->has_video, markup);
 }
 
 char *
 ckd_call_texts_missed_summary (const CkdCall *call)
 {
-  g_autofree char *label = ckd_call_texts_caller_label (call);
+  return missed_summary_of (call->localized_caller_name, call->remote_handle.value);
+}
 
-  /* Translators: %s is the caller's name, number or address, or
-   * "Unknown caller" */
-  return g_strdup_printf (_("Missed call from %s"), label);
+/* ---- missed calls, after their call is gone --------------------------- */
+
+CkdMissedCall *
+ckd_missed_call_new (const CkdCall *call)
+{
+  CkdMissedCall *missed = g_new0 (CkdMissedCall, 1);
+  const CkdProviderConfig *config = &call->provider->config;
+
+  missed->caller_name = g_strdup (call->localized_caller_name);
+  ckd_handle_copy (&missed->handle, &call->remote_handle);
+  missed->video = call->has_video;
+  missed->provider_path = g_strdup (call->provider->object_path);
+  missed->provider_name = g_strdup (ckd_provider_display_name (call->provider));
+  missed->icon = g_strdup (config->icon_name != NULL && *config->icon_name != '\0'
+                             ? config->icon_name
+                             : "call-start");
+  missed->desktop_entry = g_strdup (config->desktop_entry);
+  return missed;
+}
+
+void
+ckd_missed_call_free (CkdMissedCall *missed)
+{
+  if (missed == NULL)
+    return;
+  g_free (missed->caller_name);
+  ckd_handle_clear (&missed->handle);
+  g_free (missed->provider_path);
+  g_free (missed->provider_name);
+  g_free (missed->icon);
+  g_free (missed->desktop_entry);
+  g_free (missed);
+}
+
+char *
+ckd_call_texts_missed_call_summary (const CkdMissedCall *missed)
+{
+  return missed_summary_of (missed->caller_name, missed->handle.value);
+}
+
+char *
+ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup)
+{
+  return body_of (missed->caller_name, missed->handle.value, missed->provider_name,
+                  missed->video, markup);
 }
 
 CkdCall *

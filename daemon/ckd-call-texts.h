@@ -25,6 +25,25 @@ char *ckd_call_texts_caller_label (const CkdCall *call);
 char *ckd_call_texts_ringing_summary (const CkdCall *call);
 char *ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup);
 char *ckd_call_texts_missed_summary (const CkdCall *call);
+/* What a missed call's notification shows and does, kept when the call is
+ * gone: it is shown once a notification server is there, perhaps much
+ * later. The texts are made then. */
+typedef struct
+{
+  char *caller_name;
+  CkdHandle handle;
+  gboolean video;
+  char *provider_path;
+  char *provider_name;
+  char *icon;
+  char *desktop_entry;
+} CkdMissedCall;
+
+CkdMissedCall *ckd_missed_call_new (const CkdCall *call);
+void ckd_missed_call_free (CkdMissedCall *missed);
+char *ckd_call_texts_missed_call_summary (const CkdMissedCall *missed);
+char *ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup);
+
 /* The live call (not @call) that answering @call would have to hold or
  * end, or NULL. */
 CkdCall *ckd_call_texts_find_active_call (GHashTable *live_calls, const CkdCall *call);
@@ -43,5 +62,7 @@ GPtrArray *ckd_call_texts_ringing_button_actions (GHashTable *live_calls, CkdCal
 /* The same for an ongoing call's buttons ("hang-up", "mute", "unmute",
  * "hold", "resume"). */
 GPtrArray *ckd_call_texts_ongoing_button_actions (CkdCall *call, const char *key);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdMissedCall, ckd_missed_call_free)
 
 G_END_DECLS

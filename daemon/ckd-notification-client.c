@@ -221,7 +221,7 @@ ckd_notification_client_notify (CkdNotificationClient *self, guint32 replaces_id
                                 char **actions, GVariant *hints, gint32 expire_timeout,
                                 CkdNotifyDone done, gpointer user_data)
 {
-  g_autoptr (GVariant) owned_hints = g_variant_ref_sink (hints);
+  g_autoptr (GVariant) owned_hints = g_variant_take_ref (hints);
   sd_bus_message *m = NULL;
   Pending *pending;
   int r;

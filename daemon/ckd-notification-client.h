@@ -52,7 +52,8 @@ gboolean ckd_notification_client_has_body_markup (CkdNotificationClient *self);
  * nothing to the server there now. */
 guint ckd_notification_client_get_generation (CkdNotificationClient *self);
 
-/* Notify: a new notification (@replaces_id 0) or an update in place.
+/* Notify: a new notification (@replaces_id 0) or an update in place; takes
+ * @hints (floating or not).
  * @actions are key, label pairs (sent only to servers with actions);
  * @hints an a{sv}. @done may be NULL. */
 void ckd_notification_client_notify (CkdNotificationClient *self, guint32 replaces_id,

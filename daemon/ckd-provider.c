@@ -53,6 +53,8 @@ ckd_provider_application_id (const CkdProvider *provider)
 {
   if (provider->app_id != NULL && *provider->app_id != '\0')
     return provider->app_id;
+  if (provider->sandboxed)
+    return "";
   if (provider->config.desktop_entry != NULL)
     return provider->config.desktop_entry;
   return "";

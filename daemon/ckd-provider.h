@@ -17,6 +17,7 @@ struct _CkdProvider
   char *object_path;
   char *owner;  /* unique bus name of the registering connection */
   char *app_id; /* Flatpak app id of the owner, or NULL */
+  gboolean sandboxed; /* the owner runs in a sandbox (whether its app id is known or not) */
   guint32 owner_pid; /* the owner's process, for the audio policy; 0 if unknown */
   CkdProviderConfig config;
   GPtrArray *calls; /* CkdCall *, live, not owned */
@@ -38,7 +39,8 @@ void ckd_provider_free (CkdProvider *provider);
 const char *ckd_provider_display_name (const CkdProvider *provider);
 
 /* The application id other code (entitlement, notifications) goes by: the
- * Flatpak app id, else the configured desktop entry, else "". */
+ * Flatpak app id, else (unsandboxed owners only: a sandboxed app cannot
+ * name itself) the configured desktop entry, else "". */
 const char *ckd_provider_application_id (const CkdProvider *provider);
 
 void ckd_provider_add_call (CkdProvider *provider, CkdCall *call);

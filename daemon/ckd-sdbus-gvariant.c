@@ -168,17 +168,18 @@ ckd_sdbus_read_gvariant (sd_bus_message *m, const char *type, GVariant **ret)
 int
 ckd_sdbus_read_vardict (sd_bus_message *m, GVariant **ret, char **failed_key)
 {
-  GVariantBuilder builder;
+  g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   int r;
 
   r = sd_bus_message_enter_container (m, 'a', "{sv}");
   if (r <= 0)
     return r < 0 ? r : -ENXIO;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  /* Entries made directly: a GVariantBuilder parses a format string per
+   * entry, which costs more than the values of a small dictionary. */
   while ((r = sd_bus_message_enter_container (m, 'e', "sv")) > 0)
     {
-      g_autoptr (GVariant) value = NULL;
-      const char *key;
+      GVariant *value = NULL;
+      const char *key = NULL;
 
       r = sd_bus_message_read_basic (m, 's', &key);
       if (r >= 0)
@@ -189,7 +190,9 @@ ckd_sdbus_read_vardict (sd_bus_message *m, GVariant **ret, char **failed_key)
             *failed_key = g_strdup (key);
           break;
         }
-      g_variant_builder_add (&builder, "{s@v}", key, value);
+      g_ptr_array_add (entries, g_variant_ref_sink (
+                                  g_variant_new_dict_entry (g_variant_new_string (key), value)));
+      g_variant_unref (value);
       r = sd_bus_message_exit_container (m);
       if (r < 0)
         break;
@@ -197,11 +200,9 @@ ckd_sdbus_read_vardict (sd_bus_message *m, GVariant **ret, char **failed_key)
   if (r >= 0)
     r = sd_bus_message_exit_container (m);
   if (r < 0)
-    {
-      g_variant_builder_clear (&builder);
-      return r;
-    }
-  *ret = g_variant_ref_sink (g_variant_builder_end (&builder));
+    return r;
+  *ret = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
+                                                  (GVariant **) entries->pdata, entries->len));
   return 0;
 }
 

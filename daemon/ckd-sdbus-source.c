@@ -15,6 +15,7 @@ typedef struct
   GSource base;
   sd_bus *bus;
   gpointer fd_tag;
+  GIOCondition condition; /* what the fd is polled for now */
   GSourceFunc closed;
   gpointer closed_data;
   gboolean gone;
@@ -45,7 +46,13 @@ bus_source_prepare (GSource *source, int *timeout)
   events = sd_bus_get_events (s->bus);
   if (events < 0)
     return TRUE; /* dispatch finds out the connection is gone */
-  g_source_modify_unix_fd (source, s->fd_tag, condition_of (events));
+  /* Only on a change: g_source_modify_unix_fd() wakes the main context up
+   * every time, and an unchanged one would spin the loop. */
+  if (condition_of (events) != s->condition)
+    {
+      s->condition = condition_of (events);
+      g_source_modify_unix_fd (source, s->fd_tag, s->condition);
+    }
   if (sd_bus_get_timeout (s->bus, &until) > 0)
     {
       /* Both count microseconds of CLOCK_MONOTONIC. */
@@ -120,6 +127,12 @@ ckd_sdbus_source_new (sd_bus *bus, GSourceFunc closed, gpointer user_data)
   s->closed = closed;
   s->closed_data = user_data;
   g_source_set_static_name (&s->base, "sd-bus");
-  s->fd_tag = g_source_add_unix_fd (&s->base, fd, G_IO_IN | G_IO_ERR | G_IO_HUP);
+  /* GLib takes a source's fds out of the poll set while it dispatches and
+   * puts them back after, waking the loop twice per dispatch. Nothing
+   * iterates the main loop from inside sd_bus_process(), so the source
+   * never recurses and need not be blocked. */
+  g_source_set_can_recurse (&s->base, TRUE);
+  s->condition = G_IO_IN | G_IO_ERR | G_IO_HUP;
+  s->fd_tag = g_source_add_unix_fd (&s->base, fd, s->condition);
   return &s->base;
 }

@@ -186,6 +186,7 @@ ckd_session_register_provider (CkdSession *self, CkdCaller *owner, GVariant *con
                                owner->app_id, &config,
                                options (self)->incoming_reports_per_second);
   provider->owner_pid = owner->pid;
+  provider->sandboxed = owner->sandboxed;
   ckd_registry_add_provider (self->registry, provider);
   g_info ("provider %s registered by %s (%s)", provider->object_path, provider->owner,
           ckd_provider_display_name (provider));
