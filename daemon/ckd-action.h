@@ -57,6 +57,14 @@ GVariant *ckd_action_build_parameters (const CkdAction *action, const char *tran
 /* One outcome of TransactionCompleted. */
 GVariant *ckd_action_build_outcome (const CkdAction *action);
 
+/* What fulfilling @action does to @call, one of @calls (all the calls of
+ * its provider): the same on the live calls and on the copies a
+ * transaction is validated with. @target is the call a set-group action
+ * joins (NULL when it is gone). end-call and play-dtmf change nothing
+ * here: ending a call is the session's. */
+void ckd_action_apply (const CkdAction *action, GPtrArray *calls, CkdCall *call, CkdCall *target,
+                       gint64 date);
+
 /* Digits of a play-dtmf action: 0-9, *, #, A-D (any case). */
 gboolean ckd_dtmf_digits_validate (const char *digits, GError **error);
 

@@ -175,30 +175,36 @@ METHOD (play_dtmf)
 
 /* ---- properties, in the order of the XML and of CkdCallChanges ------ */
 
-typedef int (*AppendProperty) (sd_bus_message *m, const CkdCall *call);
-
 static int
-append_uuid (sd_bus_message *m, const CkdCall *call)
+append_uuid (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (m, 's', call->uuid);
 }
 
 static int
-append_provider (sd_bus_message *m, const CkdCall *call)
+append_provider (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (m, 'o', call->provider->object_path);
 }
 
 static int
-append_remote_handle (sd_bus_message *m, const CkdCall *call)
+append_remote_handle (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append (m, "(ss)", ckd_handle_type_to_string (call->remote_handle.type),
                                 call->remote_handle.value ? call->remote_handle.value : "");
 }
 
 static int
-append_localized_caller_name (sd_bus_message *m, const CkdCall *call)
+append_localized_caller_name (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (
     m, 's', call->localized_caller_name ? call->localized_caller_name : "");
 }
@@ -219,10 +225,11 @@ append_time (sd_bus_message *m, gint64 value)
   return sd_bus_message_append_basic (m, 'x', &x);
 }
 
-#define BOOLEAN_PROPERTY(fn, expr)                               \
-  static int append_##fn (sd_bus_message *m, const CkdCall *call) \
-  {                                                              \
-    return append_boolean (m, (expr));                           \
+#define BOOLEAN_PROPERTY(fn, expr)                                 \
+  static int append_##fn (sd_bus_message *m, gconstpointer object) \
+  {                                                                \
+    const CkdCall *call = object;                                  \
+    return append_boolean (m, (expr));                             \
   }
 BOOLEAN_PROPERTY (is_outgoing, call->outgoing)
 BOOLEAN_PROPERTY (is_on_hold, ckd_call_is_on_hold (call))
@@ -237,41 +244,46 @@ BOOLEAN_PROPERTY (supports_dtmf, call->supports_dtmf)
 #undef BOOLEAN_PROPERTY
 
 static int
-append_state (sd_bus_message *m, const CkdCall *call)
+append_state (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (m, 's', ckd_call_state_to_string (call->state));
 }
 
 static int
-append_group (sd_bus_message *m, const CkdCall *call)
+append_group (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (m, 's', call->group ? call->group : "");
 }
 
 static int
-append_connected_at (sd_bus_message *m, const CkdCall *call)
+append_connected_at (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return append_time (m, call->connected_at);
 }
 
 static int
-append_ended_at (sd_bus_message *m, const CkdCall *call)
+append_ended_at (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return append_time (m, call->ended_at);
 }
 
 static int
-append_ended_reason (sd_bus_message *m, const CkdCall *call)
+append_ended_reason (sd_bus_message *m, gconstpointer object)
 {
+  const CkdCall *call = object;
+
   return sd_bus_message_append_basic (m, 's', ckd_ended_reason_to_string (call->ended_reason));
 }
 
-static const struct
-{
-  const char *name;
-  const char *signature;
-  AppendProperty append;
-} properties[CKD_CALL_N_PROPERTIES] = {
+static const CkdBusProperty properties[CKD_CALL_N_PROPERTIES] = {
   { "UUID", "s", append_uuid },
   { "Provider", "o", append_provider },
   { "RemoteHandle", "(ss)", append_remote_handle },
@@ -362,27 +374,7 @@ ckd_bus_call_vtable (void)
 static int
 append_properties (sd_bus_message *m, const CkdCall *call, guint32 mask)
 {
-  int r = sd_bus_message_open_container (m, 'a', "{sv}");
-
-  for (guint i = 0; r >= 0 && i < CKD_CALL_N_PROPERTIES; i++)
-    {
-      if (!(mask & (1u << i)))
-        continue;
-      r = sd_bus_message_open_container (m, 'e', "sv");
-      if (r >= 0)
-        r = sd_bus_message_append_basic (m, 's', properties[i].name);
-      if (r >= 0)
-        r = sd_bus_message_open_container (m, 'v', properties[i].signature);
-      if (r >= 0)
-        r = properties[i].append (m, call);
-      if (r >= 0)
-        r = sd_bus_message_close_container (m);
-      if (r >= 0)
-        r = sd_bus_message_close_container (m);
-    }
-  if (r >= 0)
-    r = sd_bus_message_close_container (m);
-  return r;
+  return ckd_bus_append_properties (m, properties, G_N_ELEMENTS (properties), call, mask);
 }
 
 int
@@ -498,8 +490,8 @@ ckd_bus_call_init (CkdBus *self)
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  ckd_bus_connect (self, self->registry, "call-added", G_CALLBACK (on_call_added));
-  ckd_bus_connect (self, self->registry, "call-changed", G_CALLBACK (on_call_changed));
-  ckd_bus_connect (self, self->registry, "call-removed", G_CALLBACK (on_call_removed));
+  g_signal_connect_swapped (self->registry, "call-added", G_CALLBACK (on_call_added), self);
+  g_signal_connect_swapped (self->registry, "call-changed", G_CALLBACK (on_call_changed), self);
+  g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
   return 0;
 }

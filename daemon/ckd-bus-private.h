@@ -22,7 +22,6 @@ struct _CkdBus
   CkdSession *session;
   CkdRegistry *registry;
   GPtrArray *slots; /* sd_bus_slot *, unreffed at the end */
-  GPtrArray *handlers; /* gulong ids on registry and session, in pairs (instance, id) */
 
   /* Callers: unique name -> CkdBusPeer *. */
   GHashTable *peers;
@@ -54,6 +53,20 @@ void ckd_bus_freeze_call (CkdBus *self, CkdCall *call);
 /* A signal, broadcast when @destination is NULL. */
 int ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
                         const char *path, const char *interface, const char *member);
+/* A property of one of our interfaces: its value appended from the
+ * object (a CkdCall, a CkdProvider). */
+typedef struct
+{
+  const char *name;
+  const char *signature;
+  int (*append) (sd_bus_message *m, gconstpointer object);
+} CkdBusProperty;
+
+/* Appends an a{sv} of the properties whose bit (their index in
+ * @properties) is set in @mask. */
+int ckd_bus_append_properties (sd_bus_message *m, const CkdBusProperty *properties,
+                               guint n_properties, gconstpointer object, guint32 mask);
+
 /* PropertiesChanged of @interface at @path: open, then append one {sv}
  * per property that changed, then close. */
 int ckd_bus_open_properties_changed (CkdBus *self, sd_bus_message **ret, const char *path,
@@ -118,8 +131,5 @@ int ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCall
 /* The call (or provider) an object path names, live, or NULL. */
 CkdCall *ckd_bus_call_from_path (CkdBus *self, const char *path);
 CkdProvider *ckd_bus_provider_from_path (CkdBus *self, const char *path);
-
-/* Connects @callback to @instance's @signal for the life of @self. */
-void ckd_bus_connect (CkdBus *self, gpointer instance, const char *signal, GCallback callback);
 
 G_END_DECLS

@@ -40,7 +40,8 @@ authorize (CkdBus *self, sd_bus_message *m, CkdCaller *caller, gboolean owner_on
   return provider;
 }
 
-/* Answers @m: success when @ok, else @error. */
+/* Answers @m: success when @ok, else @error. (Call the session first:
+ * finish (m, f (&error), error) would read @error before f set it.) */
 static int
 finish (sd_bus_message *m, gboolean ok, GError *error)
 {
@@ -53,12 +54,19 @@ finish (sd_bus_message *m, gboolean ok, GError *error)
   if (provider == NULL)                                                           \
     return ckd_bus_reply_gerror (m, error)
 
+typedef gboolean (*UpdateReport) (CkdSession *session, CkdProvider *provider, const char *uuid,
+                                  GVariant *update, GError **error);
+typedef gboolean (*TimeReport) (CkdSession *session, CkdProvider *provider, const char *uuid,
+                                gint64 at, GError **error);
+
+/* A report of a call and its details: (s call, a{sv} update). */
 static int
-report_new_incoming_call (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
+report_update (CkdBus *self, sd_bus_message *m, CkdCaller *caller, UpdateReport report)
 {
   AUTHORIZE (TRUE);
   g_autoptr (GVariant) update = NULL;
   const char *uuid;
+  gboolean ok;
   int r;
 
   r = sd_bus_message_read (m, "s", &uuid);
@@ -66,27 +74,56 @@ report_new_incoming_call (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
     return r;
   if (!ckd_bus_read_dict (m, "update", &update))
     return 0;
-  gboolean ok = ckd_session_report_new_incoming_call (self->session, provider, uuid, update, &error) != NULL;
-
+  ok = report (self->session, provider, uuid, update, &error);
   return finish (m, ok, error);
+}
+
+/* A report of a call and a time: (s call, x at). */
+static int
+report_time (CkdBus *self, sd_bus_message *m, CkdCaller *caller, TimeReport report)
+{
+  AUTHORIZE (TRUE);
+  const char *uuid;
+  int64_t at;
+  gboolean ok;
+  int r;
+
+  r = sd_bus_message_read (m, "sx", &uuid, &at);
+  if (r < 0)
+    return r;
+  ok = report (self->session, provider, uuid, at, &error);
+  return finish (m, ok, error);
+}
+
+static gboolean
+new_incoming_call (CkdSession *session, CkdProvider *provider, const char *uuid,
+                   GVariant *update, GError **error)
+{
+  return ckd_session_report_new_incoming_call (session, provider, uuid, update, error) != NULL;
+}
+
+static int
+report_new_incoming_call (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
+{
+  return report_update (self, m, caller, new_incoming_call);
 }
 
 static int
 report_call_updated (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
 {
-  AUTHORIZE (TRUE);
-  g_autoptr (GVariant) update = NULL;
-  const char *uuid;
-  int r;
+  return report_update (self, m, caller, ckd_session_report_call_updated);
+}
 
-  r = sd_bus_message_read (m, "s", &uuid);
-  if (r < 0)
-    return r;
-  if (!ckd_bus_read_dict (m, "update", &update))
-    return 0;
-  gboolean ok = ckd_session_report_call_updated (self->session, provider, uuid, update, &error);
+static int
+report_outgoing_started_connecting (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
+{
+  return report_time (self, m, caller, ckd_session_report_outgoing_started_connecting);
+}
 
-  return finish (m, ok, error);
+static int
+report_outgoing_connected (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
+{
+  return report_time (self, m, caller, ckd_session_report_outgoing_connected);
 }
 
 static int
@@ -95,45 +132,13 @@ report_call_ended (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   AUTHORIZE (TRUE);
   const char *uuid, *reason;
   int64_t ended_at;
+  gboolean ok;
   int r;
 
   r = sd_bus_message_read (m, "ssx", &uuid, &reason, &ended_at);
   if (r < 0)
     return r;
-  gboolean ok = ckd_session_report_call_ended (self->session, provider, uuid, reason, ended_at, &error);
-
-  return finish (m, ok, error);
-}
-
-static int
-report_outgoing_started_connecting (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
-{
-  AUTHORIZE (TRUE);
-  const char *uuid;
-  int64_t at;
-  int r;
-
-  r = sd_bus_message_read (m, "sx", &uuid, &at);
-  if (r < 0)
-    return r;
-  gboolean ok = ckd_session_report_outgoing_started_connecting (self->session, provider, uuid, at, &error);
-
-  return finish (m, ok, error);
-}
-
-static int
-report_outgoing_connected (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
-{
-  AUTHORIZE (TRUE);
-  const char *uuid;
-  int64_t at;
-  int r;
-
-  r = sd_bus_message_read (m, "sx", &uuid, &at);
-  if (r < 0)
-    return r;
-  gboolean ok = ckd_session_report_outgoing_connected (self->session, provider, uuid, at, &error);
-
+  ok = ckd_session_report_call_ended (self->session, provider, uuid, reason, ended_at, &error);
   return finish (m, ok, error);
 }
 
@@ -143,6 +148,7 @@ fulfill_action (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
   AUTHORIZE (TRUE);
   g_autoptr (GVariant) result = NULL;
   const char *action;
+  gboolean ok;
   int r;
 
   r = sd_bus_message_read (m, "s", &action);
@@ -150,8 +156,7 @@ fulfill_action (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
     return r;
   if (!ckd_bus_read_dict (m, "result", &result))
     return 0;
-  gboolean ok = ckd_session_fulfill_action (self->session, provider, action, result, &error);
-
+  ok = ckd_session_fulfill_action (self->session, provider, action, result, &error);
   return finish (m, ok, error);
 }
 
@@ -160,13 +165,13 @@ fail_action (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
 {
   AUTHORIZE (TRUE);
   const char *action, *reason;
+  gboolean ok;
   int r;
 
   r = sd_bus_message_read (m, "ss", &action, &reason);
   if (r < 0)
     return r;
-  gboolean ok = ckd_session_fail_action (self->session, provider, action, reason, &error);
-
+  ok = ckd_session_fail_action (self->session, provider, action, reason, &error);
   return finish (m, ok, error);
 }
 
@@ -195,6 +200,7 @@ ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *
 {
   AUTHORIZE (TRUE);
   g_autoptr (GVariant) configuration = NULL;
+  gboolean ok;
   int r;
 
   /* The front door read the interface and property name already. */
@@ -203,8 +209,7 @@ ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *
     return r;
   if (!ckd_bus_read_dict (m, "configuration", &configuration))
     return 0;
-  gboolean ok = ckd_session_set_configuration (self->session, provider, configuration, &error);
-
+  ok = ckd_session_set_configuration (self->session, provider, configuration, &error);
   return finish (m, ok, error);
 }
 
@@ -227,8 +232,9 @@ METHOD (invalidate)
 /* ---- properties ----------------------------------------------------- */
 
 static int
-append_configuration (sd_bus_message *m, const CkdProvider *provider)
+append_configuration (sd_bus_message *m, gconstpointer object)
 {
+  const CkdProvider *provider = object;
   g_autoptr (GVariant) configuration =
     g_variant_ref_sink (ckd_provider_config_to_variant (&provider->config));
 
@@ -236,31 +242,30 @@ append_configuration (sd_bus_message *m, const CkdProvider *provider)
 }
 
 static int
-append_audio_session_active (sd_bus_message *m, const CkdProvider *provider)
+append_audio_session_active (sd_bus_message *m, gconstpointer object)
 {
+  const CkdProvider *provider = object;
+
   return sd_bus_message_append (m, "b", provider->audio_session_active);
 }
 
 static int
-append_owner (sd_bus_message *m, const CkdProvider *provider)
+append_owner (sd_bus_message *m, gconstpointer object)
 {
+  const CkdProvider *provider = object;
+
   return sd_bus_message_append (m, "s", provider->owner);
 }
 
 static int
-append_application_id (sd_bus_message *m, const CkdProvider *provider)
+append_application_id (sd_bus_message *m, gconstpointer object)
 {
+  const CkdProvider *provider = object;
+
   return sd_bus_message_append (m, "s", ckd_provider_application_id (provider));
 }
 
-typedef int (*AppendProperty) (sd_bus_message *m, const CkdProvider *provider);
-
-static const struct
-{
-  const char *name;
-  const char *signature;
-  AppendProperty append;
-} properties[] = {
+static const CkdBusProperty properties[] = {
   { "Configuration", "a{sv}", append_configuration },
   { "AudioSessionActive", "b", append_audio_session_active },
   { "Owner", "s", append_owner },
@@ -350,27 +355,7 @@ ckd_bus_provider_vtable (void)
 static int
 append_properties (sd_bus_message *m, const CkdProvider *provider, guint mask)
 {
-  int r = sd_bus_message_open_container (m, 'a', "{sv}");
-
-  for (gsize i = 0; r >= 0 && i < G_N_ELEMENTS (properties); i++)
-    {
-      if (!(mask & (1u << i)))
-        continue;
-      r = sd_bus_message_open_container (m, 'e', "sv");
-      if (r >= 0)
-        r = sd_bus_message_append (m, "s", properties[i].name);
-      if (r >= 0)
-        r = sd_bus_message_open_container (m, 'v', properties[i].signature);
-      if (r >= 0)
-        r = properties[i].append (m, provider);
-      if (r >= 0)
-        r = sd_bus_message_close_container (m);
-      if (r >= 0)
-        r = sd_bus_message_close_container (m);
-    }
-  if (r >= 0)
-    r = sd_bus_message_close_container (m);
-  return r;
+  return ckd_bus_append_properties (m, properties, G_N_ELEMENTS (properties), provider, mask);
 }
 
 static void
@@ -610,15 +595,15 @@ ckd_bus_provider_init (CkdBus *self)
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  ckd_bus_connect (self, self->registry, "provider-added", G_CALLBACK (on_provider_added));
-  ckd_bus_connect (self, self->registry, "provider-changed", G_CALLBACK (on_provider_changed));
-  ckd_bus_connect (self, self->registry, "provider-removed", G_CALLBACK (on_provider_removed));
-  ckd_bus_connect (self, self->session, "provider-reset", G_CALLBACK (on_provider_reset));
-  ckd_bus_connect (self, self->session, "perform-action", G_CALLBACK (on_perform_action));
-  ckd_bus_connect (self, self->session, "action-timed-out", G_CALLBACK (on_action_timed_out));
-  ckd_bus_connect (self, self->session, "audio-session-changed",
-                   G_CALLBACK (on_audio_session_changed));
-  ckd_bus_connect (self, self->session, "show-call-requested",
-                   G_CALLBACK (on_show_call_requested));
+  g_signal_connect_swapped (self->registry, "provider-added", G_CALLBACK (on_provider_added), self);
+  g_signal_connect_swapped (self->registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
+  g_signal_connect_swapped (self->registry, "provider-removed", G_CALLBACK (on_provider_removed), self);
+  g_signal_connect_swapped (self->session, "provider-reset", G_CALLBACK (on_provider_reset), self);
+  g_signal_connect_swapped (self->session, "perform-action", G_CALLBACK (on_perform_action), self);
+  g_signal_connect_swapped (self->session, "action-timed-out", G_CALLBACK (on_action_timed_out), self);
+  g_signal_connect_swapped (self->session, "audio-session-changed",
+                   G_CALLBACK (on_audio_session_changed), self);
+  g_signal_connect_swapped (self->session, "show-call-requested",
+                   G_CALLBACK (on_show_call_requested), self);
   return 0;
 }

@@ -257,9 +257,9 @@ ckd_bus_root_init (CkdBus *self)
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  ckd_bus_connect (self, self->registry, "capabilities-changed",
-                   G_CALLBACK (on_capabilities_changed));
-  ckd_bus_connect (self, self->session, "transaction-completed",
-                   G_CALLBACK (on_transaction_completed));
+  g_signal_connect_swapped (self->registry, "capabilities-changed",
+                   G_CALLBACK (on_capabilities_changed), self);
+  g_signal_connect_swapped (self->session, "transaction-completed",
+                   G_CALLBACK (on_transaction_completed), self);
   return 0;
 }

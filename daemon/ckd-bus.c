@@ -154,6 +154,33 @@ ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
 }
 
 int
+ckd_bus_append_properties (sd_bus_message *m, const CkdBusProperty *properties,
+                           guint n_properties, gconstpointer object, guint32 mask)
+{
+  int r = sd_bus_message_open_container (m, 'a', "{sv}");
+
+  for (guint i = 0; r >= 0 && i < n_properties; i++)
+    {
+      if (!(mask & (1u << i)))
+        continue;
+      r = sd_bus_message_open_container (m, 'e', "sv");
+      if (r >= 0)
+        r = sd_bus_message_append_basic (m, 's', properties[i].name);
+      if (r >= 0)
+        r = sd_bus_message_open_container (m, 'v', properties[i].signature);
+      if (r >= 0)
+        r = properties[i].append (m, object);
+      if (r >= 0)
+        r = sd_bus_message_close_container (m);
+      if (r >= 0)
+        r = sd_bus_message_close_container (m);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  return r;
+}
+
+int
 ckd_bus_open_properties_changed (CkdBus *self, sd_bus_message **ret, const char *path,
                                  const char *interface)
 {
@@ -469,14 +496,6 @@ slot_unref (gpointer slot)
   sd_bus_slot_unref (slot);
 }
 
-void
-ckd_bus_connect (CkdBus *self, gpointer instance, const char *signal, GCallback callback)
-{
-  gulong id = g_signal_connect_swapped (instance, signal, callback, self);
-
-  g_ptr_array_add (self->handlers, instance);
-  g_ptr_array_add (self->handlers, GSIZE_TO_POINTER ((gsize) id));
-}
 
 CkdBus *
 ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
@@ -489,7 +508,6 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->slots = g_ptr_array_new_with_free_func (slot_unref);
-  self->handlers = g_ptr_array_new ();
   self->uid = getuid ();
   g_queue_init (&self->held);
   ckd_bus_identity_init (self);
@@ -521,11 +539,8 @@ ckd_bus_free (CkdBus *self)
 {
   if (self == NULL)
     return;
-  for (guint i = 0; i + 1 < self->handlers->len; i += 2)
-    g_signal_handler_disconnect (g_ptr_array_index (self->handlers, i),
-                                 (gulong) GPOINTER_TO_SIZE (g_ptr_array_index (self->handlers,
-                                                                               i + 1)));
-  g_ptr_array_unref (self->handlers);
+  g_signal_handlers_disconnect_by_data (self->registry, self);
+  g_signal_handlers_disconnect_by_data (self->session, self);
   self->hold = 0;
   flush_held (self);
   ckd_bus_identity_clear (self);

@@ -40,7 +40,6 @@ struct _CkdCallPresenter
   CkdRegistry *registry;
   CkdSettings *settings;
   CkdNotificationClient *client;
-  GPtrArray *handlers; /* (instance, id) pairs */
 
   GHashTable *by_id;     /* notification id -> Entry *, owned */
   GHashTable *ringing;   /* uuid -> Entry *, not owned (by_id or in flight) */
@@ -503,9 +502,11 @@ show_missed (CkdCallPresenter *self, CkdCall *call)
 /* ---- the registry --------------------------------------------------- */
 
 static void
-on_call_added (CkdCallPresenter *self, CkdCall *call)
+on_call_changed (CkdCallPresenter *self, CkdCall *call, guint changes)
 {
-  /* A new ringing call changes no other call's buttons: only its own
+  if (self->stopping || (changes & CKD_CALL_CHANGED_PROPERTIES) == 0)
+    return;
+  /* A ringing call changes no other call's buttons: only its own
    * notification needs a look. This keeps a burst of incoming reports
    * linear. */
   if (ckd_call_is_ringing_incoming (call))
@@ -518,17 +519,9 @@ on_call_added (CkdCallPresenter *self, CkdCall *call)
 }
 
 static void
-on_call_changed (CkdCallPresenter *self, CkdCall *call, guint changes)
+on_call_added (CkdCallPresenter *self, CkdCall *call)
 {
-  if (self->stopping || (changes & CKD_CALL_CHANGED_PROPERTIES) == 0)
-    return;
-  if (ckd_call_is_ringing_incoming (call))
-    {
-      if (ckd_notification_client_has_server (self->client))
-        show_for (self, call);
-    }
-  else
-    refresh_shown (self, call);
+  on_call_changed (self, call, CKD_CALL_CHANGED_PROPERTIES);
 }
 
 static void
@@ -710,15 +703,6 @@ on_provider_changed (CkdCallPresenter *self, CkdProvider *provider, guint change
 
 /* ---- set-up --------------------------------------------------------- */
 
-static void
-connect (CkdCallPresenter *self, gpointer instance, const char *signal, GCallback callback)
-{
-  gulong id = g_signal_connect_swapped (instance, signal, callback, self);
-
-  g_ptr_array_add (self->handlers, instance);
-  g_ptr_array_add (self->handlers, GSIZE_TO_POINTER ((gsize) id));
-}
-
 CkdCallPresenter *
 ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
 {
@@ -732,7 +716,6 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->settings = g_object_ref (ckd_session_get_settings (session));
-  self->handlers = g_ptr_array_new ();
   self->by_id = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) entry_free);
   self->ringing = g_hash_table_new (g_str_hash, g_str_equal);
   self->ongoing = g_hash_table_new (g_str_hash, g_str_equal);
@@ -740,12 +723,12 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   self->dismissed_ongoing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->missed);
   self->client = ckd_notification_client_new (bus, &events, self);
-  connect (self, self->registry, "call-added", G_CALLBACK (on_call_added));
-  connect (self, self->registry, "call-changed", G_CALLBACK (on_call_changed));
-  connect (self, self->registry, "call-removed", G_CALLBACK (on_call_removed));
-  connect (self, self->registry, "provider-changed", G_CALLBACK (on_provider_changed));
-  connect (self, self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed));
-  connect (self, self->settings, "changed", G_CALLBACK (refresh_all));
+  g_signal_connect_swapped (self->registry, "call-added", G_CALLBACK (on_call_added), self);
+  g_signal_connect_swapped (self->registry, "call-changed", G_CALLBACK (on_call_changed), self);
+  g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
+  g_signal_connect_swapped (self->registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
+  g_signal_connect_swapped (self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed), self);
+  g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (refresh_all), self);
   return self;
 }
 
@@ -767,11 +750,8 @@ ckd_call_presenter_free (CkdCallPresenter *self)
   if (self == NULL)
     return;
   self->stopping = TRUE;
-  for (guint i = 0; i + 1 < self->handlers->len; i += 2)
-    g_signal_handler_disconnect (g_ptr_array_index (self->handlers, i),
-                                 (gulong) GPOINTER_TO_SIZE (g_ptr_array_index (self->handlers,
-                                                                               i + 1)));
-  g_ptr_array_unref (self->handlers);
+  g_signal_handlers_disconnect_by_data (self->registry, self);
+  g_signal_handlers_disconnect_by_data (self->settings, self);
 
   /* Resident and persistent notifications would outlive us otherwise,
    * with buttons nobody answers. */

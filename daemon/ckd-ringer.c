@@ -13,7 +13,6 @@ struct _CkdRinger
   CkdRegistry *registry;
   CkdSettings *settings;
   CkdPipewire *pipewire;
-  GPtrArray *handlers; /* (instance, id) pairs */
   CkdSoundPlayer *player;
 
   /* What plays now. */
@@ -275,15 +274,6 @@ on_provider_changed (CkdRinger *self, CkdProvider *provider, guint changes)
     update (self);
 }
 
-static void
-connect (CkdRinger *self, gpointer instance, const char *signal, GCallback callback)
-{
-  gulong id = g_signal_connect_swapped (instance, signal, callback, self);
-
-  g_ptr_array_add (self->handlers, instance);
-  g_ptr_array_add (self->handlers, GSIZE_TO_POINTER ((gsize) id));
-}
-
 CkdRinger *
 ckd_ringer_new (CkdRegistry *registry, CkdSettings *settings, CkdPipewire *pipewire)
 {
@@ -292,14 +282,13 @@ ckd_ringer_new (CkdRegistry *registry, CkdSettings *settings, CkdPipewire *pipew
   self->registry = g_object_ref (registry);
   self->settings = g_object_ref (settings);
   self->pipewire = g_object_ref (pipewire);
-  self->handlers = g_ptr_array_new ();
   self->player = ckd_sound_player_new (pipewire);
-  connect (self, pipewire, "changed", G_CALLBACK (reconsider));
-  connect (self, settings, "changed", G_CALLBACK (reconsider));
-  connect (self, registry, "call-added", G_CALLBACK (on_call_added));
-  connect (self, registry, "call-changed", G_CALLBACK (on_call_changed));
-  connect (self, registry, "call-removed", G_CALLBACK (on_call_removed));
-  connect (self, registry, "provider-changed", G_CALLBACK (on_provider_changed));
+  g_signal_connect_swapped (pipewire, "changed", G_CALLBACK (reconsider), self);
+  g_signal_connect_swapped (settings, "changed", G_CALLBACK (reconsider), self);
+  g_signal_connect_swapped (registry, "call-added", G_CALLBACK (on_call_added), self);
+  g_signal_connect_swapped (registry, "call-changed", G_CALLBACK (on_call_changed), self);
+  g_signal_connect_swapped (registry, "call-removed", G_CALLBACK (on_call_removed), self);
+  g_signal_connect_swapped (registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
   reconsider (self);
   return self;
 }
@@ -309,11 +298,9 @@ ckd_ringer_free (CkdRinger *self)
 {
   if (self == NULL)
     return;
-  for (guint i = 0; i + 1 < self->handlers->len; i += 2)
-    g_signal_handler_disconnect (g_ptr_array_index (self->handlers, i),
-                                 (gulong) GPOINTER_TO_SIZE (g_ptr_array_index (self->handlers,
-                                                                               i + 1)));
-  g_ptr_array_unref (self->handlers);
+  g_signal_handlers_disconnect_by_data (self->pipewire, self);
+  g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_signal_handlers_disconnect_by_data (self->registry, self);
   g_clear_pointer (&self->player, ckd_sound_player_free);
   g_clear_object (&self->pipewire);
   g_clear_object (&self->settings);

@@ -263,6 +263,7 @@ static void
 apply_fulfilled (CkdSession *self, CkdAction *action, CkdCall *call, gint64 date)
 {
   CkdProvider *provider = call->provider;
+  CkdCall *target = NULL;
   CkdChangeSet changes;
 
   if (action->type == CKD_ACTION_END_CALL)
@@ -278,42 +279,9 @@ apply_fulfilled (CkdSession *self, CkdAction *action, CkdCall *call, gint64 date
     ckd_change_set_add_provider (&changes, provider);
   else
     ckd_change_set_add_call (&changes, call);
-  switch (action->type)
-    {
-    case CKD_ACTION_START_CALL:
-      call->started = TRUE;
-      break;
-    case CKD_ACTION_ANSWER_CALL:
-      if (call->state == CKD_CALL_STATE_RINGING)
-        {
-          call->ringing_deadline = 0;
-          ckd_call_answer (call, date);
-        }
-      break;
-    case CKD_ACTION_SET_HELD:
-      ckd_call_group_set_held (provider->calls, call, action->on_hold);
-      break;
-    case CKD_ACTION_SET_MUTED:
-      call->muted = action->muted;
-      break;
-    case CKD_ACTION_SET_GROUP:
-      if (*action->group_with == '\0')
-        ckd_call_group_leave (provider->calls, call);
-      else
-        {
-          CkdCall *target = ckd_registry_lookup_call (self->registry, action->group_with);
-          /* The target may have ended since the request: then there is
-           * nothing left to merge with. */
-          if (target != NULL && target->provider == provider)
-            ckd_call_group_join (provider->calls, call, target);
-        }
-      break;
-    case CKD_ACTION_END_CALL:
-    case CKD_ACTION_PLAY_DTMF:
-    case CKD_ACTION_N_TYPES:
-    default:
-      g_assert_not_reached ();
-    }
+  if (action->type == CKD_ACTION_SET_GROUP && *action->group_with != '\0')
+    target = ckd_registry_lookup_call (self->registry, action->group_with);
+  ckd_action_apply (action, provider->calls, call, target, date);
   ckd_change_set_commit (self, &changes);
 }
 

@@ -92,47 +92,18 @@ simulation_clear (Simulation *sim)
 }
 
 /* What a dispatched action will do once fulfilled, on the copies. */
+/* What a dispatched action will do once fulfilled, on the copies. An
+ * end-call is not counted as done: the call may still be acted on (a
+ * second hang-up from another window), and it keeps its group until the
+ * provider has really ended it. */
 static void
 apply_pending (Simulation *sim, GPtrArray *copies, CkdCall *copy, const CkdAction *action)
 {
-  if (copy->state == CKD_CALL_STATE_ENDED)
-    return;
-  switch (action->type)
-    {
-    case CKD_ACTION_START_CALL:
-      copy->started = TRUE;
-      break;
-    case CKD_ACTION_ANSWER_CALL:
-      if (copy->state == CKD_CALL_STATE_RINGING)
-        ckd_call_answer (copy, 1);
-      break;
-    case CKD_ACTION_END_CALL:
-      /* Not counted as done: the call may still be acted on (a second
-       * hang-up from another window), and it keeps its group until the
-       * provider has really ended it. */
-      break;
-    case CKD_ACTION_SET_HELD:
-      ckd_call_group_set_held (copies, copy, action->on_hold);
-      break;
-    case CKD_ACTION_SET_MUTED:
-      copy->muted = action->muted;
-      break;
-    case CKD_ACTION_SET_GROUP:
-      if (*action->group_with == '\0')
-        ckd_call_group_leave (copies, copy);
-      else
-        {
-          CkdCall *target = g_hash_table_lookup (sim->by_uuid, action->group_with);
-          if (target != NULL && target->provider == copy->provider
-              && target->state != CKD_CALL_STATE_ENDED)
-            ckd_call_group_join (copies, copy, target);
-        }
-      break;
-    case CKD_ACTION_PLAY_DTMF:
-    case CKD_ACTION_N_TYPES:
-    default:
-      break;
-    }
+  CkdCall *target = NULL;
+
+  if (action->type == CKD_ACTION_SET_GROUP && *action->group_with != '\0')
+    target = g_hash_table_lookup (sim->by_uuid, action->group_with);
+  ckd_action_apply (action, copies, copy, target, 1);
 }
 
 static GPtrArray *
