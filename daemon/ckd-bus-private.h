@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define CKD_CONTROLLER_INTERFACE CKD_INTERFACE_PREFIX "CallController"
 #define CKD_PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
 #define CKD_CALL_INTERFACE CKD_INTERFACE_PREFIX "Call"
+#define CKD_HISTORY_INTERFACE CKD_INTERFACE_PREFIX "History"
 #define CKD_PROVIDER_PREFIX CKD_OBJECT_ROOT "/provider"
 #define CKD_CALL_PREFIX CKD_OBJECT_ROOT "/call"
 
@@ -21,6 +22,7 @@ struct _CkdBus
   sd_bus *bus;
   CkdSession *session;
   CkdRegistry *registry;
+  CkdHistory *history; /* once served (ckd_bus_serve_history()) */
   GPtrArray *slots; /* sd_bus_slot *, unreffed at the end */
 
   /* Callers: unique name -> CkdBusPeer *. */
@@ -119,11 +121,16 @@ void ckd_bus_identity_clear (CkdBus *self);
 int ckd_bus_root_init (CkdBus *self);
 int ckd_bus_provider_init (CkdBus *self);
 int ckd_bus_call_init (CkdBus *self);
+int ckd_bus_history_init (CkdBus *self, CkdHistory *history);
 /* Every vtable served, for the signature check of the front door. */
 const sd_bus_vtable *ckd_bus_root_manager_vtable (void);
 const sd_bus_vtable *ckd_bus_root_controller_vtable (void);
 const sd_bus_vtable *ckd_bus_provider_vtable (void);
 const sd_bus_vtable *ckd_bus_call_vtable (void);
+const sd_bus_vtable *ckd_bus_history_vtable (void);
+/* Properties.Get and GetAll of History: the front door routes them here,
+ * where the caller is known (MissedCount is each caller's own). */
+int ckd_bus_history_get_properties (CkdBus *self, sd_bus_message *m);
 /* Properties.Set of a provider's Configuration: the front door routes it
  * here, where the caller is known. */
 int ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *caller);

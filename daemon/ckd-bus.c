@@ -378,6 +378,8 @@ vtable_of (const char *interface)
     return ckd_bus_root_manager_vtable ();
   if (g_strcmp0 (interface, CKD_CONTROLLER_INTERFACE) == 0)
     return ckd_bus_root_controller_vtable ();
+  if (g_strcmp0 (interface, CKD_HISTORY_INTERFACE) == 0)
+    return ckd_bus_history_vtable ();
   return NULL;
 }
 
@@ -452,6 +454,24 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
       if (r == 0)
         sd_bus_message_rewind (m, TRUE);
       return r;
+    }
+
+  if (g_strcmp0 (interface, PROPERTIES_INTERFACE) == 0 && self->history != NULL
+      && (g_strcmp0 (member, "Get") == 0 || g_strcmp0 (member, "GetAll") == 0))
+    {
+      const char *of = NULL;
+
+      if (sd_bus_message_read_basic (m, 's', &of) >= 0 && g_strcmp0 (of, CKD_HISTORY_INTERFACE) == 0
+          && g_strcmp0 (path, CKD_OBJECT_ROOT) == 0
+          && g_strcmp0 (sd_bus_message_get_signature (m, TRUE),
+                        g_str_equal (member, "Get") ? "ss" : "s")
+               == 0)
+        {
+          sd_bus_message_rewind (m, TRUE);
+          return ckd_bus_history_get_properties (self, m) ?: 1;
+        }
+      sd_bus_message_rewind (m, TRUE);
+      return 0;
     }
 
   vtable = vtable_of (interface);
@@ -534,17 +554,34 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
   return g_steal_pointer (&self);
 }
 
+gboolean
+ckd_bus_serve_history (CkdBus *self, CkdHistory *history, GError **error)
+{
+  int r = ckd_bus_history_init (self, history);
+
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r), "cannot serve the history: %s",
+                   g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 ckd_bus_free (CkdBus *self)
 {
   if (self == NULL)
     return;
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_signal_handlers_disconnect_by_data (self->session, self);
   self->hold = 0;
   flush_held (self);
   ckd_bus_identity_clear (self);
   g_ptr_array_unref (self->slots);
+  g_clear_object (&self->history);
   g_clear_object (&self->registry);
   g_clear_object (&self->session);
   sd_bus_unref (self->bus);

@@ -8,6 +8,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-history.h"
 #include "ckd-pipewire.h"
 #include "ckd-ringer.h"
 #include "ckd-sdbus-source.h"
@@ -26,7 +27,8 @@ struct _CkdDaemon
   CkdSettings *settings;
   CkdRegistry *registry;
   CkdSession *session;
-  /* The front ends, each on the registry and the session alone. */
+  CkdHistory *history;
+  /* The front ends, each on the registry, the session and the history. */
   CkdBus *bus_api;
   CkdCallPresenter *presenter;
   CkdPipewire *pipewire;
@@ -131,10 +133,11 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->settings = ckd_settings_new (options, (const char *const *) settings_paths);
   self->registry = ckd_registry_new ();
   self->session = ckd_session_new (self->registry, self->settings);
+  self->history = ckd_history_new (self->session, NULL);
   self->bus_api = ckd_bus_new (self->bus, self->session, error);
-  if (self->bus_api == NULL)
+  if (self->bus_api == NULL || !ckd_bus_serve_history (self->bus_api, self->history, error))
     return NULL;
-  self->presenter = ckd_call_presenter_new (self->session, self->bus);
+  self->presenter = ckd_call_presenter_new (self->session, self->history, self->bus);
   self->pipewire = ckd_pipewire_new ();
   self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
   self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
@@ -156,6 +159,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);
+  g_clear_object (&self->history);
   g_clear_object (&self->session);
   g_clear_object (&self->registry);
   g_clear_object (&self->settings);

@@ -433,8 +433,8 @@ aside_name (const char *path)
 
 /* Moves the database and its WAL out of the way, for the user to look at;
  * the shared-memory index is rebuilt from them anyway. */
-static gboolean
-move_aside (const char *path, const char *why, GError **error)
+gboolean
+ckd_history_db_move_aside (const char *path, const char *why, GError **error)
 {
   g_autofree char *aside = aside_name (path);
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
@@ -474,7 +474,7 @@ ckd_history_db_open (const char *path, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (!move_aside (path, local_error->message, error))
+  if (!ckd_history_db_move_aside (path, local_error->message, error))
     return NULL;
   return try_open (path, error);
 }
@@ -678,16 +678,28 @@ ckd_history_db_clear (CkdHistoryDb *self, const CkdHistoryQuery *query, GError *
 }
 
 gint64
-ckd_history_db_prune (CkdHistoryDb *self, gint64 ended_before, GError **error)
+ckd_history_db_prune (CkdHistoryDb *self, gint64 ended_before, guint max_entries,
+                      GError **error)
 {
   sqlite3_stmt *stmt = self->stmts[STMT_PRUNE_AGE];
-  gint64 n;
+  gint64 before = self->n_entries;
 
+  if (!begin (self, error))
+    return -1;
   sqlite3_bind_int64 (stmt, 1, ended_before);
-  n = run_change (self, stmt, "cannot drop old entries", error);
-  if (n > 0)
-    self->n_entries -= n;
-  return n;
+  if (run_change (self, stmt, "cannot drop old entries", error) < 0)
+    {
+      rollback (self);
+      return -1;
+    }
+  self->n_entries -= sqlite3_changes64 (self->db);
+  if (!drop_oldest (self, max_entries, error) || !commit (self, error))
+    {
+      rollback (self);
+      self->n_entries = before;
+      return -1;
+    }
+  return before - self->n_entries;
 }
 
 gboolean

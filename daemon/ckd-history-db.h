@@ -107,8 +107,15 @@ gint64 ckd_history_db_delete (CkdHistoryDb *self, const gint64 *ids, guint n_ids
                               const char *app_id, GError **error);
 /* Deletes what @query selects (its limit and unseen_only must be unset). */
 gint64 ckd_history_db_clear (CkdHistoryDb *self, const CkdHistoryQuery *query, GError **error);
-/* Deletes the entries that ended before @ended_before. */
-gint64 ckd_history_db_prune (CkdHistoryDb *self, gint64 ended_before, GError **error);
+/* Deletes the entries that ended before @ended_before (0: none for their
+ * age), then the oldest beyond @max_entries (0: no limit). Returns how
+ * many went, -1 on error. */
+gint64 ckd_history_db_prune (CkdHistoryDb *self, gint64 ended_before, guint max_entries,
+                             GError **error);
+/* Moves the database at @path and its WAL aside, as ckd_history_db_open()
+ * does with a broken file, saying @why; for a database found broken while
+ * in use (closed first). */
+gboolean ckd_history_db_move_aside (const char *path, const char *why, GError **error);
 /* Copies the WAL into the database and truncates it: the one place that
  * waits for the disk (fsync). */
 gboolean ckd_history_db_checkpoint (CkdHistoryDb *self, GError **error);

@@ -286,10 +286,17 @@ test_retention (Fixture *f, gconstpointer data)
   g_assert_cmpstr (call_of (entries, 4), ==, "c5");
   g_clear_pointer (&entries, g_ptr_array_unref);
 
-  g_assert_cmpint (ckd_history_db_prune (db, 700, &error), ==, 2);
+  g_assert_cmpint (ckd_history_db_prune (db, 700, 0, &error), ==, 2);
   entries = query (db, &(CkdHistoryQuery) { 0 });
   g_assert_cmpuint (entries->len, ==, 3);
   g_assert_cmpstr (call_of (entries, 2), ==, "c7");
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  /* A lower maximum applies at once. */
+  g_assert_cmpint (ckd_history_db_prune (db, 0, 1, &error), ==, 2);
+  g_assert_no_error (error);
+  entries = query (db, &(CkdHistoryQuery) { 0 });
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpstr (call_of (entries, 0), ==, "c9");
 }
 
 static void
