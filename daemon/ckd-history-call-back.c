@@ -81,7 +81,9 @@ start_action (CkdProvider *provider, const CkdHistoryEntry *entry)
   CkdAction *start = ckd_action_new (CKD_ACTION_START_CALL, uuid);
 
   ckd_handle_copy (&start->handle, &entry->remote_handle);
-  start->video = entry->has_video;
+  /* Back as it came, as far as the app can: a video call by voice
+   * through an app without video. */
+  start->video = entry->has_video && provider->config.supports_video;
   start->provider_path = g_strdup (provider->object_path);
   return start;
 }
