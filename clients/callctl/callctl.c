@@ -18,6 +18,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "callctl-history.h"
 #include "callctl-json.h"
 #include "ckd-dbus-generated.h"
 
@@ -199,6 +200,12 @@ sanitize (const char *str)
         g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);
+}
+
+char *
+callctl_sanitize (const char *str)
+{
+  return sanitize (str);
 }
 
 static const char *
@@ -1577,6 +1584,19 @@ typedef struct
   const char *help;
 } Verb;
 
+/* The history's commands live in callctl-history.c. */
+static int
+verb_history (Callctl *ctl, int argc, char **argv)
+{
+  return callctl_history_verb_history (ctl->json, ctl->no_legend, argc, argv);
+}
+
+static int
+verb_call_back (Callctl *ctl, int argc, char **argv)
+{
+  return callctl_history_verb_call_back (argc, argv);
+}
+
 static const Verb verbs[] = {
   { "list", "", 0, 0, TRUE, verb_list, "List live calls (the default)" },
   { "show", "CALL", 1, 1, TRUE, verb_show, "Show every property of a call" },
@@ -1592,6 +1612,9 @@ static const Verb verbs[] = {
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
   { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
+  { "history", "[SUBCOMMAND]", 0, G_MAXINT, TRUE, verb_history,
+    "List the recents (--missed, --since); or clear, seen [ID...], delete ID..." },
+  { "call-back", "ID", 1, 1, FALSE, verb_call_back, "Call back a history entry's caller" },
 };
 
 static char *
@@ -1685,6 +1708,7 @@ main (int    argc,
   g_option_context_set_description (context, description);
   group = g_option_group_new ("callctl", "callctl options", "Show callctl options", &ctl, NULL);
   g_option_group_add_entries (group, entries);
+  g_option_group_add_entries (group, callctl_history_option_entries ());
   g_option_context_set_main_group (context, g_steal_pointer (&group));
 
   if (!g_option_context_parse_strv (context, &args, &error))
@@ -1724,6 +1748,8 @@ main (int    argc,
     return usage_error ("%s: --json applies to list, show, providers, monitor and start", verb->name);
   if ((ctl.handle_type != NULL || ctl.video || ctl.no_wait) && verb->func != verb_start)
     return usage_error ("%s: --handle-type, --video and --no-wait apply to start only", verb->name);
+  if (!callctl_history_check_usage (verb->name, n_args, args + 2, &error))
+    return usage_error ("%s", error->message);
 
   r = callctl_connect (&ctl);
   if (r != EXIT_OK)
