@@ -30,8 +30,7 @@ static CkdProvider *
 register_provider (Fixture *f, const char *config_text)
 {
   g_autoptr (CkdCaller) owner = ckd_caller_new (":1.7", 1000, 1, FALSE, NULL);
-  g_autoptr (GVariant) config = g_variant_ref_sink (g_variant_parse (NULL, config_text, NULL,
-                                                                     NULL, NULL));
+  g_autoptr (GVariant) config = g_variant_parse (NULL, config_text, NULL, NULL, NULL);
   g_autoptr (GError) error = NULL;
   CkdProvider *provider = ckd_session_register_provider (f->session, owner, config, &error);
 
@@ -125,9 +124,8 @@ empty_dict (void)
 static void
 ring (Fixture *f, const char *uuid)
 {
-  g_autoptr (GVariant) update = g_variant_ref_sink (
-    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+4930123')>}", NULL, NULL,
-                     NULL));
+  g_autoptr (GVariant) update =
+    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+4930123')>}", NULL, NULL, NULL);
   g_autoptr (GError) error = NULL;
 
   g_assert_nonnull (ckd_session_report_new_incoming_call (f->session, f->provider, uuid, update,
@@ -177,8 +175,8 @@ test_stored_before_announced (Fixture *f, gconstpointer data)
 static void
 test_filtered_calls (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GVariant) update = g_variant_ref_sink (
-    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+1999')>}", NULL, NULL, NULL));
+  g_autoptr (GVariant) update =
+    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+1999')>}", NULL, NULL, NULL);
   g_autoptr (GVariant) empty = g_variant_ref_sink (empty_dict ());
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GError) error = NULL;
