@@ -13,10 +13,65 @@
 
 /* ---- entries -------------------------------------------------------- */
 
+/* One {sv} of an entry, container by container: sd_bus_message_append()
+ * would parse a format for each of the 17 keys of each entry. */
+static int
+append_pair (sd_bus_message *m, const char *key, char type, const void *value)
+{
+  const char signature[2] = { type, '\0' };
+  int r = sd_bus_message_open_container (m, 'e', "sv");
+
+  if (r >= 0)
+    r = sd_bus_message_append_basic (m, 's', key);
+  if (r >= 0)
+    r = sd_bus_message_open_container (m, 'v', signature);
+  if (r >= 0)
+    r = sd_bus_message_append_basic (m, type, value);
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  return r;
+}
+
 static int
 append_string (sd_bus_message *m, const char *key, const char *value)
 {
-  return sd_bus_message_append (m, "{sv}", key, "s", value != NULL ? value : "");
+  return append_pair (m, key, 's', value != NULL ? value : "");
+}
+
+static int
+append_boolean (sd_bus_message *m, const char *key, gboolean value)
+{
+  int b = value != FALSE;
+
+  return append_pair (m, key, 'b', &b);
+}
+
+static int
+append_time (sd_bus_message *m, const char *key, gint64 value)
+{
+  return append_pair (m, key, 'x', &value);
+}
+
+static int
+append_handle (sd_bus_message *m, const CkdHandle *handle)
+{
+  int r = sd_bus_message_open_container (m, 'e', "sv");
+
+  if (r >= 0)
+    r = sd_bus_message_append_basic (m, 's', "remote_handle");
+  if (r >= 0)
+    r = sd_bus_message_open_container (m, 'v', "(ss)");
+  if (r >= 0)
+    r = sd_bus_message_open_container (m, 'r', "ss");
+  if (r >= 0)
+    r = sd_bus_message_append_basic (m, 's', ckd_handle_type_to_string (handle->type));
+  if (r >= 0)
+    r = sd_bus_message_append_basic (m, 's', handle->value);
+  for (int i = 0; r >= 0 && i < 3; i++)
+    r = sd_bus_message_close_container (m);
+  return r;
 }
 
 static int
@@ -36,23 +91,25 @@ append_entry (sd_bus_message *m, const CkdHistoryEntry *entry)
   if (r >= 0)
     r = append_string (m, "provider_name", entry->provider_name);
   if (r >= 0)
-    r = sd_bus_message_append (m, "{sv}", "remote_handle", "(ss)",
-                               ckd_handle_type_to_string (entry->remote_handle.type),
-                               entry->remote_handle.value);
+    r = append_handle (m, &entry->remote_handle);
   if (r >= 0)
     r = append_string (m, "localized_caller_name", entry->localized_caller_name);
   if (r >= 0)
-    r = sd_bus_message_append (m, "{sv}{sv}", "is_outgoing", "b", entry->is_outgoing,
-                               "has_video", "b", entry->has_video);
+    r = append_boolean (m, "is_outgoing", entry->is_outgoing);
   if (r >= 0)
-    r = sd_bus_message_append (m, "{sv}{sv}{sv}", "started_at", "x", entry->started_at,
-                               "connected_at", "x", entry->connected_at, "ended_at", "x",
-                               entry->ended_at);
+    r = append_boolean (m, "has_video", entry->has_video);
+  if (r >= 0)
+    r = append_time (m, "started_at", entry->started_at);
+  if (r >= 0)
+    r = append_time (m, "connected_at", entry->connected_at);
+  if (r >= 0)
+    r = append_time (m, "ended_at", entry->ended_at);
   if (r >= 0)
     r = append_string (m, "ended_reason", ckd_ended_reason_to_string (entry->ended_reason));
   if (r >= 0)
-    r = sd_bus_message_append (m, "{sv}{sv}", "missed", "b", entry->missed, "seen", "b",
-                               entry->seen);
+    r = append_boolean (m, "missed", entry->missed);
+  if (r >= 0)
+    r = append_boolean (m, "seen", entry->seen);
   if (r >= 0)
     r = append_string (m, "filtered", ckd_call_filter_to_string (entry->filtered));
   if (r >= 0)

@@ -65,6 +65,7 @@ enum
   STMT_LOOKUP,
   STMT_COUNT,
   STMT_COUNT_UNSEEN_MISSED,
+  STMT_COUNT_UNSEEN_MISSED_OF_APP,
   STMT_MARK_SEEN,
   STMT_MARK_ALL_SEEN,
   STMT_DELETE,
@@ -92,8 +93,10 @@ static const char *const statements[N_STMTS] = {
   [STMT_LOOKUP] = "SELECT " ENTRY_COLUMNS " FROM entries WHERE id = ?1"
                   " AND (?2 IS NULL OR app_id = ?2)",
   [STMT_COUNT] = "SELECT count(*) FROM entries",
-  [STMT_COUNT_UNSEEN_MISSED] = "SELECT count(*) FROM entries WHERE missed AND NOT seen"
-                               " AND (?1 IS NULL OR app_id = ?1)",
+  /* Every app's from the index alone; one app's reads the rows. */
+  [STMT_COUNT_UNSEEN_MISSED] = "SELECT count(*) FROM entries WHERE missed AND NOT seen",
+  [STMT_COUNT_UNSEEN_MISSED_OF_APP] = "SELECT count(*) FROM entries WHERE missed AND NOT seen"
+                                      " AND app_id = ?1",
   [STMT_MARK_SEEN] = "UPDATE entries SET seen = 1 WHERE id = ?1 AND NOT seen"
                      " AND (?2 IS NULL OR app_id = ?2)",
   [STMT_MARK_ALL_SEEN] = "UPDATE entries SET seen = 1 WHERE missed AND NOT seen"
@@ -114,6 +117,9 @@ struct _CkdHistoryDb
   char *path; /* NULL in memory */
   sqlite3_stmt *stmts[N_STMTS];
   gint64 n_entries;
+  /* Every app's unseen missed calls, counted once and then followed, for
+   * MissedCount at every change; -1: count them again. */
+  gint64 n_unseen_missed;
   guint wal_frames;
 };
 
@@ -395,6 +401,7 @@ try_open (const char *path, GError **error)
   int r;
 
   self->path = g_strdup (path);
+  self->n_unseen_missed = -1;
   if (path != NULL && !create_private_file (path, error))
     return NULL;
   r = sqlite3_open_v2 (path != NULL ? path : ":memory:", &self->db,
@@ -527,6 +534,7 @@ drop_oldest (CkdHistoryDb *self, guint max_entries, GError **error)
   if (r != SQLITE_DONE)
     return set_error (self, error, r, "cannot drop the oldest entries");
   self->n_entries -= sqlite3_changes (self->db);
+  self->n_unseen_missed = -1;
   return TRUE;
 }
 
@@ -570,9 +578,12 @@ ckd_history_db_insert (CkdHistoryDb *self, CkdHistoryEntry *entry, guint max_ent
     {
       rollback (self);
       self->n_entries = n_before;
+      self->n_unseen_missed = -1;
       entry->id = 0;
       return FALSE;
     }
+  if (self->n_unseen_missed >= 0 && entry->missed && !entry->seen)
+    self->n_unseen_missed++;
   return TRUE;
 }
 
@@ -622,12 +633,22 @@ ckd_history_db_mark_seen (CkdHistoryDb *self, const gint64 *ids, guint n_ids, co
                           GError **error)
 {
   sqlite3_stmt *stmt = self->stmts[STMT_MARK_ALL_SEEN];
+  gint64 n;
 
   if (n_ids > 0)
-    return change_each (self, self->stmts[STMT_MARK_SEEN], ids, n_ids, app_id,
-                        "cannot mark entries seen", error);
-  bind_app_id (stmt, 1, app_id);
-  return run_change (self, stmt, "cannot mark the missed calls seen", error);
+    n = change_each (self, self->stmts[STMT_MARK_SEEN], ids, n_ids, app_id,
+                     "cannot mark entries seen", error);
+  else
+    {
+      bind_app_id (stmt, 1, app_id);
+      n = run_change (self, stmt, "cannot mark the missed calls seen", error);
+    }
+  /* Only unseen entries change, and those are missed calls. */
+  if (n < 0 || self->n_unseen_missed < 0)
+    self->n_unseen_missed = -1;
+  else
+    self->n_unseen_missed -= n;
+  return n;
 }
 
 gint64
@@ -639,6 +660,7 @@ ckd_history_db_delete (CkdHistoryDb *self, const gint64 *ids, guint n_ids, const
 
   if (n > 0)
     self->n_entries -= n;
+  self->n_unseen_missed = -1;
   return n;
 }
 
@@ -674,6 +696,7 @@ ckd_history_db_clear (CkdHistoryDb *self, const CkdHistoryQuery *query, GError *
   n = run_change (self, stmt, "cannot clear the history", error);
   if (n > 0)
     self->n_entries -= n;
+  self->n_unseen_missed = -1;
   return n;
 }
 
@@ -693,6 +716,7 @@ ckd_history_db_prune (CkdHistoryDb *self, gint64 ended_before, guint max_entries
       return -1;
     }
   self->n_entries -= sqlite3_changes64 (self->db);
+  self->n_unseen_missed = -1;
   if (!drop_oldest (self, max_entries, error) || !commit (self, error))
     {
       rollback (self);
@@ -832,11 +856,15 @@ ckd_history_db_lookup (CkdHistoryDb *self, gint64 id, const char *app_id, GError
 gint64
 ckd_history_db_count_unseen_missed (CkdHistoryDb *self, const char *app_id, GError **error)
 {
-  sqlite3_stmt *stmt = self->stmts[STMT_COUNT_UNSEEN_MISSED];
+  sqlite3_stmt *stmt =
+    self->stmts[app_id != NULL ? STMT_COUNT_UNSEEN_MISSED_OF_APP : STMT_COUNT_UNSEEN_MISSED];
   gint64 n = -1;
   int r;
 
-  bind_app_id (stmt, 1, app_id);
+  if (app_id == NULL && self->n_unseen_missed >= 0)
+    return self->n_unseen_missed;
+  if (app_id != NULL)
+    bind_app_id (stmt, 1, app_id);
   r = sqlite3_step (stmt);
   if (r == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
@@ -844,5 +872,7 @@ ckd_history_db_count_unseen_missed (CkdHistoryDb *self, const char *app_id, GErr
     set_error (self, error, r, "cannot count the missed calls");
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
+  if (app_id == NULL)
+    self->n_unseen_missed = n;
   return n;
 }
