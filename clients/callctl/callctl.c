@@ -1745,7 +1745,7 @@ main (int    argc,
     return usage_error ("%s: too many arguments: usage: callctl %s%s%s", verb->name, verb->name,
                         *verb->args != '\0' ? " " : "", verb->args);
   if (ctl.json && !verb->reads && verb->func != verb_start)
-    return usage_error ("%s: --json applies to list, show, providers, monitor and start", verb->name);
+    return usage_error ("%s: --json applies to list, show, providers, monitor, history and start", verb->name);
   if ((ctl.handle_type != NULL || ctl.video || ctl.no_wait) && verb->func != verb_start)
     return usage_error ("%s: --handle-type, --video and --no-wait apply to start only", verb->name);
   if (!callctl_history_check_usage (verb->name, n_args, args + 2, &error))
