@@ -65,7 +65,8 @@ find_provider (CkdRegistry *registry, const CkdHistoryEntry *entry)
         continue;
       takes = ckd_provider_config_supports_handle_type (&provider->config,
                                                         entry->remote_handle.type);
-      if (best == NULL || (takes && !best_takes) || (takes == best_takes && provider->id < best->id))
+      if (best == NULL || (takes && !best_takes)
+          || (takes == best_takes && provider->id < best->id))
         {
           best = provider;
           best_takes = takes;

@@ -437,9 +437,14 @@ parse_ids (const CkdCaller *caller, const char *const *ids, char **scope, GError
   return g_steal_pointer (&parsed);
 }
 
-gboolean
-ckd_history_mark_seen (CkdHistory *self, const CkdCaller *caller, const char *const *ids,
-                       GError **error)
+typedef gint64 (*IdsChange) (CkdHistoryDb *db, const gint64 *ids, guint n_ids,
+                             const char *app_id, GError **error);
+
+/* MarkSeen and DeleteEntries: @change on the entries @ids that @caller
+ * may see; an empty list is the whole scope for @whole_scope_if_empty. */
+static gboolean
+change_ids (CkdHistory *self, const CkdCaller *caller, const char *const *ids, IdsChange change,
+            gboolean whole_scope_if_empty, GError **error)
 {
   g_autofree char *scope = NULL;
   g_autoptr (GArray) parsed = parse_ids (caller, ids, &scope, error);
@@ -448,8 +453,9 @@ ckd_history_mark_seen (CkdHistory *self, const CkdCaller *caller, const char *co
 
   if (parsed == NULL)
     return FALSE;
-  n = ckd_history_db_mark_seen (self->db, (const gint64 *) parsed->data, parsed->len, scope,
-                                &db_error);
+  if (parsed->len == 0 && !whole_scope_if_empty)
+    return TRUE;
+  n = change (self->db, (const gint64 *) parsed->data, parsed->len, scope, &db_error);
   if (n < 0)
     return fail (self, error, db_error);
   if (n > 0)
@@ -458,25 +464,17 @@ ckd_history_mark_seen (CkdHistory *self, const CkdCaller *caller, const char *co
 }
 
 gboolean
+ckd_history_mark_seen (CkdHistory *self, const CkdCaller *caller, const char *const *ids,
+                       GError **error)
+{
+  return change_ids (self, caller, ids, ckd_history_db_mark_seen, TRUE, error);
+}
+
+gboolean
 ckd_history_delete_entries (CkdHistory *self, const CkdCaller *caller, const char *const *ids,
                             GError **error)
 {
-  g_autofree char *scope = NULL;
-  g_autoptr (GArray) parsed = parse_ids (caller, ids, &scope, error);
-  GError *db_error = NULL;
-  gint64 n;
-
-  if (parsed == NULL)
-    return FALSE;
-  if (parsed->len == 0)
-    return TRUE;
-  n = ckd_history_db_delete (self->db, (const gint64 *) parsed->data, parsed->len, scope,
-                             &db_error);
-  if (n < 0)
-    return fail (self, error, db_error);
-  if (n > 0)
-    emit_changed (self);
-  return TRUE;
+  return change_ids (self, caller, ids, ckd_history_db_delete, FALSE, error);
 }
 
 CkdHistoryEntry *

@@ -9,8 +9,7 @@ import json
 import pytest
 from gi.repository import GLib
 
-from harness import new_uuid
-from history_harness import entry_of, get_entries, missed, missed_count
+from history_harness import answered, entry_of, get_entries, missed, missed_count
 from test_callctl import NOT_RUNNING, assert_exit
 
 PHONE = {"localized_name": "Phone", "desktop_entry": "org.example.Phone"}
@@ -26,15 +25,8 @@ def phone(app):
 def scene(phone, client):
     """An answered call of Bob, a missed call of Alice, a missed call of an
     unknown caller (newest)."""
-    bob = new_uuid()
-    phone.report_incoming(bob, remote_handle=("phone-number", "+1555"),
-                          localized_caller_name="Bob")
-    client.wait_for_call(bob)
-    phone.auto_fulfill = True
-    client.call_method(bob, "Answer")
-    client.call_method(bob, "End")
-    client.wait_for_call_removed(bob)
-    phone.auto_fulfill = False
+    bob = answered(phone, client, remote_handle=("phone-number", "+1555"),
+                   localized_caller_name="Bob")
     alice = missed(phone, client, remote_handle=ALICE, localized_caller_name="Alice")
     unknown = missed(phone, client)
     return {name: entry_of(client, uuid)

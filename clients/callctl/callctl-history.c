@@ -128,7 +128,8 @@ callctl_history_check_usage (const char *verb, int n_args, char **args, GError *
   const char *sub = history && n_args > 0 ? args[0] : NULL;
   gint64 since;
 
-  if ((opt_missed || opt_since != NULL) && (!history || (sub != NULL && !g_str_equal (sub, "clear"))))
+  if ((opt_missed || opt_since != NULL)
+      && (!history || (sub != NULL && !g_str_equal (sub, "clear"))))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                    "%s%s%s: --missed and --since apply to history and history clear", verb,
@@ -195,17 +196,6 @@ report (CkHistory *history, int r)
     }
   g_printerr ("callctl: %s\n", *message != '\0' ? message : g_strerror (-r));
   return EXIT_ERROR;
-}
-
-static int
-finish (void)
-{
-  if (fflush (stdout) != 0 || ferror (stdout))
-    {
-      g_printerr ("callctl: cannot write to standard output\n");
-      return EXIT_ERROR;
-    }
-  return EXIT_OK;
 }
 
 /* ---- printing ------------------------------------------------------- */
@@ -358,7 +348,8 @@ print_json (CkHistoryEntry **entries)
       append_json_field (out, "localized_caller_name",
                          ck_history_entry_get_localized_caller_name (*e));
       g_string_append_printf (out,
-                              "\"is_outgoing\": %s, \"has_video\": %s, \"started_at\": %" G_GUINT64_FORMAT
+                              "\"is_outgoing\": %s, \"has_video\": %s, "
+                              "\"started_at\": %" G_GUINT64_FORMAT
                               ", \"connected_at\": %" G_GUINT64_FORMAT
                               ", \"ended_at\": %" G_GUINT64_FORMAT ", ",
                               ck_history_entry_is_outgoing (*e) ? "true" : "false",
@@ -422,7 +413,7 @@ list (CkHistory *history, gboolean json, gboolean no_legend)
             n == 1000 ? " (the newest; narrow with --since)" : "", missed,
             missed == 1 ? "call" : "calls");
   ck_history_entries_free (entries);
-  return finish ();
+  return callctl_finish_output ();
 }
 
 int
@@ -446,7 +437,7 @@ callctl_history_verb_history (gboolean json, gboolean no_legend, int argc, char 
     r = ck_history_mark_seen (history, (const char *const *) argv + 2);
   else
     r = ck_history_delete_entries (history, (const char *const *) argv + 2);
-  return r < 0 ? report (history, r) : finish ();
+  return r < 0 ? report (history, r) : callctl_finish_output ();
 }
 
 int
@@ -466,5 +457,5 @@ callctl_history_verb_call_back (int argc, char **argv)
     printf ("%s\n", transaction);
   else
     printf ("no provider of the app is registered: callkitd started the app to place the call\n");
-  return finish ();
+  return callctl_finish_output ();
 }

@@ -27,7 +27,9 @@ gboolean callctl_history_check_usage (const char *verb, int n_args, char **args,
 int callctl_history_verb_history (gboolean json, gboolean no_legend, int argc, char **argv);
 int callctl_history_verb_call_back (int argc, char **argv);
 
-/* From callctl.c: @str with what a terminal would obey made harmless. */
+/* From callctl.c: @str with what a terminal would obey made harmless; the
+ * exit status after flushing standard output. */
 char *callctl_sanitize (const char *str);
+int callctl_finish_output (void);
 
 G_END_DECLS

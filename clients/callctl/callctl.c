@@ -208,6 +208,14 @@ callctl_sanitize (const char *str)
   return sanitize (str);
 }
 
+static int finish_output (void);
+
+int
+callctl_finish_output (void)
+{
+  return finish_output ();
+}
+
 static const char *
 yes_no (gboolean b)
 {

@@ -243,7 +243,8 @@ static int on_entries_changed(sd_bus_message *m, void *userdata, sd_bus_error *r
         return 0;
 }
 
-_public_ int ck_history_new(sd_bus *bus, CkHistoryChanged changed, void *userdata, CkHistory **ret) {
+_public_ int ck_history_new(sd_bus *bus, CkHistoryChanged changed, void *userdata,
+                            CkHistory **ret) {
         _cleanup_(ck_history_unrefp) CkHistory *h = NULL;
         int r;
 
@@ -314,8 +315,8 @@ static int call(CkHistory *h, sd_bus_message *m, sd_bus_message **ret_reply) {
 }
 
 static int new_call(CkHistory *h, const char *method, sd_bus_message **ret) {
-        return sd_bus_message_new_method_call(h->bus, ret, CK_BUS_NAME, CK_ROOT_PATH, CK_HISTORY_IFACE,
-                                              method);
+        return sd_bus_message_new_method_call(h->bus, ret, CK_BUS_NAME, CK_ROOT_PATH,
+                                              CK_HISTORY_IFACE, method);
 }
 
 static int append_filter(sd_bus_message *m, const CkHistoryFilter *f) {
