@@ -14,7 +14,8 @@ Figures, printed, never asserted (a benchmark, not a test):
    commit), on the file system callkitd's database is on; and what a
    checkpoint (where the fsyncs are, done when no call is live) costs.
 3. GetEntries of the newest 100 out of 100,000 entries, and of 100 missed
-   calls, and MissedCount, over Peer.Ping, in alternating blocks.
+   calls, and MissedCount, over Peer.Ping, in alternating blocks, timed by
+   bench-history-reader (sd-bus, as apps and libcallkit read).
 4. callkitd's start with an empty and with a 100,000-entry history, and its
    RSS with it.
 
@@ -28,6 +29,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,10 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from gi.repository import Gio, GLib  # noqa: E402
-
 import harness  # noqa: E402
-from harness import BUS_NAME, HISTORY_IFACE, ROOT_PATH, vardict  # noqa: E402
 
 BLOCK = 100
 
@@ -204,44 +203,28 @@ class Bench:
 
     def get_entries(self):
         n = self.fill(self.args.entries)
-        conn = self.client.connection
-        owner = self.daemon.unique_name
-
-        def call(iface, method, args=None):
-            # Left as a GVariant: turning 100 entries into Python objects
-            # would cost the bench more than callkitd.
-            return lambda: conn.call_sync(owner, ROOT_PATH, iface, method, args, None,
-                                          Gio.DBusCallFlags.NONE, -1, None)
-
-        ops = {
-            "Peer.Ping (baseline)": call("org.freedesktop.DBus.Peer", "Ping"),
-            "GetEntries, newest 100": call(HISTORY_IFACE, "GetEntries", GLib.Variant.new_tuple(
-                vardict(limit=("u", 100)))),
-            "GetEntries, newest 100 missed": call(HISTORY_IFACE, "GetEntries",
-                                                  GLib.Variant.new_tuple(vardict(
-                                                      limit=("u", 100), missed_only=True))),
-            "MissedCount": call("org.freedesktop.DBus.Properties", "Get",
-                                GLib.Variant("(ss)", (HISTORY_IFACE, "MissedCount"))),
-        }
-        assert ops["GetEntries, newest 100"]().get_child_value(0).n_children() == 100
-        samples = {name: [] for name in ops}
-        cpu = {name: 0 for name in ops}
-        for block in range(max(self.args.samples // BLOCK, 1)):
-            for name, op in ops.items():
-                op()
-                c0 = cpu_ns(self.daemon.pid)
-                samples[name] += [self.timed(op) for _ in range(BLOCK)]
-                cpu[name] += cpu_ns(self.daemon.pid) - c0
-        ping, _ = stats(samples["Peer.Ping (baseline)"])
-        print("\n3. reading a history of %d entries (%d samples each, over Peer.Ping from the "
-              "same client)" % (n, len(samples["MissedCount"])))
-        for name, values in samples.items():
-            median, p99 = stats(values)
-            row(name + ": median / p99", "%.0f / %.0f" % (median, p99), "µs",
+        c0 = cpu_ns(self.daemon.pid)
+        out = subprocess.run([self.args.reader, str(self.args.samples)], env=dict(os.environ),
+                             capture_output=True, text=True, check=True).stdout
+        cpu = cpu_ns(self.daemon.pid) - c0
+        results = {}
+        for line in out.splitlines():
+            name, median, p99, entries = line.split()
+            results[name] = (float(median), float(p99), int(entries))
+        assert results["entries"][2] == 100, results
+        ping = results["ping"][0]
+        print("\n3. reading a history of %d entries (%d samples each, over Peer.Ping; "
+              "sd-bus client)" % (n, self.args.samples))
+        for name, label in (("ping", "Peer.Ping (baseline)"),
+                            ("entries", "GetEntries, newest 100"),
+                            ("missed", "GetEntries, newest 100 missed"),
+                            ("count", "MissedCount (Properties.Get)")):
+            median, p99, _ = results[name]
+            row(label + ": median / p99", "%.0f / %.0f" % (median, p99), "µs",
                 "%.2f × ping" % (median / ping))
-        for name, total in cpu.items():
-            row("  callkitd CPU per " + name.split(" (")[0], "%.1f" % (total / len(samples[name])
-                                                                        / 1000.0), "µs")
+        # Every block of every kind, each 101 reads (the first not timed).
+        reads = 4 * (max(self.args.samples // BLOCK, 1) * (BLOCK + 1))
+        row("  callkitd CPU per read, all four kinds", "%.1f" % (cpu / reads / 1000.0), "µs")
         row("callkitd RSS with it", "%.1f" % (rss_kib(self.daemon.pid) / 1024.0), "MiB")
         return n
 
@@ -274,6 +257,10 @@ def main():
                         help="entries in the history read back (default 100000)")
     parser.add_argument("--samples", type=int, default=2000,
                         help="samples of each read (default 2000)")
+    parser.add_argument("--reader", default=str(HERE.parent / "build" / "bench"
+                                                / "bench-history-reader"),
+                        help="bench-history-reader, the sd-bus client that times the reads "
+                             "(default: build/bench/bench-history-reader)")
     args = parser.parse_args()
     bench = Bench(args)
     try:
