@@ -216,6 +216,15 @@ static int parse_argv(int argc, char **argv, Bridge *b) {
                 if (r < 0)
                         return -ENOMEM;
         }
+        {
+                _cleanup_free_ char *host = NULL, *port = NULL;
+
+                r = bb_ctrl_parse_address(ctrl, &host, &port);
+                if (r == -EINVAL) {
+                        bb_log_error("bad --ctrl %s: give HOST:PORT, e.g. %s", ctrl, DEFAULT_CTRL);
+                        return r;
+                }
+        }
         r = set_string(&b->ctrl_address, ctrl);
         return r < 0 ? r : 0;
 }
@@ -262,17 +271,12 @@ int main(int argc, char **argv) {
                 goto finish;
 
         r = bb_ctrl_new(&b, b.ctrl_address, &b.ctrl);
-        if (r == -EINVAL) {
-                bb_log_error("bad --ctrl %s: give HOST:PORT, e.g. %s", b.ctrl_address, DEFAULT_CTRL);
-                r = -EINVAL;
-                goto finish;
-        }
         if (r < 0)
                 goto finish;
 
         r = sd_event_loop(b.event);
 finish:
-        if (r < 0 && r != -EINVAL)
+        if (r < 0)
                 bb_log_error("%s", strerror(-r));
         bb_ops_fail_all(&b, NULL, "baresip-bridge is stopping");
         b.ctrl = bb_ctrl_free(b.ctrl);
@@ -283,5 +287,5 @@ finish:
         free(b.ctrl_address);
         sd_bus_flush_close_unref(b.bus);
         sd_event_unref(b.event);
-        return r < 0 ? (r == -EINVAL ? 2 : EXIT_FAILURE) : EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

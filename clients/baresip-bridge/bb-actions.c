@@ -148,7 +148,7 @@ static void on_op_command(Bridge *b, int ok, const char *data, void *userdata) {
         OpCommand *oc = userdata;
         BbOp *op = oc->op;
 
-        op->n_commands--;
+        /* Still counted while the handler runs, which may complete op. */
         if (!op->done) {
                 if (ok < 0)
                         bb_op_fail(b, op, ok == -ENOENT ? "baresip has no such call" :
@@ -156,6 +156,7 @@ static void on_op_command(Bridge *b, int ok, const char *data, void *userdata) {
                 else if (oc->handler)
                         oc->handler(b, ok, data, op);
         }
+        op->n_commands--;
         free(oc);
         op_maybe_free(b, op);
 }

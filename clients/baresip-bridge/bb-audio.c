@@ -111,17 +111,31 @@ typedef struct Switch {
         char *why;
 } Switch;
 
-/* baresip says "switch audio player: MOD,DEV" and then, on failure,
- * "failed to set audio-player"; "no such ..." when the module or device
- * does not exist. */
+/* Whether a call of ours has no audio stream yet (ringing, or dialling
+ * with no answer): baresip cannot switch such a call's devices. */
+static bool have_call_without_audio(Bridge *b, const char *except) {
+        for (BbCall *c = b->calls; c; c = c->next)
+                if (c->state != BB_CALL_ESTABLISHED && strcasecmp(c->uuid, except) != 0)
+                        return true;
+        return false;
+}
+
+/* baresip says "switch audio player: MOD,DEV" and then, when a call's
+ * device could not be set, "failed to set audio-player" and stops there;
+ * "no such ..." when the module or device does not exist. The call named
+ * is baresip's current call, which it switches first: a failure after it
+ * is a call with no audio stream yet, which gets the devices when its
+ * stream starts. */
 static void on_switch_reply(Bridge *b, int ok, const char *data, void *userdata) {
         Switch *sw = userdata;
+        bool bad;
 
-        if (ok < 0 || !data || !strstr(data, "switch audio") || strstr(data, "failed") || strstr(data, "no such")) {
-                if (!sw->failed) {
-                        sw->failed = true;
-                        sw->why = strdup(ok < 0 ? strerror(-ok) : data ? data : "no reply");
-                }
+        bad = ok < 0 || !data || !strstr(data, "switch audio") || strstr(data, "no such") ||
+                (strstr(data, "failed") && !have_call_without_audio(b, sw->uuid));
+        if (bad && !sw->failed) {
+                sw->failed = true;
+                sw->why = strdup(ok == -ENOENT ? "baresip has no such call" :
+                                 ok < 0 ? strerror(-ok) : data ? data : "no reply");
         }
         if (--sw->pending > 0)
                 return;
@@ -139,6 +153,17 @@ static void on_switch_reply(Bridge *b, int ok, const char *data, void *userdata)
         free(sw);
 }
 
+/* baresip's auplay and ausrc switch every call of the user agent, starting
+ * with its current call: the call is made current first (when baresip
+ * still has it). */
+static int device_command(Bridge *b, const char *uuid, const char *command, const char *device, Switch *sw) {
+        BbCall *call = bb_call_by_uuid(b, uuid);
+
+        if (call)
+                return bb_call_command(b, call, command, device, on_switch_reply, sw);
+        return bb_ctrl_command(b->ctrl, command, device, on_switch_reply, sw);
+}
+
 static void switch_devices(Bridge *b, const char *uuid, bool active) {
         const char *player = active ? b->audio.player : b->audio.idle_player;
         const char *source = active ? b->audio.source : b->audio.idle_source;
@@ -151,9 +176,9 @@ static void switch_devices(Bridge *b, const char *uuid, bool active) {
                 return;
         snprintf(sw->uuid, sizeof(sw->uuid), "%s", uuid);
         sw->active = active;
-        if (player && bb_ctrl_command(b->ctrl, "auplay", player, on_switch_reply, sw) >= 0)
+        if (player && device_command(b, uuid, "auplay", player, sw) >= 0)
                 sw->pending++;
-        if (source && bb_ctrl_command(b->ctrl, "ausrc", source, on_switch_reply, sw) >= 0)
+        if (source && device_command(b, uuid, "ausrc", source, sw) >= 0)
                 sw->pending++;
         if (sw->pending == 0) {
                 bb_event("audio-failed %s %s", uuid, active ? "on" : "off");

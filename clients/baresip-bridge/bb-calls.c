@@ -189,8 +189,10 @@ CkHandleType bb_handle_from_uri(const char *uri, char **ret_value) {
 /* ---------------------------------------------------------------------- */
 /* Commands on one call */
 
-typedef struct Step {
+typedef struct BbStep Step;
+struct BbStep {
         Bridge *bridge;
+        Step *next;             /* queued after this one */
         char uuid[37];
         char *sip_id;
         char *aor;              /* NULL: the current user agent is fine */
@@ -199,7 +201,7 @@ typedef struct Step {
         bool ua_selected;
         BbResponseHandler handler;
         void *userdata;
-} Step;
+};
 
 static void step_free(Step *s) {
         free(s->sip_id);
@@ -209,13 +211,43 @@ static void step_free(Step *s) {
         free(s);
 }
 
+static void on_step(Bridge *b, int ok, const char *data, void *userdata);
+static int step_send(Step *s);
+
+/* The head of b->steps is the one talking to baresip: selecting a call and
+ * acting on it are two commands, and another step's selection must not
+ * come between them. */
 static void step_finish(Step *s, int ok, const char *data) {
+        Bridge *b = s->bridge;
+
+        if (b->steps == s)
+                b->steps = s->next;
         if (s->handler)
-                s->handler(s->bridge, ok, data, s->userdata);
+                s->handler(b, ok, data, s->userdata);
         step_free(s);
+        while (b->steps) {
+                Step *next = b->steps;
+                int r = step_send(next);
+
+                if (r >= 0)
+                        break;
+                b->steps = next->next;
+                if (next->handler)
+                        next->handler(b, r, NULL, next->userdata);
+                step_free(next);
+        }
 }
 
-static void on_step(Bridge *b, int ok, const char *data, void *userdata);
+void bb_call_commands_cancel(Bridge *b, int error) {
+        while (b->steps) {
+                Step *s = b->steps;
+
+                b->steps = s->next;
+                if (s->handler)
+                        s->handler(b, error, NULL, s->userdata);
+                step_free(s);
+        }
+}
 
 static int step_send(Step *s) {
         Bridge *b = s->bridge;
@@ -278,10 +310,21 @@ int bb_call_command(Bridge *b, BbCall *call, const char *command, const char *pa
                 step_free(s);
                 return -ENOMEM;
         }
+        if (b->steps) {
+                Step **tail = &b->steps;
+
+                while (*tail)
+                        tail = &(*tail)->next;
+                *tail = s;
+                return 0;
+        }
         r = step_send(s);
-        if (r < 0)
+        if (r < 0) {
                 step_free(s);
-        return r;
+                return r;
+        }
+        b->steps = s;
+        return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -312,6 +355,9 @@ void bb_call_reconcile_hold(Bridge *b, BbCall *call) {
                 return;
         call->modifying = true;
         call->held = call->want_held;
+        if (!bb_op_find(b, BB_OP_HOLD, call))
+                /* Not asked for now: baresip drifted from callkitd's view. */
+                bb_event("hold-sync %s %s", call->uuid, call->want_held ? "held" : "resumed");
         r = bb_call_command(b, call, call->want_held ? "hold" : "resume", "", on_hold_command, uuid);
         if (r < 0) {
                 free(uuid);
@@ -478,8 +524,16 @@ static void on_closed(Bridge *b, BbCall *call, const char *param) {
 static void on_remote_sdp_answer(Bridge *b, BbCall *call) {
         BbOp *op;
 
-        if (!call->modifying)
+        if (!call->modifying) {
+                /* An answer to a re-INVITE we did not send: baresip
+                 * resumes a held call by itself when another call closes
+                 * (and says nothing else about it). callkitd decides what
+                 * is held, so it goes back on hold. */
+                bb_event("baresip-resumed %s", call->uuid);
+                call->held = false;
+                bb_call_reconcile_hold(b, call);
                 return;
+        }
         call->modifying = false;
         op = bb_op_find(b, BB_OP_HOLD, call);
         if (op && op->want == call->held) {
@@ -540,16 +594,7 @@ void bb_calls_on_event(Bridge *b, const BbJsonObject *ev) {
                 bb_event("remote-ringing %s", call->uuid);
         else if (strcmp(type, "CALL_REMOTE_SDP") == 0 && param && strcmp(param, "answer") == 0)
                 on_remote_sdp_answer(b, call);
-        else if (strcmp(type, "CALL_LOCAL_SDP") == 0 && param && strcmp(param, "offer") == 0 &&
-                 call->state == BB_CALL_ESTABLISHED && !call->modifying) {
-                /* A re-INVITE we did not ask for: baresip resumes a held
-                 * call by itself when another call closes. callkitd
-                 * decides what is held, so it goes back on hold once this
-                 * one is through. */
-                bb_event("baresip-resumed %s", call->uuid);
-                call->held = false;
-                call->modifying = true;
-        } else if (strcmp(type, "CALL_DTMF_START") == 0)
+        else if (strcmp(type, "CALL_DTMF_START") == 0)
                 bb_event("dtmf-received %s %s", call->uuid, param ? param : "");
         else if (strcmp(type, "CALL_RTPESTAB") == 0)
                 bb_event("rtp %s", call->uuid);

@@ -51,7 +51,7 @@ struct BbCtrl {
 
 static void ctrl_connect(BbCtrl *c);
 
-static int parse_address(const char *address, char **ret_host, char **ret_port) {
+int bb_ctrl_parse_address(const char *address, char **ret_host, char **ret_port) {
         const char *colon;
         char *host, *port;
 
@@ -170,9 +170,14 @@ static int update_events(BbCtrl *c) {
 }
 
 static void on_reginfo(Bridge *b, int ok, const char *data, void *userdata) {
+        BbCtrl *c = b->ctrl;
+
         if (ok < 0 || !data)
                 return;
         bb_accounts_sync(b, data);
+        /* baresip has taken the connection (it answered): from now on no
+         * event is lost. */
+        bb_event("ready %s:%s", c->host, c->port);
 }
 
 static void handle_message(BbCtrl *c, const char *text, size_t len) {
@@ -200,6 +205,8 @@ static void handle_message(BbCtrl *c, const char *text, size_t len) {
                         return;
                 }
                 *pp = p->next;
+                bb_debug(c->bridge, "<- response ok=%s %s", bb_json_get_bool(o, "ok") == 1 ? "true" : "false",
+                         bb_json_get_string(o, "data") ?: "");
                 if (p->handler)
                         p->handler(c->bridge, bb_json_get_bool(o, "ok") == 1,
                                    bb_json_get_string(o, "data") ?: "", p->userdata);
@@ -330,7 +337,7 @@ int bb_ctrl_new(Bridge *b, const char *address, BbCtrl **ret) {
         c->bridge = b;
         c->fd = -1;
         c->retry_usec = RECONNECT_MIN_USEC;
-        r = parse_address(address, &c->host, &c->port);
+        r = bb_ctrl_parse_address(address, &c->host, &c->port);
         if (r < 0) {
                 free(c);
                 return r;

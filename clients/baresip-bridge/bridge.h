@@ -112,6 +112,7 @@ struct Bridge {
         BbOp *ops;
         BbAudioConfig audio;
         char *audio_call;       /* UUID of the call baresip's devices serve, or NULL */
+        struct BbStep *steps;   /* commands on a call, one at a time (bb-calls.c) */
         bool verbose;
         int exit_status;
 };
@@ -124,6 +125,8 @@ void bb_debug(Bridge *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /* bb-ctrl.c */
 typedef void (*BbResponseHandler)(Bridge *b, int ok, const char *data, void *userdata);
+/* HOST:PORT or [IPV6]:PORT. Returns 0, -EINVAL or -ENOMEM. */
+int bb_ctrl_parse_address(const char *address, char **ret_host, char **ret_port);
 int bb_ctrl_new(Bridge *b, const char *address, BbCtrl **ret);
 BbCtrl *bb_ctrl_free(BbCtrl *c);
 bool bb_ctrl_is_connected(BbCtrl *c);
@@ -159,6 +162,8 @@ CkHandleType bb_handle_from_uri(const char *uri, char **ret_value);
 /* Sends the re-INVITE that brings baresip to the hold state callkitd
  * wants, when none is in flight. */
 void bb_call_reconcile_hold(Bridge *b, BbCall *call);
+/* Fails the commands on calls that wait for their turn. */
+void bb_call_commands_cancel(Bridge *b, int error);
 /* Runs command on call: first makes it baresip's current call (uafind
  * when there are several accounts, then callfind), and sends command only
  * once baresip said it found the call, because baresip's in-call commands
