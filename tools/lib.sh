@@ -9,6 +9,11 @@ CKD_BUILD_PACKAGES=(gcc meson ninja-build pkg-config libglib2.0-dev
 CKD_TEST_PACKAGES=(dbus-daemon python3-gi python3-dbusmock python3-pytest
   python3-docutils bubblewrap dunst xvfb imagemagick pipewire pipewire-bin
   wireplumber sound-theme-freedesktop valgrind)
+# The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
+# (baresip, with its ctrl_tcp module), a real far end (sipp) and
+# PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
+CKD_SIP_PACKAGES=(baresip-core sip-tester pipewire-alsa)
+CKD_TEST_PACKAGES+=("${CKD_SIP_PACKAGES[@]}")
 
 ckd_log() {
   printf '==> %s\n' "$*" >&2
