@@ -163,10 +163,10 @@ def main():
 
         ring, answer = [], []
         for n in range(opts.rounds):
+            count = len(server.notifies)
             sipp = procs.add(Sipp(base / "sipp", "uac.xml", baresip.sip_address, env,
                                   caller_user="+4930%06d" % n, caller_name="Bench %d" % n))
             uuid = bridge.expect("incoming", timeout=20)[1]
-            count = len(server.notifies)
             wait_until(lambda: any(c == "call.incoming" and not r for (_, _, c, _, r) in server.notifies[count:]),
                        timeout=20, message="the ringing Notify")
             t_notify, nid, _, sender, _ = next(x for x in server.notifies[count:]
@@ -209,7 +209,10 @@ def main():
             daemon.stop()
         bus.stop()
         import shutil
-        shutil.rmtree(base, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP_DIR"):
+            print("kept %s" % base, file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

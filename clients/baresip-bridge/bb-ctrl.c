@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,12 @@ static void on_readable(BbCtrl *c) {
         n = read(c->fd, buf, sizeof(buf));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
+        /* ctrl_tcp writes a response and the event that follows it as two
+         * small segments, and its socket waits (Nagle) for our ACK of the
+         * first before it sends the second: ACK at once instead of after
+         * the delayed-ACK timer (40 ms). Linux clears the flag again, so it
+         * is set after every read. */
+        (void) setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof(int));
         if (n <= 0) {
                 disconnected(c, n == 0 ? "closed by baresip" : strerror(errno));
                 return;
@@ -280,6 +288,9 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                 }
                 c->connected = true;
                 c->outage_reported = false;
+                /* Commands are small and each one waits for its response. */
+                (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
+                (void) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof(int));
                 c->retry_usec = RECONNECT_MIN_USEC;
                 bb_event("connected %s:%s", c->host, c->port);
                 (void) update_events(c);
