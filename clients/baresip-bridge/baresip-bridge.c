@@ -280,6 +280,7 @@ finish:
                 bb_log_error("%s", strerror(-r));
         bb_ops_fail_all(&b, NULL, "baresip-bridge is stopping");
         b.ctrl = bb_ctrl_free(b.ctrl);
+        bb_call_commands_cancel(&b, -ECANCELED);
         bb_calls_drop_all(&b, NULL, false, false);
         bb_accounts_free(&b);
         bb_audio_shutdown(&b);

@@ -361,6 +361,8 @@ int bb_ctrl_new(Bridge *b, const char *address, BbCtrl **ret) {
 BbCtrl *bb_ctrl_free(BbCtrl *c) {
         if (!c)
                 return NULL;
+        /* Handlers that would send another command get -ENOTCONN. */
+        c->connected = false;
         fail_pending(c, -ECANCELED);
         close_socket(c);
         sd_event_source_disable_unref(c->retry);
