@@ -210,6 +210,32 @@ def test_caller_cancels_while_ringing_is_a_missed_call(phone):
     phone.bridge.expect("ended", uuid, "unanswered")
 
 
+def test_declined_from_the_notification(phone):
+    """Decline: baresip rejects the INVITE (486) and callkitd ends the
+    call as declined."""
+    sipp = phone.sipp("uac-declined.xml", caller_user="ivan", caller_name="Ivan")
+    uuid, notify = phone.ring(sipp)
+    phone.server.invoke(phone.server.notification_id(notify), "decline")
+    props = phone.desktop.wait_for_call_property(uuid, "State", "ended", timeout=10)
+    assert props["EndedReason"] == "declined"
+    phone.bridge.expect("fulfilled", "end-call", uuid)
+    assert sipp.wait() == 0, sipp.log_text()
+
+
+def test_dial_out_busy_fails_with_the_reason(phone):
+    sipp = phone.sipp("uas-busy.xml", call=False)
+    uuid = new_uuid()
+    tid = phone.desktop.request_transaction([{
+        "type": "start-call", "call": uuid,
+        "handle": ("generic", "sip:bob@%s" % sipp.address),
+        "provider": phone.provider_path,
+    }])
+    outcomes = phone.desktop.wait_for_transaction(tid, timeout=10)
+    assert outcomes[0]["result"] == "failed", outcomes
+    assert "486" in outcomes[0]["reason"], outcomes
+    assert sipp.wait() == 0, sipp.log_text()
+
+
 def test_dial_out_sipp_answers_and_the_local_end_hangs_up(phone):
     sipp = phone.sipp("uas.xml", call=False)
     uuid = new_uuid()
