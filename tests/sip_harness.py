@@ -82,7 +82,7 @@ def port_free(port):
 
 
 def free_port_range(count):
-    """``count`` consecutive free ports (baresip's rtp_ports)."""
+    """``count`` consecutive free ports (baresip's rtp_ports), UDP and TCP."""
     for _ in range(200):
         base = 20000 + secrets.randbelow(30000) // 2 * 2
         ports = range(base, base + count)
@@ -258,7 +258,9 @@ class Baresip:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.env = env
         self.user = user
-        self.sip_port = free_port()
+        # baresip listens for SIP over UDP and TCP on this port, and for
+        # SIP/TLS on the next one.
+        self.sip_port = free_port_range(2)
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         self.rtp_base = free_port_range(16)
         self.aor = "sip:%s@127.0.0.1" % user
