@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "ckd-action.h"
+#include "ckd-call-group.h"
 #include "ckd-dict.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
@@ -276,4 +277,45 @@ ckd_action_build_outcome (const CkdAction *action)
   g_variant_builder_add (&builder, "{sv}", "reason",
                          g_variant_new_string (action->reason ? action->reason : ""));
   return g_variant_builder_end (&builder);
+}
+
+void
+ckd_action_apply (const CkdAction *action, GPtrArray *calls, CkdCall *call, CkdCall *target,
+                  gint64 date)
+{
+  if (call->state == CKD_CALL_STATE_ENDED)
+    return;
+  switch (action->type)
+    {
+    case CKD_ACTION_START_CALL:
+      call->started = TRUE;
+      break;
+    case CKD_ACTION_ANSWER_CALL:
+      if (call->state == CKD_CALL_STATE_RINGING)
+        {
+          call->ringing_deadline = 0;
+          ckd_call_answer (call, date);
+        }
+      break;
+    case CKD_ACTION_SET_HELD:
+      ckd_call_group_set_held (calls, call, action->on_hold);
+      break;
+    case CKD_ACTION_SET_MUTED:
+      call->muted = action->muted;
+      break;
+    case CKD_ACTION_SET_GROUP:
+      if (*action->group_with == '\0')
+        ckd_call_group_leave (calls, call);
+      /* The target may have ended since the request: then there is
+       * nothing left to merge with. */
+      else if (target != NULL && target->provider == call->provider
+               && target->state != CKD_CALL_STATE_ENDED)
+        ckd_call_group_join (calls, call, target);
+      break;
+    case CKD_ACTION_END_CALL:
+    case CKD_ACTION_PLAY_DTMF:
+    case CKD_ACTION_N_TYPES:
+    default:
+      break;
+    }
 }

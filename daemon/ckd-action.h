@@ -37,6 +37,8 @@ typedef struct
   CkdTransaction *transaction;   /* not owned, the transaction owns us */
   CkdEndedReason end_reason;     /* end-call: what the call ends as */
   gboolean ends_call_whatever;   /* end-call made by callkitd: ends on any outcome */
+  gboolean implicit;             /* set-held added to hold the active call (ckd_transaction_plan) */
+  gboolean queued;               /* play-dtmf waiting for the one before it on its call */
   gint64 deadline;
   guint timeout_id;
   CkdOutcome outcome;
@@ -54,6 +56,14 @@ void ckd_action_free (CkdAction *action);
 GVariant *ckd_action_build_parameters (const CkdAction *action, const char *transaction_id);
 /* One outcome of TransactionCompleted. */
 GVariant *ckd_action_build_outcome (const CkdAction *action);
+
+/* What fulfilling @action does to @call, one of @calls (all the calls of
+ * its provider): the same on the live calls and on the copies a
+ * transaction is validated with. @target is the call a set-group action
+ * joins (NULL when it is gone). end-call and play-dtmf change nothing
+ * here: ending a call is the session's. */
+void ckd_action_apply (const CkdAction *action, GPtrArray *calls, CkdCall *call, CkdCall *target,
+                       gint64 date);
 
 /* Digits of a play-dtmf action: 0-9, *, #, A-D (any case). */
 gboolean ckd_dtmf_digits_validate (const char *digits, GError **error);

@@ -9,17 +9,15 @@
 #include "callkit-metadata.h"
 #include "ckd-audio-policy.h"
 #include "ckd-audio-session.h"
-#include "ckd-caller.h"
-#include "ckd-context.h"
-#include "ckd-manager.h"
 
 #define CAPABILITY "audio-policy"
 
 struct _CkdAudioPolicy
 {
-  CkdContext *ctx;
+  CkdRegistry *registry;
   CkdPipewire *pipewire;
   gulong changed_id;
+  gulong call_added_id, call_changed_id, call_removed_id;
   struct pw_metadata *metadata; /* the one listened to, not owned */
   struct spa_hook metadata_listener;
   guint32 subject;              /* callkitd's client id */
@@ -80,14 +78,6 @@ ckd_audio_policy_module_present (const char *type, const char *value)
 
 /* ---- the metadata -------------------------------------------------- */
 
-static guint32
-provider_pid (CkdContext *ctx, CkdProvider *provider)
-{
-  CkdCaller *owner = g_hash_table_lookup (ctx->callers, provider->owner);
-
-  return owner != NULL ? owner->pid : 0;
-}
-
 static char *
 call_key (const char *uuid)
 {
@@ -115,7 +105,7 @@ static void
 publish_call (CkdAudioPolicy *self, CkdCall *call)
 {
   g_autofree char *key = call_key (call->uuid);
-  g_autofree char *json = ckd_audio_policy_call_json (call, provider_pid (self->ctx, call->provider));
+  g_autofree char *json = ckd_audio_policy_call_json (call, call->provider->owner_pid);
 
   publish (self, key, json);
 }
@@ -128,7 +118,7 @@ set_module_present (CkdAudioPolicy *self, gboolean present)
   self->module_present = present;
   g_message (present ? "the PipeWire module enforces the audio policy"
                      : "no PipeWire module enforces the audio policy");
-  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, present);
+  ckd_registry_set_capability (self->registry, CAPABILITY, present);
 }
 
 static int
@@ -164,7 +154,7 @@ publish_all (CkdAudioPolicy *self)
   CkdCall *call;
 
   publish (self, CALLKIT_KEY_DAEMON, daemon);
-  g_hash_table_iter_init (&iter, self->ctx->calls);
+  g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     if (call->state != CKD_CALL_STATE_ENDED)
       publish_call (self, call);
@@ -200,16 +190,49 @@ on_pipewire_changed (CkdPipewire *pipewire, gpointer user_data)
   publish_all (self);
 }
 
+/* ---- the calls ----------------------------------------------------- */
+
+static void
+on_call_changed (CkdAudioPolicy *self, CkdCall *call, guint changes)
+{
+  /* Loaded with the first call: a session without calls keeps no
+   * PipeWire context. */
+  ckd_pipewire_start (self->pipewire);
+  if (self->metadata != NULL && call->state != CKD_CALL_STATE_ENDED
+      && (changes & (CKD_CALL_CHANGED_STATE | CKD_CALL_CHANGED_STARTED)))
+    publish_call (self, call);
+}
+
+static void
+on_call_added (CkdAudioPolicy *self, CkdCall *call)
+{
+  on_call_changed (self, call, CKD_CALL_CHANGED_STATE);
+}
+
+static void
+on_call_removed (CkdAudioPolicy *self, CkdCall *call)
+{
+  g_autofree char *key = call_key (call->uuid);
+
+  publish (self, key, NULL);
+}
+
 CkdAudioPolicy *
-ckd_audio_policy_new (gpointer ctx, CkdPipewire *pipewire)
+ckd_audio_policy_new (CkdRegistry *registry, CkdPipewire *pipewire)
 {
   CkdAudioPolicy *self = g_new0 (CkdAudioPolicy, 1);
 
-  self->ctx = ctx;
+  self->registry = g_object_ref (registry);
   self->pipewire = g_object_ref (pipewire);
   self->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->changed_id = g_signal_connect (pipewire, "changed", G_CALLBACK (on_pipewire_changed),
                                        self);
+  self->call_added_id = g_signal_connect_swapped (registry, "call-added",
+                                                  G_CALLBACK (on_call_added), self);
+  self->call_changed_id = g_signal_connect_swapped (registry, "call-changed",
+                                                    G_CALLBACK (on_call_changed), self);
+  self->call_removed_id = g_signal_connect_swapped (registry, "call-removed",
+                                                    G_CALLBACK (on_call_removed), self);
   on_pipewire_changed (pipewire, self);
   return self;
 }
@@ -232,22 +255,11 @@ ckd_audio_policy_free (CkdAudioPolicy *self)
     }
   stop_listening (self);
   g_clear_signal_handler (&self->changed_id, self->pipewire);
+  g_clear_signal_handler (&self->call_added_id, self->registry);
+  g_clear_signal_handler (&self->call_changed_id, self->registry);
+  g_clear_signal_handler (&self->call_removed_id, self->registry);
   g_clear_object (&self->pipewire);
+  g_clear_object (&self->registry);
   g_hash_table_destroy (self->published);
   g_free (self);
-}
-
-void
-ckd_audio_policy_call_changed (CkdAudioPolicy *self, CkdCall *call)
-{
-  if (self->metadata != NULL && call->state != CKD_CALL_STATE_ENDED)
-    publish_call (self, call);
-}
-
-void
-ckd_audio_policy_call_ended (CkdAudioPolicy *self, const char *uuid)
-{
-  g_autofree char *key = call_key (uuid);
-
-  publish (self, key, NULL);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "ckd-call.h"
 #include "ckd-pipewire.h"
+#include "ckd-registry.h"
 
 G_BEGIN_DECLS
 
@@ -11,7 +11,8 @@ G_BEGIN_DECLS
  * live call with its state, whether it holds the audio session and its
  * provider's process id. libpipewire-module-callkit applies it to streams;
  * its own policy entry tells callkitd it is there, which is what the
- * `audio-policy` capability means. */
+ * `audio-policy` capability means. It follows the calls of the registry,
+ * and has PipeWire loaded when the first call comes. */
 
 typedef struct _CkdAudioPolicy CkdAudioPolicy;
 
@@ -21,13 +22,7 @@ char *ckd_audio_policy_call_json (const CkdCall *call, guint32 pid);
 /* Whether a value the module wrote for CALLKIT_KEY_POLICY says it runs. */
 gboolean ckd_audio_policy_module_present (const char *type, const char *value);
 
-/* @ctx is a CkdContext * whose manager is exported. */
-CkdAudioPolicy *ckd_audio_policy_new (gpointer ctx, CkdPipewire *pipewire);
+CkdAudioPolicy *ckd_audio_policy_new (CkdRegistry *registry, CkdPipewire *pipewire);
 void ckd_audio_policy_free (CkdAudioPolicy *self);
-
-/* @call appeared or changed: its entry follows. */
-void ckd_audio_policy_call_changed (CkdAudioPolicy *self, CkdCall *call);
-/* @uuid ended: its entry goes. */
-void ckd_audio_policy_call_ended (CkdAudioPolicy *self, const char *uuid);
 
 G_END_DECLS

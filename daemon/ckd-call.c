@@ -90,7 +90,8 @@ ckd_call_free (CkdCall *call)
 {
   if (call == NULL)
     return;
-  g_warn_if_fail (call->skeleton == NULL);
+  g_warn_if_fail (call->queued_dtmf == NULL || g_queue_is_empty (call->queued_dtmf));
+  g_clear_pointer (&call->queued_dtmf, g_queue_free);
   g_free (call->uuid);
   ckd_handle_clear (&call->remote_handle);
   g_free (call->localized_caller_name);
@@ -199,4 +200,87 @@ gboolean
 ckd_call_has_connected (const CkdCall *call)
 {
   return call->connected_at != 0;
+}
+
+gboolean
+ckd_call_is_ringing_incoming (const CkdCall *call)
+{
+  return call->state == CKD_CALL_STATE_RINGING && !call->outgoing;
+}
+
+gboolean
+ckd_call_is_missed (const CkdCall *call)
+{
+  return call->state == CKD_CALL_STATE_ENDED && !call->outgoing && call->connected_at == 0
+         && (call->ended_reason == CKD_ENDED_REASON_UNANSWERED
+             || call->ended_reason == CKD_ENDED_REASON_REMOTE_ENDED);
+}
+
+void
+ckd_call_snapshot_take (CkdCallSnapshot *snapshot, const CkdCall *call)
+{
+  CkdCall *before = &snapshot->before;
+
+  *before = *call;
+  /* The strings may be freed by the change, the call by its end: keep
+   * copies. */
+  before->uuid = g_strdup (call->uuid);
+  before->remote_handle.value = g_strdup (call->remote_handle.value);
+  before->localized_caller_name = g_strdup (call->localized_caller_name);
+  before->group = g_strdup (call->group);
+}
+
+CkdCallChanges
+ckd_call_snapshot_finish (CkdCallSnapshot *snapshot, const CkdCall *call)
+{
+  CkdCall *before = &snapshot->before;
+  CkdCallChanges changes = 0;
+
+#define CHANGED(bit, cond)                                                  \
+  G_STMT_START                                                              \
+  {                                                                         \
+    if (cond)                                                               \
+      changes |= (bit);                                                     \
+  }                                                                         \
+  G_STMT_END
+  CHANGED (CKD_CALL_CHANGED_REMOTE_HANDLE,
+           before->remote_handle.type != call->remote_handle.type
+             || g_strcmp0 (before->remote_handle.value, call->remote_handle.value) != 0);
+  CHANGED (CKD_CALL_CHANGED_LOCALIZED_CALLER_NAME,
+           g_strcmp0 (before->localized_caller_name, call->localized_caller_name) != 0);
+  CHANGED (CKD_CALL_CHANGED_IS_ON_HOLD, ckd_call_is_on_hold (before) != ckd_call_is_on_hold (call));
+  CHANGED (CKD_CALL_CHANGED_IS_MUTED, before->muted != call->muted);
+  CHANGED (CKD_CALL_CHANGED_HAS_CONNECTED,
+           ckd_call_has_connected (before) != ckd_call_has_connected (call));
+  CHANGED (CKD_CALL_CHANGED_HAS_ENDED, (before->state == CKD_CALL_STATE_ENDED)
+                                         != (call->state == CKD_CALL_STATE_ENDED));
+  CHANGED (CKD_CALL_CHANGED_HAS_VIDEO, before->has_video != call->has_video);
+  CHANGED (CKD_CALL_CHANGED_STATE, before->state != call->state);
+  CHANGED (CKD_CALL_CHANGED_GROUP, g_strcmp0 (before->group, call->group) != 0);
+  CHANGED (CKD_CALL_CHANGED_SUPPORTS_HOLDING, before->supports_holding != call->supports_holding);
+  CHANGED (CKD_CALL_CHANGED_SUPPORTS_GROUPING,
+           before->supports_grouping != call->supports_grouping);
+  CHANGED (CKD_CALL_CHANGED_SUPPORTS_UNGROUPING,
+           before->supports_ungrouping != call->supports_ungrouping);
+  CHANGED (CKD_CALL_CHANGED_SUPPORTS_DTMF, before->supports_dtmf != call->supports_dtmf);
+  CHANGED (CKD_CALL_CHANGED_CONNECTED_AT, before->connected_at != call->connected_at);
+  CHANGED (CKD_CALL_CHANGED_ENDED_AT, before->ended_at != call->ended_at);
+  CHANGED (CKD_CALL_CHANGED_ENDED_REASON, before->ended_reason != call->ended_reason);
+  CHANGED (CKD_CALL_CHANGED_STARTED, before->started != call->started);
+  CHANGED (CKD_CALL_CHANGED_SILENCED, before->silenced != call->silenced);
+#undef CHANGED
+
+  ckd_call_snapshot_clear (snapshot);
+  return changes;
+}
+
+void
+ckd_call_snapshot_clear (CkdCallSnapshot *snapshot)
+{
+  CkdCall *before = &snapshot->before;
+
+  g_clear_pointer (&before->uuid, g_free);
+  g_clear_pointer (&before->remote_handle.value, g_free);
+  g_clear_pointer (&before->localized_caller_name, g_free);
+  g_clear_pointer (&before->group, g_free);
 }

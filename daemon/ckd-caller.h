@@ -1,39 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
-#include "ckd-context.h"
+#include "ckd-provider.h"
 
 G_BEGIN_DECLS
 
-/* Who is on the other end of a method call: the bus tells us the uid and
- * pid, /proc tells us whether it is a Flatpak sandbox. Looked up once per
- * connection and forgotten when it leaves the bus, which is also when its
- * providers go. */
+/* Who is on the other end of a request, as the bus front end found out
+ * (ckd-bus-identity.c): the connection's unique name, its uid and pid, and
+ * whether it runs in a Flatpak sandbox. Pure data: the rules below decide
+ * with it, whatever front end the request came through. */
 typedef struct
 {
   char *name; /* unique bus name */
   guint32 uid;
   guint32 pid;
   gboolean sandboxed;
-  char *app_id; /* Flatpak app id, when sandboxed */
-  guint n_providers;
-  guint watch_id;
-  CkdContext *ctx;
+  char *app_id;      /* Flatpak app id when sandboxed; NULL if it could not be read */
+  guint n_providers; /* registered by this connection */
 } CkdCaller;
 
-/* The one place that identifies callers, called first by every method
- * handler. Fails with Unentitled for a caller
- * of another user, or when the bus cannot say who it is. */
-CkdCaller *ckd_caller_lookup (CkdContext *ctx, const char *sender, GError **error);
+CkdCaller *ckd_caller_new (const char *name, guint32 uid, guint32 pid, gboolean sandboxed,
+                           const char *app_id);
 void ckd_caller_free (CkdCaller *caller);
 
 /* The one rule of who may act on a provider's calls: its owner; other
  * unsandboxed clients of the user; sandboxed clients of the same app. */
-gboolean ckd_caller_may_act (CkdCaller *caller, CkdProvider *provider, GError **error);
+gboolean ckd_caller_may_act (const CkdCaller *caller, const CkdProvider *provider,
+                             GError **error);
 
 /* Only the owner may use a provider's own methods. */
-gboolean ckd_caller_is_owner (CkdCaller *caller, CkdProvider *provider, GError **error);
+gboolean ckd_caller_is_owner (const CkdCaller *caller, const CkdProvider *provider,
+                              GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdCaller, ckd_caller_free)
 
 G_END_DECLS

@@ -5,8 +5,9 @@
 
 G_BEGIN_DECLS
 
-/* Registered as io.github.callkitd.CallKit1.Error.* on the bus, so a
- * GError in this domain travels under its documented name. */
+/* The errors of the API. A GError in this domain travels on the bus under
+ * its documented name, io.github.callkitd.CallKit1.Error.* (the bus front
+ * end maps it with ckd_error_to_dbus_name()). */
 #define CKD_ERROR (ckd_error_quark ())
 
 typedef enum
@@ -27,6 +28,10 @@ typedef enum
   CKD_ERROR_LIMIT_EXCEEDED,
 } CkdError;
 
+#define CKD_ERROR_N_CODES (CKD_ERROR_LIMIT_EXCEEDED + 1)
+
 GQuark ckd_error_quark (void);
+/* The D-Bus error name of @code. */
+const char *ckd_error_to_dbus_name (CkdError code);
 
 G_END_DECLS

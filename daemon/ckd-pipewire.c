@@ -365,6 +365,11 @@ ckd_pipewire_finalize (GObject *object)
 {
   CkdPipewire *self = CKD_PIPEWIRE (object);
 
+  if (self->loop == NULL)
+    {
+      G_OBJECT_CLASS (ckd_pipewire_parent_class)->finalize (object);
+      return;
+    }
   g_clear_handle_id (&self->teardown_id, g_source_remove);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   flush (self, 500);
@@ -400,10 +405,22 @@ ckd_pipewire_init (CkdPipewire *self)
 CkdPipewire *
 ckd_pipewire_new (void)
 {
-  CkdPipewire *self;
+  return g_object_new (CKD_TYPE_PIPEWIRE, NULL);
+}
 
+gboolean
+ckd_pipewire_is_started (CkdPipewire *self)
+{
+  return self->loop != NULL;
+}
+
+void
+ckd_pipewire_start (CkdPipewire *self)
+{
+  if (self->loop != NULL)
+    return;
+  g_debug ("loading PipeWire");
   pw_init (NULL, NULL);
-  self = g_object_new (CKD_TYPE_PIPEWIRE, NULL);
   self->loop = pw_loop_new (NULL);
   /* Entered for good: every PipeWire call happens on this thread. */
   pw_loop_enter (self->loop);
@@ -411,7 +428,6 @@ ckd_pipewire_new (void)
   g_source_attach (self->source, NULL);
   self->context = context_new (self->loop);
   connect_now (self);
-  return self;
 }
 
 struct pw_core *

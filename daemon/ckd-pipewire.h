@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* callkitd's connection to the PipeWire server, run on the GLib main loop
  * (PipeWire's loop is a GSource on its file descriptor, no thread). It
- * connects at start-up, reconnects with a backoff when the server is absent
+ * connects when first needed (the first call), reconnects with a backoff when the server is absent
  * or goes away, learns callkitd's own client id, and binds the `callkit`
  * metadata object that libpipewire-module-callkit creates.
  *
@@ -23,7 +23,13 @@ G_BEGIN_DECLS
 #define CKD_TYPE_PIPEWIRE (ckd_pipewire_get_type ())
 G_DECLARE_FINAL_TYPE (CkdPipewire, ckd_pipewire, CKD, PIPEWIRE, GObject)
 
+/* Nothing of PipeWire is loaded until ckd_pipewire_start(): a session
+ * without calls costs no memory for it. */
 CkdPipewire *ckd_pipewire_new (void);
+/* Loads libpipewire's context and connects (again and again while no
+ * server runs). Does nothing when started already. */
+void ckd_pipewire_start (CkdPipewire *self);
+gboolean ckd_pipewire_is_started (CkdPipewire *self);
 
 /* The core once connected and callkitd's client id is known, else NULL. */
 struct pw_core *ckd_pipewire_get_core (CkdPipewire *self);

@@ -29,7 +29,6 @@ ckd_provider_free (CkdProvider *provider)
   if (provider == NULL)
     return;
   g_warn_if_fail (provider->calls->len == 0);
-  g_warn_if_fail (provider->skeleton == NULL);
   g_free (provider->object_path);
   g_free (provider->owner);
   g_free (provider->app_id);
@@ -54,6 +53,8 @@ ckd_provider_application_id (const CkdProvider *provider)
 {
   if (provider->app_id != NULL && *provider->app_id != '\0')
     return provider->app_id;
+  if (provider->sandboxed)
+    return "";
   if (provider->config.desktop_entry != NULL)
     return provider->config.desktop_entry;
   return "";
@@ -69,4 +70,23 @@ void
 ckd_provider_remove_call (CkdProvider *provider, CkdCall *call)
 {
   g_ptr_array_remove_fast (provider->calls, call);
+}
+
+guint
+ckd_provider_id_from_path (const char *path)
+{
+  static const char prefix[] = CKD_OBJECT_ROOT "/provider/";
+  guint64 id;
+  char *end;
+
+  if (path == NULL || !g_str_has_prefix (path, prefix))
+    return 0;
+  path += sizeof prefix - 1;
+  /* Only the canonical spelling: "007" is not provider 7. */
+  if (!g_ascii_isdigit (*path) || (*path == '0'))
+    return 0;
+  id = g_ascii_strtoull (path, &end, 10);
+  if (*end != '\0' || id > G_MAXUINT)
+    return 0;
+  return (guint) id;
 }

@@ -10,32 +10,37 @@
 G_BEGIN_DECLS
 
 /* CXProvider as callkitd models it: the app's configuration and its live
- * calls. Pure data, no D-Bus: ckd-provider-skeleton.c exports it. */
+ * calls. Pure data, no D-Bus. Owned by the registry. */
 struct _CkdProvider
 {
   guint id;
   char *object_path;
   char *owner;  /* unique bus name of the registering connection */
   char *app_id; /* Flatpak app id of the owner, or NULL */
+  gboolean sandboxed; /* the owner runs in a sandbox (whether its app id is known or not) */
+  guint32 owner_pid; /* the owner's process, for the audio policy; 0 if unknown */
   CkdProviderConfig config;
   GPtrArray *calls; /* CkdCall *, live, not owned */
   guint n_pending_actions;
   CkdRateLimit incoming_reports;
   gboolean audio_session_active;
   char **audio_calls; /* UUIDs of its calls holding the audio session, or NULL */
-  gpointer skeleton; /* CkdProviderSkeleton *, owned */
 };
 
 /* Takes over @config. */
 CkdProvider *ckd_provider_new (guint id, const char *owner, const char *app_id,
                                CkdProviderConfig *config, guint incoming_reports_per_second);
+/* The id of the provider at @path (provider/N below the object root), or
+ * 0 when @path is no provider path. */
+guint ckd_provider_id_from_path (const char *path);
 void ckd_provider_free (CkdProvider *provider);
 
 /* The name to show the user: the configured name, else the app id. */
 const char *ckd_provider_display_name (const CkdProvider *provider);
 
 /* The application id other code (entitlement, notifications) goes by: the
- * Flatpak app id, else the configured desktop entry, else "". */
+ * Flatpak app id, else (unsandboxed owners only: a sandboxed app cannot
+ * name itself) the configured desktop entry, else "". */
 const char *ckd_provider_application_id (const CkdProvider *provider);
 
 void ckd_provider_add_call (CkdProvider *provider, CkdCall *call);

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "ckd-context.h"
-#include "ckd-manager.h"
 #include "ckd-ringer.h"
 #include "ckd-sound-player.h"
 
@@ -12,12 +10,10 @@
 
 struct _CkdRinger
 {
-  CkdContext *ctx;
-  CkdPipewire *pipewire; /* NULL: disabled */
-  gulong changed_id;
-  gulong settings_changed_id;
+  CkdRegistry *registry;
+  CkdSettings *settings;
+  CkdPipewire *pipewire;
   CkdSoundPlayer *player;
-  GHashTable *silenced; /* uuids */
 
   /* What plays now. */
   CkdRingKind kind;
@@ -57,7 +53,7 @@ rings_first (const CkdCall *a, const CkdCall *b)
 }
 
 CkdRingChoice
-ckd_ringer_choose (GHashTable *live_calls, GHashTable *silenced)
+ckd_ringer_choose (GHashTable *live_calls)
 {
   CkdRingChoice choice = { CKD_RING_NONE, NULL };
   gboolean on_a_call = FALSE;
@@ -69,8 +65,7 @@ ckd_ringer_choose (GHashTable *live_calls, GHashTable *silenced)
     {
       if (is_on_a_call (call))
         on_a_call = TRUE;
-      else if (call->state == CKD_CALL_STATE_RINGING && !call->outgoing
-               && (silenced == NULL || !g_hash_table_contains (silenced, call->uuid))
+      else if (ckd_call_is_ringing_incoming (call) && !call->silenced
                && (choice.call == NULL || rings_first (call, choice.call)))
         choice.call = call;
     }
@@ -201,75 +196,44 @@ play (CkdRinger *self, CkdRingChoice choice)
     }
 }
 
-/* The [Sounds] of callkitd.conf, followed while callkitd runs. */
 static CkdSoundSettings
 sound_settings (CkdRinger *self)
 {
-  CkdUserSettings file;
-
-  if (self->ctx->user_settings != NULL)
-    file = *ckd_settings_monitor_get (self->ctx->user_settings);
-  else
-    ckd_user_settings_init (&file);
-  return file.sounds;
+  return ckd_settings_get (self->settings)->sounds;
 }
 
-void
-ckd_ringer_update (CkdRinger *self)
+/* Whether callkitd makes the ringing sound itself: connected to PipeWire,
+ * ringtones not turned off. */
+static gboolean
+plays_sound (CkdRinger *self)
+{
+  return sound_settings (self).ringtone && ckd_pipewire_get_core (self->pipewire) != NULL;
+}
+
+static void
+update (CkdRinger *self)
 {
   CkdRingChoice choice;
 
   /* Without a server nothing is decoded or kept: it is decided again
    * when PipeWire comes. */
-  if (!ckd_ringer_plays_sound (self))
+  if (!plays_sound (self))
     return;
-  choice = ckd_ringer_choose (self->ctx->calls, self->silenced);
+  choice = ckd_ringer_choose (ckd_registry_get_calls (self->registry));
   if (choice.kind == CKD_RING_CALL_WAITING && !sound_settings (self).call_waiting)
     choice = (CkdRingChoice) { CKD_RING_NONE, NULL };
   play (self, choice);
-}
-
-guint
-ckd_ringer_silence (CkdRinger *self, const char *uuid)
-{
-  GHashTableIter iter;
-  CkdCall *call;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, self->ctx->calls);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-    if (call->state == CKD_CALL_STATE_RINGING && !call->outgoing
-        && (uuid == NULL || g_str_equal (uuid, call->uuid))
-        && g_hash_table_add (self->silenced, g_strdup (call->uuid)))
-      n++;
-  if (n > 0)
-    ckd_ringer_update (self);
-  return n;
-}
-
-void
-ckd_ringer_call_ended (CkdRinger *self, const char *uuid)
-{
-  g_hash_table_remove (self->silenced, uuid);
-  ckd_ringer_update (self);
-}
-
-gboolean
-ckd_ringer_plays_sound (CkdRinger *self)
-{
-  return self->pipewire != NULL && sound_settings (self).ringtone
-         && ckd_pipewire_get_core (self->pipewire) != NULL;
 }
 
 /* PipeWire came or went, or the user's [Sounds] changed. */
 static void
 reconsider (CkdRinger *self)
 {
-  gboolean plays = ckd_ringer_plays_sound (self);
+  gboolean plays = plays_sound (self);
 
-  ckd_manager_set_capability (self->ctx->manager, CAPABILITY, plays);
+  ckd_registry_set_capability (self->registry, CAPABILITY, plays);
   if (plays)
-    ckd_ringer_update (self);
+    update (self);
   else if (self->kind != CKD_RING_NONE)
     {
       /* Turned off, or the stream went with the connection. */
@@ -279,22 +243,52 @@ reconsider (CkdRinger *self)
     }
 }
 
+static void
+on_call_changed (CkdRinger *self, CkdCall *call, guint changes)
+{
+  /* Loaded when a call first rings: a session without calls keeps no
+   * PipeWire context. */
+  if (ckd_call_is_ringing_incoming (call) && !call->silenced && sound_settings (self).ringtone)
+    ckd_pipewire_start (self->pipewire);
+  if (changes & (CKD_CALL_CHANGED_STATE | CKD_CALL_CHANGED_SILENCED))
+    update (self);
+}
+
+static void
+on_call_added (CkdRinger *self, CkdCall *call)
+{
+  on_call_changed (self, call, CKD_CALL_CHANGED_STATE);
+}
+
+static void
+on_call_removed (CkdRinger *self, CkdCall *call)
+{
+  update (self);
+}
+
+static void
+on_provider_changed (CkdRinger *self, CkdProvider *provider, guint changes)
+{
+  /* A new ringtone plays from now on. */
+  if (changes & CKD_PROVIDER_CHANGED_CONFIGURATION)
+    update (self);
+}
+
 CkdRinger *
-ckd_ringer_new (gpointer ctx, CkdPipewire *pipewire)
+ckd_ringer_new (CkdRegistry *registry, CkdSettings *settings, CkdPipewire *pipewire)
 {
   CkdRinger *self = g_new0 (CkdRinger, 1);
 
-  self->ctx = ctx;
-  self->silenced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  if (pipewire == NULL)
-    return self;
+  self->registry = g_object_ref (registry);
+  self->settings = g_object_ref (settings);
   self->pipewire = g_object_ref (pipewire);
   self->player = ckd_sound_player_new (pipewire);
-  self->changed_id = g_signal_connect_swapped (pipewire, "changed", G_CALLBACK (reconsider),
-                                               self);
-  if (self->ctx->user_settings != NULL)
-    self->settings_changed_id = g_signal_connect_swapped (self->ctx->user_settings, "changed",
-                                                          G_CALLBACK (reconsider), self);
+  g_signal_connect_swapped (pipewire, "changed", G_CALLBACK (reconsider), self);
+  g_signal_connect_swapped (settings, "changed", G_CALLBACK (reconsider), self);
+  g_signal_connect_swapped (registry, "call-added", G_CALLBACK (on_call_added), self);
+  g_signal_connect_swapped (registry, "call-changed", G_CALLBACK (on_call_changed), self);
+  g_signal_connect_swapped (registry, "call-removed", G_CALLBACK (on_call_removed), self);
+  g_signal_connect_swapped (registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
   reconsider (self);
   return self;
 }
@@ -304,13 +298,13 @@ ckd_ringer_free (CkdRinger *self)
 {
   if (self == NULL)
     return;
+  g_signal_handlers_disconnect_by_data (self->pipewire, self);
+  g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_signal_handlers_disconnect_by_data (self->registry, self);
   g_clear_pointer (&self->player, ckd_sound_player_free);
-  if (self->pipewire != NULL)
-    g_clear_signal_handler (&self->changed_id, self->pipewire);
-  if (self->ctx->user_settings != NULL)
-    g_clear_signal_handler (&self->settings_changed_id, self->ctx->user_settings);
   g_clear_object (&self->pipewire);
-  g_hash_table_destroy (self->silenced);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->registry);
   g_free (self->ringtone);
   g_free (self->cached_path);
   g_clear_pointer (&self->cached_sound, ckd_sound_unref);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "ckd-call.h"
 #include "ckd-pipewire.h"
+#include "ckd-registry.h"
+#include "ckd-settings.h"
 
 G_BEGIN_DECLS
 
@@ -25,10 +26,10 @@ typedef struct
 } CkdRingChoice;
 
 /* The pure parts. Which call rings and how, of @live_calls (uuid ->
- * CkdCall *), leaving out the uuids in @silenced: the incoming ringing
- * call reported first; call waiting when another call is on (active,
- * held, dialing or connecting). */
-CkdRingChoice ckd_ringer_choose (GHashTable *live_calls, GHashTable *silenced);
+ * CkdCall *), leaving out silenced calls: the incoming ringing call
+ * reported first; call waiting when another call is on (active, held,
+ * dialing or connecting). */
+CkdRingChoice ckd_ringer_choose (GHashTable *live_calls);
 /* The file of sound @name in the freedesktop sound theme
  * ($XDG_DATA_HOME, then $XDG_DATA_DIRS, sounds/freedesktop/stereo/,
  * .oga, .ogg or .wav), or NULL. */
@@ -36,23 +37,11 @@ char *ckd_ringer_find_theme_sound (const char *name);
 
 typedef struct _CkdRinger CkdRinger;
 
-/* @ctx is a CkdContext *; with @pipewire NULL nothing ever plays (the
- * daemon runs with --no-ringtone). Otherwise the [Sounds] of
- * callkitd.conf (ctx->user_settings) are followed as they change:
- * ringtone=false plays nothing, call-waiting=false no call-waiting tone. */
-CkdRinger *ckd_ringer_new (gpointer ctx, CkdPipewire *pipewire);
+/* Follows the calls of @registry and the [Sounds] of @settings
+ * (ringtone=false plays nothing, call-waiting=false no call-waiting tone),
+ * and loads PipeWire when a call first rings. Sets the `ringtone`
+ * capability while it can play. */
+CkdRinger *ckd_ringer_new (CkdRegistry *registry, CkdSettings *settings, CkdPipewire *pipewire);
 void ckd_ringer_free (CkdRinger *self);
-
-/* Calls changed: starts, switches or stops the sound. */
-void ckd_ringer_update (CkdRinger *self);
-/* Stops ringing for @uuid (for every ringing call with NULL); the calls
- * keep ringing otherwise: they can still be answered. Returns how many
- * calls were silenced. */
-guint ckd_ringer_silence (CkdRinger *self, const char *uuid);
-void ckd_ringer_call_ended (CkdRinger *self, const char *uuid);
-/* Whether callkitd makes the ringing sound itself (connected to PipeWire,
- * ringtones not turned off), so notifications should not (the
- * suppress-sound hint). */
-gboolean ckd_ringer_plays_sound (CkdRinger *self);
 
 G_END_DECLS

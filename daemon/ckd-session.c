@@ -3,77 +3,280 @@
 
 #include "ckd-audio-session.h"
 #include "ckd-call-group.h"
-#include "ckd-call-skeleton.h"
-#include "ckd-dispatch.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
-#include "ckd-provider-skeleton.h"
-#include "ckd-session.h"
+#include "ckd-session-private.h"
+
+guint ckd_session_signals[CKD_SESSION_N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CkdSession, ckd_session, G_TYPE_OBJECT)
+
+static void
+ckd_session_dispose (GObject *object)
+{
+  CkdSession *self = CKD_SESSION (object);
+
+  g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  if (self->transactions != NULL)
+    ckd_session_clear_actions (self);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->registry);
+  G_OBJECT_CLASS (ckd_session_parent_class)->dispose (object);
+}
+
+static void
+ckd_session_class_init (CkdSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = ckd_session_dispose;
+#define POINTER_SIGNAL(id, name)                                                          \
+  G_STMT_START                                                                            \
+  {                                                                                       \
+    ckd_session_signals[id] = g_signal_new (name, type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, \
+                                            g_cclosure_marshal_VOID__POINTER,             \
+                                            G_TYPE_NONE, 1, G_TYPE_POINTER);              \
+    g_signal_set_va_marshaller (ckd_session_signals[id], type,                            \
+                                g_cclosure_marshal_VOID__POINTERv);                       \
+  }                                                                                       \
+  G_STMT_END
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_PERFORM_ACTION, "perform-action");
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_ACTION_TIMED_OUT, "action-timed-out");
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_TRANSACTION_COMPLETED, "transaction-completed");
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED, "show-call-requested");
+#undef POINTER_SIGNAL
+  ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET] =
+    g_signal_new ("provider-reset", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                  2, G_TYPE_POINTER, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
+    g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
+}
+
+static void
+ckd_session_init (CkdSession *self)
+{
+  self->transactions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify) ckd_transaction_free);
+  self->actions = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+CkdSession *
+ckd_session_new (CkdRegistry *registry, CkdSettings *settings)
+{
+  CkdSession *self = g_object_new (CKD_TYPE_SESSION, NULL);
+
+  self->registry = g_object_ref (registry);
+  self->settings = g_object_ref (settings);
+  return self;
+}
+
+CkdRegistry *
+ckd_session_get_registry (CkdSession *self)
+{
+  return self->registry;
+}
+
+CkdSettings *
+ckd_session_get_settings (CkdSession *self)
+{
+  return self->settings;
+}
+
+static const CkdOptions *
+options (CkdSession *self)
+{
+  return ckd_settings_get_options (self->settings);
+}
+
+/* ---- change sets ---------------------------------------------------- */
+
+void
+ckd_change_set_init (CkdChangeSet *changes)
+{
+  changes->calls = g_ptr_array_new ();
+  changes->snapshots = g_array_new (FALSE, FALSE, sizeof (CkdCallSnapshot));
+}
+
+void
+ckd_change_set_add_call (CkdChangeSet *changes, CkdCall *call)
+{
+  CkdCallSnapshot snapshot;
+
+  if (g_ptr_array_find (changes->calls, call, NULL))
+    return;
+  ckd_call_snapshot_take (&snapshot, call);
+  g_ptr_array_add (changes->calls, call);
+  g_array_append_val (changes->snapshots, snapshot);
+}
+
+void
+ckd_change_set_add_provider (CkdChangeSet *changes, CkdProvider *provider)
+{
+  for (guint i = 0; i < provider->calls->len; i++)
+    ckd_change_set_add_call (changes, g_ptr_array_index (provider->calls, i));
+}
+
+void
+ckd_change_set_commit (CkdSession *self, CkdChangeSet *changes)
+{
+  g_autoptr (GPtrArray) providers = g_ptr_array_new ();
+
+  for (guint i = 0; i < changes->calls->len; i++)
+    {
+      CkdCall *call = g_ptr_array_index (changes->calls, i);
+      CkdCallSnapshot *snapshot = &g_array_index (changes->snapshots, CkdCallSnapshot, i);
+      CkdCallChanges what;
+
+      /* A call that ended since the snapshot is gone (its end announced
+       * it): found by UUID, as a new call could have the freed one's
+       * address. */
+      if (ckd_registry_lookup_call (self->registry, snapshot->before.uuid) != call)
+        {
+          ckd_call_snapshot_clear (snapshot);
+          continue;
+        }
+      what = ckd_call_snapshot_finish (snapshot, call);
+      ckd_registry_call_changed (self->registry, call, what);
+      if (!g_ptr_array_find (providers, call->provider, NULL))
+        g_ptr_array_add (providers, call->provider);
+    }
+  g_ptr_array_unref (changes->calls);
+  g_array_unref (changes->snapshots);
+  if (providers->len > 0)
+    ckd_session_update_audio_sessions (self, providers);
+}
+
+/* ---- providers ------------------------------------------------------ */
+
+static guint
+count_providers_of (CkdSession *self, const char *owner)
+{
+  GHashTableIter iter;
+  CkdProvider *provider;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    if (g_str_equal (provider->owner, owner))
+      n++;
+  return n;
+}
 
 CkdProvider *
-ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner, GVariant *configuration,
+ckd_session_register_provider (CkdSession *self, CkdCaller *owner, GVariant *configuration,
                                GError **error)
 {
   CkdProviderConfig config = { 0 };
   CkdProvider *provider;
+  guint n = count_providers_of (self, owner->name);
 
-  if (owner->n_providers >= CKD_MAX_PROVIDERS_PER_CONNECTION)
+  if (n >= CKD_MAX_PROVIDERS_PER_CONNECTION)
     {
       g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
-                   "this connection already has %u providers, the limit", owner->n_providers);
+                   "this connection already has %u providers, the limit", n);
       return NULL;
     }
-  if (!ckd_provider_config_parse (&config, configuration, ctx->settings.ringing_timeout_ms,
+  if (!ckd_provider_config_parse (&config, configuration, options (self)->ringing_timeout_ms,
                                   error))
     return NULL;
 
-  provider = ckd_provider_new (++ctx->next_provider_id, owner->name, owner->app_id, &config,
-                               ctx->settings.incoming_reports_per_second);
-  owner->n_providers++;
-  g_hash_table_insert (ctx->providers, provider->object_path, provider);
-  ckd_provider_skeleton_export (ctx, provider);
+  provider = ckd_provider_new (ckd_registry_next_provider_id (self->registry), owner->name,
+                               owner->app_id, &config,
+                               options (self)->incoming_reports_per_second);
+  provider->owner_pid = owner->pid;
+  provider->sandboxed = owner->sandboxed;
+  ckd_registry_add_provider (self->registry, provider);
   g_info ("provider %s registered by %s (%s)", provider->object_path, provider->owner,
           ckd_provider_display_name (provider));
   return provider;
 }
 
-/* Audio follows every change of a call: the metadata the PipeWire module
- * reads, and the ringing sound. */
-static void
-audio_call_changed (CkdContext *ctx, CkdCall *call)
-{
-  if (ctx->audio_policy != NULL)
-    ckd_audio_policy_call_changed (ctx->audio_policy, call);
-  if (ctx->ringer != NULL)
-    ckd_ringer_update (ctx->ringer);
-}
-
 gboolean
-ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider, GVariant *configuration,
+ckd_session_set_configuration (CkdSession *self, CkdProvider *provider, GVariant *configuration,
                                GError **error)
 {
   if (!ckd_provider_config_parse (&provider->config, configuration,
-                                  ctx->settings.ringing_timeout_ms, error))
+                                  options (self)->ringing_timeout_ms, error))
     return FALSE;
-  ckd_provider_skeleton_sync (provider);
-  /* A new ringtone plays from now on. */
-  if (ctx->ringer != NULL)
-    ckd_ringer_update (ctx->ringer);
-  /* Name, icon and desktop entry show in its calls' notifications. */
-  if (ctx->notifier != NULL)
-    ckd_notifier_calls_changed (ctx->notifier);
+  ckd_registry_provider_changed (self->registry, provider, CKD_PROVIDER_CHANGED_CONFIGURATION);
   return TRUE;
 }
 
+static void
+end_all_calls (CkdSession *self, CkdProvider *provider)
+{
+  while (provider->calls->len > 0)
+    ckd_session_end_call (self, g_ptr_array_index (provider->calls, provider->calls->len - 1),
+                          CKD_ENDED_REASON_FAILED, 0);
+}
+
+void
+ckd_session_reset_provider (CkdSession *self, CkdProvider *provider, const char *reason)
+{
+  g_info ("resetting %s: %s", provider->object_path, reason);
+  ckd_session_cancel_provider_actions (self, provider, "provider-reset");
+  end_all_calls (self, provider);
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET], 0, provider,
+                 reason);
+}
+
+void
+ckd_session_remove_provider (CkdSession *self, CkdProvider *provider, const char *why)
+{
+  g_info ("removing %s: %s", provider->object_path, why);
+  ckd_session_cancel_provider_actions (self, provider, why);
+  end_all_calls (self, provider);
+  ckd_registry_remove_provider (self->registry, provider);
+}
+
+void
+ckd_session_owner_vanished (CkdSession *self, const char *owner)
+{
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  CkdProvider *provider;
+
+  g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    if (g_str_equal (provider->owner, owner))
+      g_ptr_array_add (gone, provider);
+  for (guint i = 0; i < gone->len; i++)
+    ckd_session_remove_provider (self, g_ptr_array_index (gone, i), "provider-gone");
+}
+
+void
+ckd_session_stop (CkdSession *self)
+{
+  GHashTableIter iter;
+  CkdProvider *provider;
+
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  /* Pending actions fail, so that Call methods waiting on them get an
+   * answer; providers learn they must register again when callkitd is
+   * back. */
+  g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    {
+      ckd_session_cancel_provider_actions (self, provider, "daemon-stopping");
+      g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET], 0, provider,
+                     "daemon-stopping");
+    }
+}
+
+/* ---- reports -------------------------------------------------------- */
+
 static CkdCall *
-lookup_own_call (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError **error)
+lookup_own_call (CkdSession *self, CkdProvider *provider, const char *uuid, GError **error)
 {
   g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
   CkdCall *call;
 
   if (canonical == NULL)
     return NULL;
-  call = g_hash_table_lookup (ctx->calls, canonical);
+  call = ckd_registry_lookup_call (self->registry, canonical);
   if (call == NULL || call->provider != provider)
     {
       g_set_error (error, CKD_ERROR, CKD_ERROR_UNKNOWN_CALL_UUID,
@@ -86,17 +289,17 @@ lookup_own_call (CkdContext *ctx, CkdProvider *provider, const char *uuid, GErro
 static gboolean ringing_timer_fired (gpointer user_data);
 
 static void
-schedule_ringing_timer (CkdContext *ctx, gint64 deadline)
+schedule_ringing_timer (CkdSession *self, gint64 deadline)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (ctx->ringing_timer_id != 0 && ctx->ringing_timer_at <= deadline)
+  if (self->ringing_timer_id != 0 && self->ringing_timer_at <= deadline)
     return;
-  g_clear_handle_id (&ctx->ringing_timer_id, g_source_remove);
-  ctx->ringing_timer_at = deadline;
+  g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  self->ringing_timer_at = deadline;
   /* Rounded up: firing a little late is fine, early is a wasted wake-up. */
-  ctx->ringing_timer_id = g_timeout_add ((guint) ((MAX (deadline - now, 0) + 999) / 1000),
-                                         ringing_timer_fired, ctx);
+  self->ringing_timer_id = g_timeout_add ((guint) ((MAX (deadline - now, 0) + 999) / 1000),
+                                          ringing_timer_fired, self);
 }
 
 /* Ends the calls that rang out, then waits for the next deadline. A call
@@ -104,15 +307,15 @@ schedule_ringing_timer (CkdContext *ctx, gint64 deadline)
 static gboolean
 ringing_timer_fired (gpointer user_data)
 {
-  CkdContext *ctx = user_data;
+  CkdSession *self = user_data;
   g_autoptr (GPtrArray) rung_out = g_ptr_array_new_with_free_func (g_free);
   gint64 now = g_get_monotonic_time ();
   gint64 next = G_MAXINT64;
   GHashTableIter iter;
   CkdCall *call;
 
-  ctx->ringing_timer_id = 0;
-  g_hash_table_iter_init (&iter, ctx->calls);
+  self->ringing_timer_id = 0;
+  g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     {
       if (call->ringing_deadline == 0)
@@ -126,39 +329,22 @@ ringing_timer_fired (gpointer user_data)
         next = MIN (next, call->ringing_deadline);
     }
   if (next != G_MAXINT64)
-    schedule_ringing_timer (ctx, next);
+    schedule_ringing_timer (self, next);
 
-  /* By UUID: ending one call can end others (a group dissolving does not,
-   * but a provider failing can). */
+  /* By UUID: ending one call can end others (a provider failing). */
   for (guint i = 0; i < rung_out->len; i++)
     {
-      call = g_hash_table_lookup (ctx->calls, g_ptr_array_index (rung_out, i));
+      call = ckd_registry_lookup_call (self->registry, g_ptr_array_index (rung_out, i));
       if (call != NULL)
-        ckd_dispatch_end_unanswered (ctx, call);
+        ckd_session_end_unanswered (self, call);
     }
   return G_SOURCE_REMOVE;
 }
 
-static void
-add_call (CkdContext *ctx, CkdProvider *provider, CkdCall *call)
-{
-  g_hash_table_insert (ctx->calls, call->uuid, call);
-  ckd_provider_add_call (provider, call);
-}
-
-void
-ckd_session_publish_call (CkdContext *ctx, CkdCall *call)
-{
-  ckd_call_skeleton_export (ctx, call);
-  audio_call_changed (ctx, call);
-  if (ctx->notifier != NULL)
-    ckd_notifier_call_changed (ctx->notifier, call);
-}
-
 static gboolean
-check_new_uuid (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError **error)
+check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GError **error)
 {
-  if (g_hash_table_contains (ctx->calls, uuid) || ckd_recent_set_contains (ctx->ended_uuids, uuid))
+  if (ckd_registry_uuid_is_taken (self->registry, uuid))
     {
       g_set_error (error, CKD_ERROR, CKD_ERROR_CALL_UUID_ALREADY_EXISTS,
                    "call %s was already reported", uuid);
@@ -175,29 +361,19 @@ check_new_uuid (CkdContext *ctx, CkdProvider *provider, const char *uuid, GError
 }
 
 CkdCall *
-ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
   g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
-  CkdCallUpdate update = { 0 };
+  g_auto (CkdCallUpdate) update = { 0 };
   CkdCall *call;
 
-  if (canonical == NULL)
+  if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
+      || !check_new_uuid (self, provider, canonical, error))
     return NULL;
-  if (!ckd_call_update_parse (&update, update_dict, error))
-    {
-      ckd_call_update_clear (&update);
-      return NULL;
-    }
-  if (!check_new_uuid (ctx, provider, canonical, error))
-    {
-      ckd_call_update_clear (&update);
-      return NULL;
-    }
   /* Last, so that refused reports do not use up the budget. */
   if (!ckd_rate_limit_take (&provider->incoming_reports, g_get_monotonic_time ()))
     {
-      ckd_call_update_clear (&update);
       g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
                    "%s reports incoming calls faster than %u a second", provider->object_path,
                    provider->incoming_reports.rate);
@@ -206,194 +382,198 @@ ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider, co
 
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
   ckd_call_apply_update (call, &update);
-  ckd_call_update_clear (&update);
-  add_call (ctx, provider, call);
-
   call->ringing_deadline =
     g_get_monotonic_time () + (gint64) provider->config.ringing_timeout_ms * 1000;
-  schedule_ringing_timer (ctx, call->ringing_deadline);
+  schedule_ringing_timer (self, call->ringing_deadline);
   g_info ("incoming call %s from '%s' on %s", call->uuid, call->remote_handle.value,
           provider->object_path);
+  ckd_registry_add_call (self->registry, call);
   return call;
 }
 
 gboolean
-ckd_session_report_call_updated (CkdContext *ctx, CkdProvider *provider, const char *uuid,
+ckd_session_report_call_updated (CkdSession *self, CkdProvider *provider, const char *uuid,
                                  GVariant *update_dict, GError **error)
 {
-  CkdCallUpdate update = { 0 };
-  CkdCall *call = lookup_own_call (ctx, provider, uuid, error);
+  g_auto (CkdCallUpdate) update = { 0 };
+  CkdCall *call = lookup_own_call (self, provider, uuid, error);
+  CkdChangeSet changes;
 
-  if (call == NULL)
+  if (call == NULL || !ckd_call_update_parse (&update, update_dict, error))
     return FALSE;
-  if (!ckd_call_update_parse (&update, update_dict, error))
-    {
-      ckd_call_update_clear (&update);
-      return FALSE;
-    }
+  ckd_change_set_init (&changes);
+  ckd_change_set_add_call (&changes, call);
   ckd_call_apply_update (call, &update);
-  ckd_call_update_clear (&update);
-  ckd_session_call_changed (ctx, call);
+  ckd_change_set_commit (self, &changes);
   return TRUE;
 }
 
-CkdCall *
-ckd_session_check_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
-                              const char *reason_name, gint64 ended_at, CkdEndedReason *reason,
-                              GError **error)
+gboolean
+ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider, const char *uuid,
+                               const char *reason_name, gint64 ended_at, GError **error)
 {
-  if (!ckd_ended_reason_from_string (reason_name, reason)
-      || !ckd_ended_reason_is_reportable (*reason))
+  CkdEndedReason reason;
+  CkdCall *call;
+
+  if (!ckd_ended_reason_from_string (reason_name, &reason)
+      || !ckd_ended_reason_is_reportable (reason))
     {
       g_autofree char *shown = ckd_shorten (reason_name);
       g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                    "'%s' is not a reason a provider reports: expected failed, remote-ended, "
                    "unanswered, answered-elsewhere or declined-elsewhere",
                    shown);
-      return NULL;
+      return FALSE;
     }
   if (ended_at < 0)
     {
       g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
                            "ended_at is a time before 1970");
-      return NULL;
+      return FALSE;
     }
-  return lookup_own_call (ctx, provider, uuid, error);
+  call = lookup_own_call (self, provider, uuid, error);
+  if (call == NULL)
+    return FALSE;
+  ckd_session_end_call (self, call, reason, ended_at);
+  return TRUE;
+}
+
+typedef gboolean (*OutgoingReport) (CkdCall *call, gint64 at, GError **error);
+
+static gboolean
+report_started_connecting (CkdCall *call, gint64 at, GError **error)
+{
+  return ckd_call_report_started_connecting (call, error);
+}
+
+static gboolean
+report_outgoing (CkdSession *self, CkdProvider *provider, const char *uuid, gint64 at,
+                 OutgoingReport report, GError **error)
+{
+  CkdChangeSet changes;
+  CkdCall *call;
+
+  if (at < 0)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
+      return FALSE;
+    }
+  call = lookup_own_call (self, provider, uuid, error);
+  if (call == NULL)
+    return FALSE;
+  ckd_change_set_init (&changes);
+  ckd_change_set_add_call (&changes, call);
+  if (!report (call, at, error))
+    {
+      /* Nothing changed: announce nothing. */
+      ckd_change_set_commit (self, &changes);
+      return FALSE;
+    }
+  ckd_change_set_commit (self, &changes);
+  return TRUE;
 }
 
 gboolean
-ckd_session_report_outgoing_started_connecting (CkdContext *ctx, CkdProvider *provider,
+ckd_session_report_outgoing_started_connecting (CkdSession *self, CkdProvider *provider,
                                                 const char *uuid, gint64 at, GError **error)
 {
-  CkdCall *call;
-
-  if (at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
-      return FALSE;
-    }
-  call = lookup_own_call (ctx, provider, uuid, error);
-  if (call == NULL || !ckd_call_report_started_connecting (call, error))
-    return FALSE;
-  ckd_session_call_changed (ctx, call);
-  return TRUE;
+  return report_outgoing (self, provider, uuid, at, report_started_connecting, error);
 }
 
 gboolean
-ckd_session_report_outgoing_connected (CkdContext *ctx, CkdProvider *provider, const char *uuid,
-                                       gint64 at, GError **error)
+ckd_session_report_outgoing_connected (CkdSession *self, CkdProvider *provider,
+                                       const char *uuid, gint64 at, GError **error)
 {
-  CkdCall *call;
-
-  if (at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
-      return FALSE;
-    }
-  call = lookup_own_call (ctx, provider, uuid, error);
-  if (call == NULL || !ckd_call_report_connected (call, at, error))
-    return FALSE;
-  ckd_session_call_changed (ctx, call);
-  return TRUE;
+  return report_outgoing (self, provider, uuid, at, ckd_call_report_connected, error);
 }
 
 CkdCall *
-ckd_session_add_outgoing_call (CkdContext *ctx, CkdProvider *provider, const CkdAction *start)
+ckd_session_add_outgoing_call (CkdSession *self, CkdProvider *provider, const CkdAction *start)
 {
   CkdCall *call = ckd_call_new (start->call_uuid, provider, TRUE, g_get_real_time ());
 
   ckd_handle_copy (&call->remote_handle, &start->handle);
   call->has_video = start->video;
-  add_call (ctx, provider, call);
-  ckd_session_publish_call (ctx, call);
+  ckd_registry_add_call (self->registry, call);
   return call;
 }
 
+/* ---- the end of a call ---------------------------------------------- */
+
 void
-ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gint64 at)
+ckd_session_end_call (CkdSession *self, CkdCall *call, CkdEndedReason reason, gint64 at)
 {
   CkdProvider *provider = call->provider;
   gboolean grouped = call->group != NULL;
-  gboolean was_ringing = call->state == CKD_CALL_STATE_RINGING && !call->outgoing;
+  gboolean had_audio = provider->audio_calls != NULL;
+  CkdChangeSet changes;
+  CkdCallSnapshot snapshot;
 
   g_return_if_fail (call->state != CKD_CALL_STATE_ENDED);
 
+  ckd_call_snapshot_take (&snapshot, call);
+  ckd_change_set_init (&changes);
+  if (grouped)
+    ckd_change_set_add_provider (&changes, provider);
   call->ringing_deadline = 0;
   ckd_call_end (call, reason, at);
   /* Remembered before anything else can run, so a duplicate report of
    * this call is refused from now on. */
-  ckd_recent_set_add (ctx->ended_uuids, call->uuid);
-  ckd_dispatch_cancel_call_actions (ctx, call, "call-ended");
-
-  ckd_provider_remove_call (provider, call);
+  ckd_registry_remember_uuid (self->registry, call->uuid);
+  ckd_session_cancel_call_actions (self, call, "call-ended");
   ckd_call_group_forget_ended (provider->calls, call);
-  if (grouped)
-    ckd_session_provider_calls_changed (ctx, provider);
 
   g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
-  ckd_call_skeleton_unexport (ctx, call);
-  if (ctx->audio_policy != NULL)
-    ckd_audio_policy_call_ended (ctx->audio_policy, call->uuid);
-  if (ctx->ringer != NULL)
-    ckd_ringer_call_ended (ctx->ringer, call->uuid);
-  if (ctx->notifier != NULL)
-    ckd_notifier_call_ended (ctx->notifier, call, was_ringing);
-  g_hash_table_remove (ctx->calls, call->uuid);
-  if (provider->audio_calls != NULL)
-    ckd_session_update_audio_sessions (ctx);
+  /* The final state first, while the call can still be found; then the
+   * group's other calls; then the call leaves. */
+  ckd_registry_call_changed (self->registry, call, ckd_call_snapshot_finish (&snapshot, call));
+  ckd_registry_remove_call (self->registry, call);
+  ckd_change_set_commit (self, &changes);
+  if (had_audio && !grouped)
+    {
+      g_autoptr (GPtrArray) providers = g_ptr_array_new ();
+
+      g_ptr_array_add (providers, provider);
+      ckd_session_update_audio_sessions (self, providers);
+    }
 }
 
-void
-ckd_session_call_changed (CkdContext *ctx, CkdCall *call)
-{
-  ckd_call_skeleton_sync (call);
-  ckd_session_update_audio_sessions (ctx);
-  audio_call_changed (ctx, call);
-  if (ctx->notifier != NULL)
-    ckd_notifier_call_changed (ctx->notifier, call);
-}
-
-void
-ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider)
-{
-  for (guint i = 0; i < provider->calls->len; i++)
-    ckd_call_skeleton_sync (g_ptr_array_index (provider->calls, i));
-  ckd_session_update_audio_sessions (ctx);
-  if (ctx->audio_policy != NULL)
-    for (guint i = 0; i < provider->calls->len; i++)
-      ckd_audio_policy_call_changed (ctx->audio_policy, g_ptr_array_index (provider->calls, i));
-  if (ctx->ringer != NULL)
-    ckd_ringer_update (ctx->ringer);
-  if (ctx->notifier != NULL)
-    ckd_notifier_calls_changed (ctx->notifier);
-}
+/* ---- audio sessions ------------------------------------------------- */
 
 static void
-emit_audio_session (CkdContext *ctx, CkdProvider *provider, const char *signal_name,
-                    char *const *calls)
+emit_audio_session (CkdSession *self, CkdProvider *provider, gboolean active, char **calls)
 {
-  GVariantBuilder info;
-
-  g_variant_builder_init (&info, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&info, "{sv}", "calls",
-                         g_variant_new_strv ((const char *const *) calls, -1));
-  ckd_context_emit_to (ctx, provider->owner, provider->object_path,
-                       CKD_INTERFACE_PREFIX "Provider", signal_name,
-                       g_variant_new ("(a{sv})", &info));
+  g_info ("%s %s the audio session", provider->object_path, active ? "gained" : "lost");
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED], 0,
+                 provider, active, calls);
+  ckd_registry_provider_changed (self->registry, provider,
+                                 CKD_PROVIDER_CHANGED_AUDIO_SESSION_ACTIVE);
 }
 
 void
-ckd_session_update_audio_sessions (CkdContext *ctx)
+ckd_session_update_audio_sessions (CkdSession *self, GPtrArray *only)
 {
+  g_autoptr (GPtrArray) providers = NULL;
   g_autoptr (GPtrArray) gained = g_ptr_array_new ();
   g_autoptr (GPtrArray) lost = g_ptr_array_new ();
   g_autoptr (GPtrArray) lost_calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  GHashTableIter iter;
-  CkdProvider *provider;
 
-  g_hash_table_iter_init (&iter, ctx->providers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+  if (only != NULL)
+    providers = g_ptr_array_ref (only);
+  else
     {
+      GHashTableIter iter;
+      gpointer provider;
+
+      providers = g_ptr_array_new ();
+      g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+      while (g_hash_table_iter_next (&iter, NULL, &provider))
+        g_ptr_array_add (providers, provider);
+    }
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      CkdProvider *provider = g_ptr_array_index (providers, i);
       char **now = ckd_audio_session_calls_of (provider);
 
       if (provider->audio_calls == NULL && now != NULL)
@@ -410,66 +590,41 @@ ckd_session_update_audio_sessions (CkdContext *ctx)
 
   /* The old owner stops its audio before the new one starts it. */
   for (guint i = 0; i < lost->len; i++)
-    {
-      provider = g_ptr_array_index (lost, i);
-      g_info ("%s lost the audio session", provider->object_path);
-      emit_audio_session (ctx, provider, "DidDeactivateAudioSession",
-                          g_ptr_array_index (lost_calls, i));
-      ckd_provider_skeleton_sync (provider);
-    }
+    emit_audio_session (self, g_ptr_array_index (lost, i), FALSE,
+                        g_ptr_array_index (lost_calls, i));
   for (guint i = 0; i < gained->len; i++)
     {
-      provider = g_ptr_array_index (gained, i);
-      g_info ("%s gained the audio session", provider->object_path);
-      emit_audio_session (ctx, provider, "DidActivateAudioSession", provider->audio_calls);
-      ckd_provider_skeleton_sync (provider);
+      CkdProvider *provider = g_ptr_array_index (gained, i);
+      emit_audio_session (self, provider, TRUE, provider->audio_calls);
     }
 }
 
-static void
-end_all_calls (CkdContext *ctx, CkdProvider *provider)
-{
-  while (provider->calls->len > 0)
-    ckd_session_end_call (ctx, g_ptr_array_index (provider->calls, provider->calls->len - 1),
-                          CKD_ENDED_REASON_FAILED, 0);
-}
+/* ---- the user ------------------------------------------------------- */
 
-void
-ckd_session_reset_provider (CkdContext *ctx, CkdProvider *provider, const char *reason)
+guint
+ckd_session_silence_ringing (CkdSession *self, const CkdCaller *caller, const char *uuid)
 {
-  g_info ("resetting %s: %s", provider->object_path, reason);
-  ckd_dispatch_cancel_provider_actions (ctx, provider, "provider-reset");
-  end_all_calls (ctx, provider);
-  ckd_context_emit_to (ctx, provider->owner, provider->object_path,
-                       CKD_INTERFACE_PREFIX "Provider", "DidReset",
-                       g_variant_new ("(s)", reason));
-}
-
-void
-ckd_session_remove_provider (CkdContext *ctx, CkdProvider *provider, const char *why)
-{
-  CkdCaller *owner = g_hash_table_lookup (ctx->callers, provider->owner);
-
-  g_info ("removing %s: %s", provider->object_path, why);
-  ckd_dispatch_cancel_provider_actions (ctx, provider, why);
-  end_all_calls (ctx, provider);
-  if (owner != NULL && owner->n_providers > 0)
-    owner->n_providers--;
-  ckd_provider_skeleton_unexport (ctx, provider);
-  g_hash_table_remove (ctx->providers, provider->object_path);
-}
-
-void
-ckd_session_owner_vanished (CkdContext *ctx, const char *name)
-{
-  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+  g_autoptr (GPtrArray) silenced = g_ptr_array_new ();
   GHashTableIter iter;
-  CkdProvider *provider;
+  CkdCall *call;
 
-  g_hash_table_iter_init (&iter, ctx->providers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
-    if (g_str_equal (provider->owner, name))
-      g_ptr_array_add (gone, provider);
-  for (guint i = 0; i < gone->len; i++)
-    ckd_session_remove_provider (ctx, g_ptr_array_index (gone, i), "provider-gone");
+  g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (ckd_call_is_ringing_incoming (call) && !call->silenced
+        && (uuid == NULL || g_str_equal (uuid, call->uuid))
+        && (caller == NULL || ckd_caller_may_act (caller, call->provider, NULL)))
+      g_ptr_array_add (silenced, call);
+  for (guint i = 0; i < silenced->len; i++)
+    {
+      call = g_ptr_array_index (silenced, i);
+      call->silenced = TRUE;
+      ckd_registry_call_changed (self->registry, call, CKD_CALL_CHANGED_SILENCED);
+    }
+  return silenced->len;
+}
+
+void
+ckd_session_request_show_call (CkdSession *self, CkdCall *call)
+{
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED], 0, call);
 }

@@ -1,65 +1,97 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <glib-object.h>
+
 #include "ckd-caller.h"
-#include "ckd-context.h"
+#include "ckd-registry.h"
+#include "ckd-settings.h"
+#include "ckd-transaction.h"
 
 G_BEGIN_DECLS
 
-/* The life of providers and calls: registration, the provider's reports,
- * the end of a call, reset and removal. Every change of a call goes
- * through here so that its D-Bus object follows. */
+/* The CallKit rules: registration and reports of providers, transactions
+ * from request to outcome (ckd-session-actions.c), deadlines, the ringing
+ * timeout, reset and removal, who holds the audio session. Every change
+ * goes to the registry, whose signals tell the front ends; what is not
+ * state but a message to one party comes as a signal of the session:
+ *
+ * - "perform-action" (CkdAction *): send it to its provider;
+ * - "action-timed-out" (CkdAction *): the provider missed its deadline;
+ * - "transaction-completed" (CkdTransaction *): every action has its
+ *   outcome; the requester (if any) is told;
+ * - "provider-reset" (CkdProvider *, const char *reason);
+ * - "audio-session-changed" (CkdProvider *, gboolean active, GStrv calls):
+ *   the provider's audio session was activated or deactivated, for those
+ *   calls; deactivations come before activations;
+ * - "show-call-requested" (CkdCall *): the user asked to see the call in
+ *   its app. */
 
-CkdProvider *ckd_session_register_provider (CkdContext *ctx, CkdCaller *owner,
+#define CKD_TYPE_SESSION (ckd_session_get_type ())
+G_DECLARE_FINAL_TYPE (CkdSession, ckd_session, CKD, SESSION, GObject)
+
+CkdSession *ckd_session_new (CkdRegistry *registry, CkdSettings *settings);
+CkdRegistry *ckd_session_get_registry (CkdSession *self);
+CkdSettings *ckd_session_get_settings (CkdSession *self);
+
+/* ---- providers ---- */
+
+CkdProvider *ckd_session_register_provider (CkdSession *self, CkdCaller *owner,
                                             GVariant *configuration, GError **error);
-gboolean ckd_session_set_configuration (CkdContext *ctx, CkdProvider *provider,
+gboolean ckd_session_set_configuration (CkdSession *self, CkdProvider *provider,
                                         GVariant *configuration, GError **error);
-
-/* The two reports on the hot path come in two steps: the check (which
- * creates the call, or finds it), then the publication (export, or the end
- * of the call). A new call is exported before the report is answered; an
- * ended one leaves the bus after the answer, as nothing can reach it by
- * then. */
-CkdCall *ckd_session_report_new_incoming_call (CkdContext *ctx, CkdProvider *provider,
-                                               const char *uuid, GVariant *update,
-                                               GError **error);
-void ckd_session_publish_call (CkdContext *ctx, CkdCall *call);
-gboolean ckd_session_report_call_updated (CkdContext *ctx, CkdProvider *provider,
-                                          const char *uuid, GVariant *update, GError **error);
-CkdCall *ckd_session_check_call_ended (CkdContext *ctx, CkdProvider *provider, const char *uuid,
-                                       const char *reason_name, gint64 ended_at,
-                                       CkdEndedReason *reason, GError **error);
-gboolean ckd_session_report_outgoing_started_connecting (CkdContext *ctx, CkdProvider *provider,
-                                                         const char *uuid, gint64 at,
-                                                         GError **error);
-gboolean ckd_session_report_outgoing_connected (CkdContext *ctx, CkdProvider *provider,
-                                                const char *uuid, gint64 at, GError **error);
-
-/* A start-call action was dispatched: the call exists from now on. */
-CkdCall *ckd_session_add_outgoing_call (CkdContext *ctx, CkdProvider *provider,
-                                        const CkdAction *start);
-
-/* The one way a call ends: pending actions fail, the group is fixed up,
- * final properties go out and the object leaves the bus. */
-void ckd_session_end_call (CkdContext *ctx, CkdCall *call, CkdEndedReason reason, gint64 at);
-
-/* Push the model of @call (and of every call of its provider, for group
- * changes) to its D-Bus object. */
-void ckd_session_call_changed (CkdContext *ctx, CkdCall *call);
-void ckd_session_provider_calls_changed (CkdContext *ctx, CkdProvider *provider);
-
-/* Hands the audio session to the calls that hold it now: providers whose
- * calls lost it get DidDeactivateAudioSession first, then those whose calls
- * gained it get DidActivateAudioSession. Run after every change of state. */
-void ckd_session_update_audio_sessions (CkdContext *ctx);
-
 /* Drops the provider's calls and pending actions and tells its owner
- * DidReset(@reason); the provider stays. */
-void ckd_session_reset_provider (CkdContext *ctx, CkdProvider *provider, const char *reason);
+ * (provider-reset); the provider stays. */
+void ckd_session_reset_provider (CkdSession *self, CkdProvider *provider, const char *reason);
 /* Ends the provider's calls and removes it; @why is the pending actions'
  * failure reason. */
-void ckd_session_remove_provider (CkdContext *ctx, CkdProvider *provider, const char *why);
+void ckd_session_remove_provider (CkdSession *self, CkdProvider *provider, const char *why);
 /* A client left the bus: its providers go. */
-void ckd_session_owner_vanished (CkdContext *ctx, const char *name);
+void ckd_session_owner_vanished (CkdSession *self, const char *owner);
+/* callkitd is stopping: pending actions fail and every provider is reset
+ * with "daemon-stopping", its calls left as they are. */
+void ckd_session_stop (CkdSession *self);
+
+/* ---- reports ---- */
+
+CkdCall *ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider,
+                                               const char *uuid, GVariant *update,
+                                               GError **error);
+gboolean ckd_session_report_call_updated (CkdSession *self, CkdProvider *provider,
+                                          const char *uuid, GVariant *update, GError **error);
+gboolean ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider,
+                                        const char *uuid, const char *reason, gint64 ended_at,
+                                        GError **error);
+gboolean ckd_session_report_outgoing_started_connecting (CkdSession *self, CkdProvider *provider,
+                                                         const char *uuid, gint64 at,
+                                                         GError **error);
+gboolean ckd_session_report_outgoing_connected (CkdSession *self, CkdProvider *provider,
+                                                const char *uuid, gint64 at, GError **error);
+
+/* ---- the user ---- */
+
+/* Ringing goes on without a sound for @uuid (every ringing call with
+ * NULL) among those @caller may act on (every one with NULL). Returns how
+ * many calls were silenced. */
+guint ckd_session_silence_ringing (CkdSession *self, const CkdCaller *caller, const char *uuid);
+void ckd_session_request_show_call (CkdSession *self, CkdCall *call);
+
+/* ---- transactions (ckd-session-actions.c) ---- */
+
+/* Parses RequestTransaction's aa{sv}. */
+GPtrArray *ckd_session_parse_actions (GVariant *actions, GError **error);
+/* Validates @actions for @requester (NULL: callkitd itself, as the
+ * desktop's notifications) with ckd_transaction_plan() and dispatches
+ * them. @done, if not NULL, runs once every action has its outcome. Takes
+ * @actions and @done_data (destroyed at once when validation fails).
+ * Returns the transaction, owned by the session until it completes. */
+CkdTransaction *ckd_session_request_transaction (CkdSession *self, const CkdCaller *requester,
+                                                 GPtrArray *actions, CkdTransactionDone done,
+                                                 gpointer done_data,
+                                                 GDestroyNotify done_destroy, GError **error);
+gboolean ckd_session_fulfill_action (CkdSession *self, CkdProvider *provider,
+                                     const char *action_id, GVariant *result, GError **error);
+gboolean ckd_session_fail_action (CkdSession *self, CkdProvider *provider,
+                                  const char *action_id, const char *reason, GError **error);
 
 G_END_DECLS

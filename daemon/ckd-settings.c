@@ -131,11 +131,27 @@ ckd_user_settings_paths (void)
   return g_strv_builder_end (builder);
 }
 
+void
+ckd_user_settings_apply_options (CkdUserSettings *settings, const CkdOptions *options)
+{
+  if (options->no_ringing_notifications)
+    settings->notifications.ringing = FALSE;
+  if (options->no_ongoing_notifications)
+    settings->notifications.ongoing = FALSE;
+  if (options->no_missed_call_notifications)
+    settings->notifications.missed = FALSE;
+  if (options->transient_missed_calls)
+    settings->notifications.missed_persistent = FALSE;
+  if (options->no_ringtone)
+    settings->sounds.ringtone = FALSE;
+}
+
 /* ---- the files and their monitors ---------------------------------- */
 
-struct _CkdSettingsMonitor
+struct _CkdSettings
 {
   GObject parent_instance;
+  CkdOptions options;
   GStrv paths;
   GPtrArray *monitors; /* GFileMonitor *, one per path */
   CkdUserSettings settings;
@@ -149,15 +165,15 @@ enum
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_TYPE (CkdSettingsMonitor, ckd_settings_monitor, G_TYPE_OBJECT)
+G_DEFINE_TYPE (CkdSettings, ckd_settings, G_TYPE_OBJECT)
 
 static void
-load (CkdSettingsMonitor *self, CkdUserSettings *out)
+load (CkdSettings *self, CkdUserSettings *out)
 {
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
 
   ckd_user_settings_init (out);
-  for (guint i = 0; self->paths[i] != NULL; i++)
+  for (guint i = 0; self->paths != NULL && self->paths[i] != NULL; i++)
     {
       g_autoptr (GKeyFile) key_file = g_key_file_new ();
       g_autoptr (GError) error = NULL;
@@ -174,13 +190,14 @@ load (CkdSettingsMonitor *self, CkdUserSettings *out)
     }
   for (guint i = 0; i < problems->len; i++)
     g_warning ("%s", (const char *) g_ptr_array_index (problems, i));
+  ckd_user_settings_apply_options (out, &self->options);
 }
 
 static void
 on_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
                  gpointer user_data)
 {
-  CkdSettingsMonitor *self = user_data;
+  CkdSettings *self = user_data;
   CkdUserSettings settings;
 
   /* CHANGED comes while the file is still being written; CHANGES_DONE_HINT
@@ -207,41 +224,42 @@ on_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorE
 }
 
 static void
-ckd_settings_monitor_finalize (GObject *object)
+ckd_settings_finalize (GObject *object)
 {
-  CkdSettingsMonitor *self = CKD_SETTINGS_MONITOR (object);
+  CkdSettings *self = CKD_SETTINGS (object);
 
   for (guint i = 0; i < self->monitors->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->monitors, i), self);
   g_ptr_array_unref (self->monitors);
   g_strfreev (self->paths);
-  G_OBJECT_CLASS (ckd_settings_monitor_parent_class)->finalize (object);
+  G_OBJECT_CLASS (ckd_settings_parent_class)->finalize (object);
 }
 
 static void
-ckd_settings_monitor_class_init (CkdSettingsMonitorClass *klass)
+ckd_settings_class_init (CkdSettingsClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = ckd_settings_monitor_finalize;
-  /* The settings differ from what ckd_settings_monitor_get() said before. */
+  G_OBJECT_CLASS (klass)->finalize = ckd_settings_finalize;
+  /* The settings differ from what ckd_settings_get() said before. */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                           0);
 }
 
 static void
-ckd_settings_monitor_init (CkdSettingsMonitor *self)
+ckd_settings_init (CkdSettings *self)
 {
   self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
   ckd_user_settings_init (&self->settings);
 }
 
-CkdSettingsMonitor *
-ckd_settings_monitor_new (const char *const *paths)
+CkdSettings *
+ckd_settings_new (const CkdOptions *options, const char *const *paths)
 {
-  CkdSettingsMonitor *self = g_object_new (CKD_TYPE_SETTINGS_MONITOR, NULL);
+  CkdSettings *self = g_object_new (CKD_TYPE_SETTINGS, NULL);
 
+  self->options = *options;
   self->paths = g_strdupv ((char **) paths);
-  for (guint i = 0; self->paths[i] != NULL; i++)
+  for (guint i = 0; self->paths != NULL && self->paths[i] != NULL; i++)
     {
       g_autoptr (GFile) file = g_file_new_for_path (self->paths[i]);
       g_autoptr (GError) error = NULL;
@@ -263,7 +281,13 @@ ckd_settings_monitor_new (const char *const *paths)
 }
 
 const CkdUserSettings *
-ckd_settings_monitor_get (CkdSettingsMonitor *self)
+ckd_settings_get (CkdSettings *self)
 {
   return &self->settings;
+}
+
+const CkdOptions *
+ckd_settings_get_options (CkdSettings *self)
+{
+  return &self->options;
 }

@@ -5,9 +5,27 @@
 
 G_BEGIN_DECLS
 
-/* The user's choices from callkitd.conf (GKeyFile), one struct per group.
- * A new group gets its struct here, a member in CkdUserSettings and its
- * rows in the key table of ckd-settings.c. */
+/* What callkitd does, decided in one place: the command line (CkdOptions)
+ * over the user's callkitd.conf over the system's, followed while callkitd
+ * runs. Subsystems read the result (ckd_settings_get()) and never merge
+ * the sources themselves.
+ *
+ * The files (GKeyFile) have one struct per group. A new group gets its
+ * struct here, a member in CkdUserSettings and its rows in the key table
+ * of ckd-settings.c. */
+
+/* The command line. It wins over the files. */
+typedef struct
+{
+  guint ringing_timeout_ms;
+  guint incoming_reports_per_second; /* 0: unlimited */
+  /* Turned off for good, whatever the files say. */
+  gboolean no_ringing_notifications;
+  gboolean no_ongoing_notifications;
+  gboolean no_missed_call_notifications;
+  gboolean transient_missed_calls;
+  gboolean no_ringtone; /* the notification server may still make a sound */
+} CkdOptions;
 
 /* [Notifications] */
 typedef struct
@@ -46,13 +64,19 @@ void ckd_user_settings_apply (CkdUserSettings *settings, GKeyFile *key_file, con
  * first), then $XDG_CONFIG_HOME, each with callkitd/callkitd.conf. */
 GStrv ckd_user_settings_paths (void);
 
-#define CKD_TYPE_SETTINGS_MONITOR (ckd_settings_monitor_get_type ())
-G_DECLARE_FINAL_TYPE (CkdSettingsMonitor, ckd_settings_monitor, CKD, SETTINGS_MONITOR, GObject)
+/* Applies what @options turn off on top of @settings. */
+void ckd_user_settings_apply_options (CkdUserSettings *settings, const CkdOptions *options);
+
+#define CKD_TYPE_SETTINGS (ckd_settings_get_type ())
+G_DECLARE_FINAL_TYPE (CkdSettings, ckd_settings, CKD, SETTINGS, GObject)
 
 /* Reads @paths (lowest priority first) now and again whenever one of them
- * is created, changed, replaced or deleted; emits "changed" when the
- * result differs. */
-CkdSettingsMonitor *ckd_settings_monitor_new (const char *const *paths);
-const CkdUserSettings *ckd_settings_monitor_get (CkdSettingsMonitor *self);
+ * is created, changed, replaced or deleted, and applies @options on top;
+ * emits "changed" when the result differs. @paths may be NULL: the
+ * options and the defaults only. */
+CkdSettings *ckd_settings_new (const CkdOptions *options, const char *const *paths);
+/* The resolved settings. */
+const CkdUserSettings *ckd_settings_get (CkdSettings *self);
+const CkdOptions *ckd_settings_get_options (CkdSettings *self);
 
 G_END_DECLS

@@ -92,47 +92,18 @@ simulation_clear (Simulation *sim)
 }
 
 /* What a dispatched action will do once fulfilled, on the copies. */
+/* What a dispatched action will do once fulfilled, on the copies. An
+ * end-call is not counted as done: the call may still be acted on (a
+ * second hang-up from another window), and it keeps its group until the
+ * provider has really ended it. */
 static void
 apply_pending (Simulation *sim, GPtrArray *copies, CkdCall *copy, const CkdAction *action)
 {
-  if (copy->state == CKD_CALL_STATE_ENDED)
-    return;
-  switch (action->type)
-    {
-    case CKD_ACTION_START_CALL:
-      copy->started = TRUE;
-      break;
-    case CKD_ACTION_ANSWER_CALL:
-      if (copy->state == CKD_CALL_STATE_RINGING)
-        ckd_call_answer (copy, 1);
-      break;
-    case CKD_ACTION_END_CALL:
-      /* Not counted as done: the call may still be acted on (a second
-       * hang-up from another window), and it keeps its group until the
-       * provider has really ended it. */
-      break;
-    case CKD_ACTION_SET_HELD:
-      ckd_call_group_set_held (copies, copy, action->on_hold);
-      break;
-    case CKD_ACTION_SET_MUTED:
-      copy->muted = action->muted;
-      break;
-    case CKD_ACTION_SET_GROUP:
-      if (*action->group_with == '\0')
-        ckd_call_group_leave (copies, copy);
-      else
-        {
-          CkdCall *target = g_hash_table_lookup (sim->by_uuid, action->group_with);
-          if (target != NULL && target->provider == copy->provider
-              && target->state != CKD_CALL_STATE_ENDED)
-            ckd_call_group_join (copies, copy, target);
-        }
-      break;
-    case CKD_ACTION_PLAY_DTMF:
-    case CKD_ACTION_N_TYPES:
-    default:
-      break;
-    }
+  CkdCall *target = NULL;
+
+  if (action->type == CKD_ACTION_SET_GROUP && *action->group_with != '\0')
+    target = g_hash_table_lookup (sim->by_uuid, action->group_with);
+  ckd_action_apply (action, copies, copy, target, 1);
 }
 
 static GPtrArray *
@@ -164,6 +135,24 @@ simulation_calls_of (Simulation *sim, CkdProvider *provider)
     g_hash_table_insert (sim->groups_before, provider, GUINT_TO_POINTER (g_hash_table_size (keys)));
   }
   return copies;
+}
+
+static guint count_groups (Simulation *sim, CkdProvider *only,
+                           gboolean (*pred) (CkdCallState), const CkdCall **example);
+
+/* Providers with dispatched actions are copied first, so that "before"
+ * already includes what those actions will do. */
+static void
+simulation_start (Simulation *sim)
+{
+  GHashTableIter iter;
+  CkdCall *call;
+
+  g_hash_table_iter_init (&iter, sim->scope->live_calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (call->provider->n_pending_actions > 0)
+      simulation_calls_of (sim, call->provider);
+  sim->active_groups_before = count_groups (sim, NULL, ckd_call_state_is_active_like, NULL);
 }
 
 static CkdCall *
@@ -228,7 +217,7 @@ count_groups (Simulation *sim, CkdProvider *only, gboolean (*pred) (CkdCallState
 }
 
 static gboolean
-check_limits (Simulation *sim, GError **error)
+check_limits (Simulation *sim, gboolean *active_conflict, GError **error)
 {
   GHashTableIter iter;
   CkdProvider *provider;
@@ -260,6 +249,7 @@ check_limits (Simulation *sim, GError **error)
   after = count_groups (sim, NULL, ckd_call_state_is_active_like, &example);
   if (after > 1 && after > sim->active_groups_before)
     {
+      *active_conflict = TRUE;
       g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
                    "call %s is active: hold or end it in the same transaction",
                    example != NULL ? example->uuid : "(unknown)");
@@ -376,7 +366,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
       if (call->state != CKD_CALL_STATE_RINGING)
         return invalid (error, index, "call %s is %s, not ringing", uuid,
                         ckd_call_state_to_string (call->state));
-      ckd_call_answer (call, 1);
       break;
 
     case CKD_ACTION_END_CALL:
@@ -395,11 +384,9 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
       if (call->state != CKD_CALL_STATE_ACTIVE && call->state != CKD_CALL_STATE_HELD)
         return invalid (error, index, "call %s is %s: only a connected call can be held or "
                         "resumed", uuid, ckd_call_state_to_string (call->state));
-      ckd_call_group_set_held (calls, call, action->on_hold);
       break;
 
     case CKD_ACTION_SET_MUTED:
-      call->muted = action->muted;
       break;
 
     case CKD_ACTION_SET_GROUP:
@@ -409,7 +396,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
             return invalid (error, index, "call %s is not in a group", uuid);
           if (!call->supports_ungrouping)
             return invalid (error, index, "call %s does not support ungrouping", uuid);
-          ckd_call_group_leave (calls, call);
         }
       else
         {
@@ -442,7 +428,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
                               "the group would have %u calls, maximum_calls_per_call_group is %u",
                               members->len + 1,
                               call->provider->config.maximum_calls_per_call_group);
-          ckd_call_group_join (calls, call, target);
         }
       break;
 
@@ -458,15 +443,21 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
     default:
       g_assert_not_reached ();
     }
+  /* Valid: the copies change as the fulfilled action will change the
+   * calls (an end-call ended the copy above). */
+  if (action->type != CKD_ACTION_START_CALL && action->type != CKD_ACTION_END_CALL)
+    apply_pending (sim, calls, call, action);
   return TRUE;
 }
 
-gboolean
-ckd_transaction_validate (GPtrArray *actions, const CkdTransactionScope *scope, GError **error)
+static gboolean
+validate (GPtrArray *actions, const CkdTransactionScope *scope, gboolean *active_conflict,
+          GError **error)
 {
   Simulation sim;
   gboolean ok = TRUE;
 
+  *active_conflict = FALSE;
   if (actions->len == 0)
     {
       g_set_error_literal (error, CKD_ERROR, CKD_ERROR_EMPTY_TRANSACTION,
@@ -482,23 +473,155 @@ ckd_transaction_validate (GPtrArray *actions, const CkdTransactionScope *scope, 
     }
 
   simulation_init (&sim, scope);
-  /* Providers with dispatched actions are copied first, so that "before"
-   * already includes what those actions will do. */
-  {
-    GHashTableIter iter;
-    CkdCall *call;
-
-    g_hash_table_iter_init (&iter, scope->live_calls);
-    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-      if (call->provider->n_pending_actions > 0)
-        simulation_calls_of (&sim, call->provider);
-    sim.active_groups_before = count_groups (&sim, NULL, ckd_call_state_is_active_like,
-                                             NULL);
-  }
+  simulation_start (&sim);
   for (guint i = 0; ok && i < actions->len; i++)
     ok = validate_one (&sim, g_ptr_array_index (actions, i), i, error);
   if (ok)
-    ok = check_limits (&sim, error);
+    ok = check_limits (&sim, active_conflict, error);
   simulation_clear (&sim);
   return ok;
+}
+
+gboolean
+ckd_transaction_validate (GPtrArray *actions, const CkdTransactionScope *scope, GError **error)
+{
+  gboolean active_conflict;
+
+  return validate (actions, scope, &active_conflict, error);
+}
+
+/* ---- implicit holds ------------------------------------------------- */
+
+static gboolean
+answers_or_starts (GPtrArray *actions)
+{
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const CkdAction *action = g_ptr_array_index (actions, i);
+      if (action->type == CKD_ACTION_ANSWER_CALL || action->type == CKD_ACTION_START_CALL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether the transaction holds, resumes or ends @call's group itself:
+ * then what the requester asked for wins, and nothing is added. */
+static gboolean
+touches_group (GPtrArray *actions, GPtrArray *members)
+{
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const CkdAction *action = g_ptr_array_index (actions, i);
+
+      if (action->type != CKD_ACTION_SET_HELD && action->type != CKD_ACTION_END_CALL)
+        continue;
+      for (guint j = 0; j < members->len; j++)
+        if (g_str_equal (action->call_uuid, ((CkdCall *) g_ptr_array_index (members, j))->uuid))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* The active groups (one call of each) as the session stands with every
+ * dispatched action fulfilled, that the transaction leaves alone. Fails
+ * naming a group that is active and cannot be held. */
+static GPtrArray *
+groups_to_hold (GPtrArray *actions, const CkdTransactionScope *scope, GError **error)
+{
+  g_autoptr (GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  Simulation sim;
+  GHashTableIter iter;
+  CkdCall *real;
+  gboolean ok = TRUE;
+
+  simulation_init (&sim, scope);
+  simulation_start (&sim);
+  g_hash_table_iter_init (&iter, scope->live_calls);
+  while (ok && g_hash_table_iter_next (&iter, NULL, (gpointer *) &real))
+    {
+      CkdCall *call = simulation_lookup (&sim, real->uuid);
+      GPtrArray *calls = simulation_calls_of (&sim, call->provider);
+      g_autoptr (GPtrArray) members = NULL;
+      const char *key = call->group != NULL ? call->group : call->uuid;
+
+      if (!ckd_call_state_is_active_like (call->state) || g_hash_table_contains (seen, key))
+        continue;
+      g_hash_table_add (seen, (gpointer) key);
+      members = ckd_call_group_members (calls, call);
+      if (touches_group (actions, members))
+        continue;
+      /* Only a call that is active now: one still being answered or
+       * dialing cannot be held yet. */
+      if (real->state != CKD_CALL_STATE_ACTIVE || call->state != CKD_CALL_STATE_ACTIVE
+          || !call->supports_holding)
+        {
+          g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
+                       "call %s is active and %s: end it in the same transaction", call->uuid,
+                       !call->supports_holding ? "does not support holding"
+                       : real->state == CKD_CALL_STATE_RINGING
+                         ? "is still being answered, so it cannot be held yet"
+                         : "cannot be held before it connects");
+          ok = FALSE;
+          break;
+        }
+      g_ptr_array_add (holds, g_strdup (call->uuid));
+    }
+  simulation_clear (&sim);
+  return ok ? g_steal_pointer (&holds) : NULL;
+}
+
+gboolean
+ckd_transaction_plan (GPtrArray *actions, const CkdTransactionScope *scope, GError **error)
+{
+  g_autoptr (GError) strict_error = NULL;
+  g_autoptr (GPtrArray) holds = NULL;
+  g_autoptr (GPtrArray) planned = NULL;
+  g_autoptr (GError) planned_error = NULL;
+  gboolean active_conflict;
+
+  if (validate (actions, scope, &active_conflict, &strict_error))
+    return TRUE;
+  if (!active_conflict || !answers_or_starts (actions))
+    {
+      g_propagate_error (error, g_steal_pointer (&strict_error));
+      return FALSE;
+    }
+  holds = groups_to_hold (actions, scope, error);
+  if (holds == NULL)
+    return FALSE;
+  if (holds->len == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&strict_error));
+      return FALSE;
+    }
+
+  /* The holds go first, as a phone holds the call before it answers the
+   * next; they are the transaction's own actions from now on. */
+  planned = g_ptr_array_new ();
+  for (guint i = 0; i < holds->len; i++)
+    {
+      CkdAction *hold = ckd_action_new (CKD_ACTION_SET_HELD, g_ptr_array_index (holds, i));
+      hold->on_hold = TRUE;
+      hold->implicit = TRUE;
+      g_ptr_array_add (planned, hold);
+    }
+  for (guint i = 0; i < actions->len; i++)
+    g_ptr_array_add (planned, g_ptr_array_index (actions, i));
+  if (!validate (planned, scope, &active_conflict, &planned_error))
+    {
+      for (guint i = 0; i < holds->len; i++)
+        ckd_action_free (g_ptr_array_index (planned, i));
+      if (planned_error->code == CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED)
+        g_set_error (error, CKD_ERROR, CKD_ERROR_MAXIMUM_CALL_GROUPS_REACHED,
+                     "holding call %s is not enough (%s): end it in the same transaction",
+                     (const char *) g_ptr_array_index (holds, 0), planned_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&planned_error));
+      return FALSE;
+    }
+  /* @actions owns its elements: put the holds in front of them. */
+  for (guint i = holds->len; i > 0; i--)
+    g_ptr_array_insert (actions, 0, g_ptr_array_index (planned, i - 1));
+  return TRUE;
 }

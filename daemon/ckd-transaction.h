@@ -51,6 +51,17 @@ typedef struct
 gboolean ckd_transaction_validate (GPtrArray *actions, const CkdTransactionScope *scope,
                                    GError **error);
 
+/* Validates @actions like ckd_transaction_validate(), and makes a phone's
+ * choice where the requester left it open: when answering or starting a
+ * call would leave two call groups active, the active group is held in
+ * the same transaction. The set-held actions it adds (ckd_action.implicit)
+ * go first in @actions (which must free its elements) and are reported
+ * like the others. An end-call or set-held the requester put in the
+ * transaction for that group wins; a group that cannot be held fails
+ * with MaximumCallGroupsReached and a message that says to end it. */
+gboolean ckd_transaction_plan (GPtrArray *actions, const CkdTransactionScope *scope,
+                               GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdTransaction, ckd_transaction_free)
 
 G_END_DECLS

@@ -78,7 +78,6 @@ typedef struct
 {
   CkdProvider *provider;
   GHashTable *calls;
-  GHashTable *silenced;
 } RingFixture;
 
 static void
@@ -86,14 +85,12 @@ ring_setup (RingFixture *f, gconstpointer data)
 {
   f->provider = new_provider ();
   f->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ckd_call_free);
-  f->silenced = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 static void
 ring_teardown (RingFixture *f, gconstpointer data)
 {
   g_hash_table_destroy (f->calls);
-  g_hash_table_destroy (f->silenced);
   ckd_provider_free (f->provider);
 }
 
@@ -112,45 +109,45 @@ test_ringer_choose (RingFixture *f, gconstpointer data)
   CkdRingChoice choice;
   CkdCall *a, *b, *c;
 
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_NONE);
   g_assert_null (choice.call);
 
   /* The call reported first rings; the other waits its turn. */
   b = add_call (f, UUID_B, FALSE, 20);
   a = add_call (f, UUID_A, FALSE, 10);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_RINGTONE);
   g_assert_true (choice.call == a);
 
   /* Silenced: the next one rings; both silenced: nothing. */
-  g_hash_table_add (f->silenced, (gpointer) UUID_A);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  a->silenced = TRUE;
+  choice = ckd_ringer_choose (f->calls);
   g_assert_true (choice.call == b);
-  g_hash_table_add (f->silenced, (gpointer) UUID_B);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  b->silenced = TRUE;
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_NONE);
-  g_hash_table_remove_all (f->silenced);
+  a->silenced = b->silenced = FALSE;
 
   /* On a call: call waiting instead, whether it is active, held or an
    * outgoing call still dialing. */
   c = add_call (f, UUID_C, TRUE, 5);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_CALL_WAITING);
   g_assert_true (choice.call == a);
   ckd_call_report_connected (c, 6, NULL);
-  g_assert_cmpint (ckd_ringer_choose (f->calls, f->silenced).kind, ==, CKD_RING_CALL_WAITING);
+  g_assert_cmpint (ckd_ringer_choose (f->calls).kind, ==, CKD_RING_CALL_WAITING);
   ckd_call_set_held (c, TRUE);
-  g_assert_cmpint (ckd_ringer_choose (f->calls, f->silenced).kind, ==, CKD_RING_CALL_WAITING);
+  g_assert_cmpint (ckd_ringer_choose (f->calls).kind, ==, CKD_RING_CALL_WAITING);
 
   /* Answered or ended calls do not ring; an ended call is no call. */
   ckd_call_end (c, CKD_ENDED_REASON_REMOTE_ENDED, 7);
   ckd_call_answer (a, 8);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_CALL_WAITING);
   g_assert_true (choice.call == b);
   ckd_call_end (a, CKD_ENDED_REASON_REMOTE_ENDED, 9);
-  choice = ckd_ringer_choose (f->calls, f->silenced);
+  choice = ckd_ringer_choose (f->calls);
   g_assert_cmpint (choice.kind, ==, CKD_RING_RINGTONE);
   g_assert_true (choice.call == b);
 }

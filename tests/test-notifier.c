@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "ckd-call-group.h"
-#include "ckd-notifier.h"
+#include "ckd-call-texts.h"
 #include "ckd-provider.h"
 
 #define UUID_A "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001"
@@ -40,22 +40,22 @@ test_texts (void)
   char *s;
 
   /* Unknown caller: no name, no handle. */
-  s = ckd_notifier_ringing_summary (call);
+  s = ckd_call_texts_ringing_summary (call);
   g_assert_cmpstr (s, ==, "Unknown caller");
   g_free (s);
-  s = ckd_notifier_ringing_body (call, TRUE);
+  s = ckd_call_texts_ringing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "Speakerbox");
   g_free (s);
-  s = ckd_notifier_missed_summary (call);
+  s = ckd_call_texts_missed_summary (call);
   g_assert_cmpstr (s, ==, "Missed call from Unknown caller");
   g_free (s);
 
   /* The handle alone is the summary, and is not repeated in the body. */
   set_handle (call, "<sip:alice@example.org>");
-  s = ckd_notifier_ringing_summary (call);
+  s = ckd_call_texts_ringing_summary (call);
   g_assert_cmpstr (s, ==, "<sip:alice@example.org>");
   g_free (s);
-  s = ckd_notifier_ringing_body (call, TRUE);
+  s = ckd_call_texts_ringing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "Speakerbox");
   g_free (s);
 
@@ -63,16 +63,16 @@ test_texts (void)
   g_free (call->localized_caller_name);
   call->localized_caller_name = g_strdup ("Alice & Bob");
   call->has_video = TRUE;
-  s = ckd_notifier_ringing_summary (call);
+  s = ckd_call_texts_ringing_summary (call);
   g_assert_cmpstr (s, ==, "Alice & Bob");
   g_free (s);
-  s = ckd_notifier_ringing_body (call, TRUE);
+  s = ckd_call_texts_ringing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox\nvideo call");
   g_free (s);
-  s = ckd_notifier_ringing_body (call, FALSE);
+  s = ckd_call_texts_ringing_body (call, FALSE);
   g_assert_cmpstr (s, ==, "<sip:alice@example.org>\nSpeakerbox\nvideo call");
   g_free (s);
-  s = ckd_notifier_missed_summary (call);
+  s = ckd_call_texts_missed_summary (call);
   g_assert_cmpstr (s, ==, "Missed call from Alice & Bob");
   g_free (s);
 }
@@ -80,13 +80,13 @@ test_texts (void)
 static void
 test_actions (void)
 {
-  g_auto (GStrv) answer = ckd_notifier_ringing_actions (CKD_NOTIFIER_ANSWER);
-  g_auto (GStrv) both = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_OR_END_ANSWER);
-  g_auto (GStrv) end = ckd_notifier_ringing_actions (CKD_NOTIFIER_END_ANSWER);
-  g_auto (GStrv) hold = ckd_notifier_ringing_actions (CKD_NOTIFIER_HOLD_ANSWER);
+  g_auto (GStrv) answer = ckd_call_texts_ringing_actions (CKD_ANSWER_ANSWER);
+  g_auto (GStrv) both = ckd_call_texts_ringing_actions (CKD_ANSWER_HOLD_OR_END_ANSWER);
+  g_auto (GStrv) end = ckd_call_texts_ringing_actions (CKD_ANSWER_END_ANSWER);
+  g_auto (GStrv) hold = ckd_call_texts_ringing_actions (CKD_ANSWER_HOLD_ANSWER);
   const char *const expect_hold[] = { "default", "Show", "hold-answer", "Hold & Answer",
                                       "decline", "Decline", NULL };
-  g_auto (GStrv) none = ckd_notifier_ringing_actions (CKD_NOTIFIER_NO_ANSWER);
+  g_auto (GStrv) none = ckd_call_texts_ringing_actions (CKD_ANSWER_NO_ANSWER);
   const char *const expect_answer[] = { "default", "Show", "answer", "Answer", "decline",
                                         "Decline", NULL };
   const char *const expect_both[] = { "default", "Show", "hold-answer", "Hold & Answer",
@@ -118,28 +118,28 @@ test_ongoing (void)
 
   set_handle (call, "<sip:bob@example.org>");
   ckd_call_answer (call, 2);
-  actions = ckd_notifier_ongoing_actions (call);
+  actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, active));
   g_strfreev (actions);
-  s = ckd_notifier_ongoing_body (call, TRUE);
+  s = ckd_call_texts_ongoing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "Speakerbox");
   g_free (s);
 
   call->muted = TRUE;
   ckd_call_set_held (call, TRUE);
-  actions = ckd_notifier_ongoing_actions (call);
+  actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, held_muted));
   g_strfreev (actions);
   g_free (call->localized_caller_name);
   call->localized_caller_name = g_strdup ("Bob");
-  s = ckd_notifier_ongoing_body (call, TRUE);
+  s = ckd_call_texts_ongoing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
   g_free (s);
 
   call->muted = FALSE;
   call->supports_holding = FALSE;
   ckd_call_set_held (call, FALSE);
-  actions = ckd_notifier_ongoing_actions (call);
+  actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, no_hold));
   g_strfreev (actions);
 }
@@ -156,22 +156,22 @@ test_choose_answer (void)
   ckd_provider_add_call (provider, active);
   ckd_provider_add_call (provider, ringing);
   g_hash_table_insert (calls, ringing->uuid, ringing);
-  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_ANSWER);
-  g_assert_null (ckd_notifier_find_active_call (calls, ringing));
+  g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==, CKD_ANSWER_ANSWER);
+  g_assert_null (ckd_call_texts_find_active_call (calls, ringing));
 
   g_hash_table_insert (calls, active->uuid, active);
   ckd_call_answer (active, 3);
-  g_assert_true (ckd_notifier_find_active_call (calls, ringing) == active);
-  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==,
-                   CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+  g_assert_true (ckd_call_texts_find_active_call (calls, ringing) == active);
+  g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==,
+                   CKD_ANSWER_HOLD_OR_END_ANSWER);
 
   active->supports_holding = FALSE;
-  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_END_ANSWER);
+  g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==, CKD_ANSWER_END_ANSWER);
 
   /* A held call is out of the way already. */
   active->supports_holding = TRUE;
   ckd_call_set_held (active, TRUE);
-  g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_ANSWER);
+  g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==, CKD_ANSWER_ANSWER);
   /* Validation changed no call. */
   g_assert_cmpint (active->state, ==, CKD_CALL_STATE_HELD);
   g_assert_cmpint (ringing->state, ==, CKD_CALL_STATE_RINGING);
@@ -186,11 +186,11 @@ test_choose_answer (void)
     ckd_call_answer (member, 5);
     ckd_call_group_join (provider->calls, member, active);
     g_assert_nonnull (active->group);
-    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==,
-                     CKD_NOTIFIER_HOLD_OR_END_ANSWER);
+    g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==,
+                     CKD_ANSWER_HOLD_OR_END_ANSWER);
     active->supports_holding = FALSE;
     member->supports_holding = FALSE;
-    g_assert_cmpint (ckd_notifier_choose_answer (calls, ringing), ==, CKD_NOTIFIER_END_ANSWER);
+    g_assert_cmpint (ckd_call_texts_choose_answer (calls, ringing), ==, CKD_ANSWER_END_ANSWER);
     ckd_provider_remove_call (provider, member);
   }
 

@@ -155,7 +155,7 @@ test_paths (void)
 }
 
 static void
-on_changed (CkdSettingsMonitor *monitor, gpointer user_data)
+on_changed (CkdSettings *monitor, gpointer user_data)
 {
   guint *changes = user_data;
 
@@ -188,31 +188,57 @@ test_monitor (void)
   g_autofree char *subdir = g_build_filename (dir, "callkitd", NULL);
   g_autofree char *path = g_build_filename (subdir, "callkitd.conf", NULL);
   const char *paths[] = { path, NULL };
-  g_autoptr (CkdSettingsMonitor) monitor = NULL;
+  g_autoptr (CkdSettings) monitor = NULL;
+  CkdOptions options = { 0 };
   guint changes = 0;
 
   g_assert_no_error (error);
   /* Neither the file nor its directory exists yet. */
-  monitor = ckd_settings_monitor_new (paths);
+  monitor = ckd_settings_new (&options, paths);
   g_signal_connect (monitor, "changed", G_CALLBACK (on_changed), &changes);
-  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ringing);
+  g_assert_true (ckd_settings_get (monitor)->notifications.ringing);
 
   g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
   write_atomically (path, "[Notifications]\nringing=false\n");
   wait_for_changes (&changes, 1);
-  g_assert_false (ckd_settings_monitor_get (monitor)->notifications.ringing);
+  g_assert_false (ckd_settings_get (monitor)->notifications.ringing);
 
   write_atomically (path, "[Notifications]\nringing=false\nongoing=false\n");
   wait_for_changes (&changes, 2);
-  g_assert_false (ckd_settings_monitor_get (monitor)->notifications.ongoing);
+  g_assert_false (ckd_settings_get (monitor)->notifications.ongoing);
 
   /* Deleted: the defaults again. */
   g_assert_cmpint (g_unlink (path), ==, 0);
   wait_for_changes (&changes, 3);
-  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ringing);
-  g_assert_true (ckd_settings_monitor_get (monitor)->notifications.ongoing);
+  g_assert_true (ckd_settings_get (monitor)->notifications.ringing);
+  g_assert_true (ckd_settings_get (monitor)->notifications.ongoing);
 
   g_rmdir (subdir);
+  g_rmdir (dir);
+}
+
+/* The command line wins over the files, whatever they say later. */
+static void
+test_options_win (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-settings-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "callkitd.conf", NULL);
+  const char *paths[] = { path, NULL };
+  CkdOptions options = { .no_ringtone = TRUE, .no_missed_call_notifications = TRUE };
+  g_autoptr (CkdSettings) settings = NULL;
+
+  g_assert_no_error (error);
+  write_atomically (path, "[Sounds]\nringtone=true\n[Notifications]\nmissed=true\n"
+                          "ringing=false\n");
+  settings = ckd_settings_new (&options, paths);
+  g_assert_false (ckd_settings_get (settings)->sounds.ringtone);
+  g_assert_false (ckd_settings_get (settings)->notifications.missed);
+  /* What the options leave alone comes from the file. */
+  g_assert_false (ckd_settings_get (settings)->notifications.ringing);
+  g_assert_true (ckd_settings_get (settings)->notifications.ongoing);
+  g_assert_true (ckd_settings_get_options (settings)->no_ringtone);
+  g_unlink (path);
   g_rmdir (dir);
 }
 
@@ -229,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/layers", test_layers);
   g_test_add_func ("/settings/paths", test_paths);
   g_test_add_func ("/settings/monitor", test_monitor);
+  g_test_add_func ("/settings/options-win", test_options_win);
   return g_test_run ();
 }

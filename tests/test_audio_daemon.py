@@ -19,6 +19,7 @@ so):
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -119,15 +120,42 @@ def client_global_id(pw, pid):
 
 # -- the metadata ---------------------------------------------------------------
 
-def test_daemon_entry_belongs_to_callkitd_client(callkitd, pipewire, client):
+def pipewire_loaded(pid):
+    """Whether process ``pid`` has loaded libpipewire's protocol module,
+    which only a PipeWire context does."""
+    maps = Path("/proc/%d/maps" % pid).read_text()
+    return "libpipewire-module-protocol-native" in maps
+
+
+def test_pipewire_loaded_at_the_first_call(callkitd, pipewire, client, provider):
+    """Idle, callkitd keeps no PipeWire context (nor its modules and
+    memory); the first call loads it, and the daemon entry follows."""
+    client.sync()
+    assert not pipewire_loaded(callkitd.pid)
+    assert "audio-policy" not in capabilities(client)
+    assert "ringtone" not in capabilities(client)
+    assert entries(pipewire).get("callkit.daemon") is None
+
+    ring(provider, remote_handle=HANDLE_A)
     found = wait_for(lambda: entries(pipewire).get("callkit.daemon"),
                      "the callkit.daemon entry")
+    assert pipewire_loaded(callkitd.pid)
     subject, value = found
     assert value == {"pid": callkitd.pid, "version": client.manager_property("Version")}
     assert subject == client_global_id(pipewire, callkitd.pid)
     wait_capabilities(client, present=("audio-policy", "ringtone"))
     # The context callkitd makes without client.conf warns of nothing.
     assert "[W]" not in callkitd.log_text()
+
+
+def test_outgoing_call_loads_pipewire_too(callkitd, pipewire, client, provider):
+    """Any first call, not only a ringing one: the audio policy needs the
+    metadata for an outgoing call as well."""
+    uuid = new_uuid()
+    client.request_transaction([action("start-call", uuid, handle=HANDLE_A,
+                                       provider=("o", provider.path))])
+    wait_call_entry(pipewire, uuid, state="dialing", audio=False)
+    assert pipewire_loaded(callkitd.pid)
 
 
 def test_call_entries_follow_the_call(callkitd, pipewire, provider, shell, app):
@@ -250,8 +278,8 @@ def test_pipewire_config_name(pipewire, start_daemon, make_client):
     # PIPEWIRE_CONFIG_NAME names the client configuration, as in any
     # PipeWire client: its modules are loaded instead of callkitd's.
     daemon = start_daemon(env={"PIPEWIRE_CONFIG_NAME": "client.conf"})
-    wait_capabilities(make_client(), present=("audio-policy", "ringtone"))
     uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_capabilities(make_client(), present=("audio-policy", "ringtone"))
     wait_call_entry(pipewire, uuid, state="ringing")
     wait_ringer(pipewire, "ringtone")
     assert "cannot load the PipeWire module" not in daemon.log_text()
@@ -260,9 +288,9 @@ def test_pipewire_config_name(pipewire, start_daemon, make_client):
 def test_no_ringtone_option(pipewire, start_daemon, make_client):
     start_daemon("--no-ringtone")
     client = make_client()
-    wait_capabilities(client, present=("audio-policy",), absent=("ringtone",))
     provider = make_client("app").register_provider({})
     uuid = ring(provider, remote_handle=HANDLE_A)
+    wait_capabilities(client, present=("audio-policy",), absent=("ringtone",))
     wait_call_entry(pipewire, uuid, state="ringing")
     assert ringer_nodes(pipewire) == []
 
@@ -306,10 +334,10 @@ def test_pipewire_without_module(start_pipewire, start_daemon, make_client):
     pw = start_pipewire(module_args=None)
     start_daemon()
     shell = make_client("shell")
-    wait_capabilities(shell, present=("ringtone",))
-    assert "audio-policy" not in capabilities(shell)
     provider = make_client("app").register_provider({})
     ring(provider, remote_handle=HANDLE_A)
+    wait_capabilities(shell, present=("ringtone",))
+    assert "audio-policy" not in capabilities(shell)
     wait_ringer(pw, "ringtone")
 
 
@@ -326,11 +354,27 @@ def notifications(dbusmock_template, make_client, callkitd, client):
     return server
 
 
+def latest_notify(server, category, predicate):
+    """Wait until the last Notify of ``category`` satisfies ``predicate``."""
+    return wait_until(
+        lambda: (server.notifies(category)[-1] if server.notifies(category)
+                 and predicate(server.notifies(category)[-1]) else None),
+        message="a Notify of %s that fits" % category)
+
+
 def test_ringing_notification_suppresses_sound(callkitd, pipewire, provider, shell,
                                                notifications):
-    wait_capabilities(shell, present=("ringtone",))
+    """While callkitd rings itself, the notification asks the server for no
+    sound of its own. The first call of a session loads PipeWire: its
+    notification may go out before the ringtone plays, and is updated."""
     ring(provider, remote_handle=HANDLE_A)
-    notify = notifications.wait_for_notify("call.incoming")
+    wait_ringer(pipewire, "ringtone")
+    wait_capabilities(shell, present=("ringtone",))
+    latest_notify(notifications, "call.incoming", lambda n: n[6].get("suppress-sound") is True)
+    # The next call knows from the start.
+    count = len(notifications.notifies("call.incoming", fresh=True))
+    ring(provider, remote_handle=HANDLE_B)
+    notify = notifications.wait_for_notify("call.incoming", count=count + 1, fresh=True)
     assert notify[6].get("suppress-sound") is True
 
 
@@ -341,10 +385,12 @@ def test_no_suppress_sound_without_ringtone(pipewire, start_daemon, make_client,
     dbusmock_template("notification_daemon", CAPABILITIES)
     start_daemon("--no-ringtone")
     shell = make_client("shell")
-    wait_capabilities(shell, present=("notifications", "audio-policy"))
+    wait_capabilities(shell, present=("notifications",))
     ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
-    notify = server.wait_for_notify("call.incoming")
-    assert "suppress-sound" not in notify[6]
+    wait_capabilities(shell, present=("audio-policy",))
+    shell.sync()
+    assert all("suppress-sound" not in n[6] for n in server.notifies("call.incoming"))
+    assert server.notifies("call.incoming")
 
 
 def test_dismissing_the_notification_silences_the_call(callkitd, pipewire, provider,
@@ -414,21 +460,19 @@ def test_ringtone_setting_applies_while_ringing(user_conf, callkitd, pipewire, p
                                                 shell, notifications):
     uuid = ring(provider, remote_handle=HANDLE_A)
     wait_ringer(pipewire, "ringtone")
-    assert notifications.wait_for_notify("call.incoming")[6].get("suppress-sound") is True
+    latest_notify(notifications, "call.incoming", lambda n: n[6].get("suppress-sound") is True)
 
     write_conf(user_conf, "[Sounds]\nringtone=false\n")
     wait_ringer(pipewire, None)
     wait_capabilities(shell, absent=("ringtone",))
     # The notification server makes the sound now.
-    update = notifications.wait_for_notify("call.incoming", count=2)
-    assert "suppress-sound" not in update[6]
+    latest_notify(notifications, "call.incoming", lambda n: "suppress-sound" not in n[6])
     wait_call_entry(pipewire, uuid, state="ringing")
 
     write_conf(user_conf, "[Sounds]\nringtone=true\n")
     wait_ringer(pipewire, "ringtone")
     wait_capabilities(shell, present=("ringtone",))
-    update = notifications.wait_for_notify("call.incoming", count=3)
-    assert update[6].get("suppress-sound") is True
+    latest_notify(notifications, "call.incoming", lambda n: n[6].get("suppress-sound") is True)
 
 
 @pytest.mark.parametrize("conf,args", [
@@ -441,8 +485,8 @@ def test_ringtone_off_from_the_start(user_conf, pipewire, start_daemon, make_cli
     write_conf(user_conf, conf)
     start_daemon(*args)
     shell = make_client("shell")
-    wait_capabilities(shell, present=("audio-policy",), absent=("ringtone",))
     uuid = ring(make_client("app").register_provider({}), remote_handle=HANDLE_A)
+    wait_capabilities(shell, present=("audio-policy",), absent=("ringtone",))
     wait_call_entry(pipewire, uuid, state="ringing")
     assert ringer_nodes(pipewire) == []
 

@@ -75,6 +75,76 @@ def test_play_dtmf_on_connecting_outgoing_call(app, provider, shell):
     tid, _ = transact(app, [(provider, action("play-dtmf", uuid, digits="1234#"))])
 
 
+def test_play_dtmf_reaches_the_provider_one_at_a_time(provider, shell):
+    """CXPlayDTMFCallAction's rule: two transactions of one digit each
+    reach the provider one after the other, the second once the first is
+    fulfilled; both are still dispatched (and complete) in order."""
+    uuid = active_call(shell, provider, remote_handle=HANDLE)
+    first = shell.request_transaction([action("play-dtmf", uuid, digits="1")])
+    second = shell.request_transaction([action("play-dtmf", uuid, digits="2")])
+    performed = provider.wait_for_action("play-dtmf", uuid)
+    assert performed.parameters["digits"] == "1"
+    shell.sync()
+    provider.assert_no_signal("PerformAction")
+    # The second is not there yet: fulfilling it is refused.
+    with raises_dbus_error("UnknownAction"):
+        provider.fulfill("a%d" % (int(performed.id[1:]) + 1))
+    provider.fulfill(performed.id)
+    assert shell.wait_for_transaction(first)[0]["result"] == "fulfilled"
+    performed = provider.wait_for_action("play-dtmf", uuid)
+    assert performed.parameters["digits"] == "2"
+    assert performed.parameters["transaction"] == second
+    provider.fulfill(performed.id)
+    assert shell.wait_for_transaction(second)[0]["result"] == "fulfilled"
+
+
+def test_play_dtmf_next_goes_when_the_previous_fails_or_times_out(app, shell):
+    provider = app.register_provider({"localized_name": "Slow"})
+    uuid = active_call(shell, provider, remote_handle=HANDLE)
+    hurry(provider)
+    tids = [shell.request_transaction([action("play-dtmf", uuid, digits=d)])
+            for d in "123"]
+    one = provider.wait_for_action("play-dtmf", uuid)
+    provider.fail(one.id, "busy")
+    two = provider.wait_for_action("play-dtmf", uuid)
+    assert two.parameters["digits"] == "2"
+    # Two times out; three follows it.
+    assert provider.wait_for_signal("ActionTimedOut").args == (two.id,)
+    three = provider.wait_for_action("play-dtmf", uuid)
+    assert three.parameters["digits"] == "3"
+    provider.fulfill(three.id)
+    assert [shell.wait_for_transaction(t)[0]["result"] for t in tids] == [
+        "failed", "timed-out", "fulfilled"]
+
+
+def test_play_dtmf_waiting_fail_when_the_call_ends(provider, shell):
+    uuid = active_call(shell, provider, remote_handle=HANDLE)
+    first = shell.request_transaction([action("play-dtmf", uuid, digits="1")])
+    second = shell.request_transaction([action("play-dtmf", uuid, digits="2")])
+    provider.wait_for_action("play-dtmf", uuid)
+    provider.report_ended(uuid, "remote-ended")
+    for tid in (first, second):
+        outcome = shell.wait_for_transaction(tid)[0]
+        assert (outcome["result"], outcome["reason"]) == ("failed", "call-ended")
+    shell.sync()
+    provider.assert_no_signal("PerformAction")
+
+
+def test_play_dtmf_of_different_calls_do_not_wait(provider, shell):
+    """The rule is per call: in a conference, tones for one call are not
+    held back by tones for another."""
+    a = active_call(shell, provider, remote_handle=HANDLE, supports_grouping=True)
+    b = ring(provider, remote_handle=("phone-number", "+4930999"), supports_grouping=True)
+    transact(shell, [(provider, action("set-held", a, on_hold=True)),
+                     (provider, action("answer-call", b))])
+    transact(shell, [(provider, action("set-group", b, group_with=a))])
+    shell.log.wait_call_property(a, "State", "active")
+    shell.request_transaction([action("play-dtmf", a, digits="1")])
+    shell.request_transaction([action("play-dtmf", b, digits="2")])
+    assert provider.wait_for_action("play-dtmf", a).parameters["digits"] == "1"
+    assert provider.wait_for_action("play-dtmf", b).parameters["digits"] == "2"
+
+
 def test_play_dtmf_needs_supports_dtmf(provider, shell):
     uuid = active_call(shell, provider, remote_handle=HANDLE,
                        supports_dtmf=False)

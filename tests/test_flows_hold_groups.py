@@ -42,11 +42,76 @@ GROUPING = {"supports_grouping": True, "supports_ungrouping": True}
 # ---------------------------------------------------------------------------
 # Hold and resume across two calls
 
-def test_answer_second_call_alone_is_refused(providers, shell):
+def test_answer_second_call_holds_the_active_one(providers, shell):
+    """Answering B while A is active holds A in the same transaction, as a
+    phone does: the set-held goes first, both are reported, and the audio
+    session moves from A to B."""
     pa, pb = providers
     a = active_call(shell, pa, remote_handle=HANDLE_A)
     b = ring(pb, remote_handle=HANDLE_B)
-    with raises_dbus_error("MaximumCallGroupsReached", match=a):
+    tid = shell.request_transaction([action("answer-call", b)])
+    hold = pa.wait_for_action("set-held", a)
+    assert hold.parameters["on_hold"] is True
+    assert hold.parameters["transaction"] == tid
+    answer_b = pb.wait_for_action("answer-call", b)
+    assert answer_b.parameters["transaction"] == tid
+    pa.fulfill(hold.id)
+    pb.fulfill(answer_b.id)
+    outcomes = shell.wait_for_transaction(tid)
+    assert [(o["type"], o["call"], o["result"]) for o in outcomes] == [
+        ("set-held", a, "fulfilled"), ("answer-call", b, "fulfilled")]
+    shell.log.wait_call_property(a, "State", "held")
+    shell.log.wait_call_property(b, "State", "active")
+    pa.wait_for_signal("DidDeactivateAudioSession")
+    pb.wait_for_signal("DidActivateAudioSession")
+
+
+def test_answer_method_holds_the_active_one(providers, shell):
+    """Call.Answer (callctl answer) does the same, and returns once both
+    actions are fulfilled."""
+    pa, pb = providers
+    a = active_call(shell, pa, remote_handle=HANDLE_A)
+    b = ring(pb, remote_handle=HANDLE_B)
+    pending = shell.call_method_async(b, "Answer")
+    pa.fulfill(pa.wait_for_action("set-held", a).id)
+    answer_b = pb.wait_for_action("answer-call", b)
+    shell.sync()
+    assert not pending.done
+    pb.fulfill(answer_b.id)
+    pending.result()
+    assert shell.get_call_properties(a)["State"] == "held"
+    assert shell.get_call_properties(b)["State"] == "active"
+
+
+def test_answer_method_fails_when_the_implicit_hold_fails(providers, shell):
+    pa, pb = providers
+    a = active_call(shell, pa, remote_handle=HANDLE_A)
+    b = ring(pb, remote_handle=HANDLE_B)
+    pending = shell.call_method_async(b, "Answer")
+    pa.fail(pa.wait_for_action("set-held", a).id, "cannot hold now")
+    pb.fulfill(pb.wait_for_action("answer-call", b).id)
+    with raises_dbus_error("ActionFailed", match="set-held.*cannot hold now"):
+        pending.result()
+
+
+def test_explicit_end_of_the_active_call_wins(providers, shell):
+    """End & answer: the requester's own end-call decides; nothing is held."""
+    pa, pb = providers
+    a = active_call(shell, pa, remote_handle=HANDLE_A)
+    b = ring(pb, remote_handle=HANDLE_B)
+    tid, outcomes = transact(shell, [(pa, action("end-call", a)),
+                                     (pb, action("answer-call", b))])
+    assert [o["type"] for o in outcomes] == ["end-call", "answer-call"]
+    pa.assert_no_signal("PerformAction")
+    shell.log.assert_call_ended(a, "hung-up")
+
+
+def test_answer_refused_when_the_active_call_cannot_be_held(providers, shell):
+    pa, pb = providers
+    a = active_call(shell, pa, remote_handle=HANDLE_A, supports_holding=False)
+    b = ring(pb, remote_handle=HANDLE_B)
+    with raises_dbus_error("MaximumCallGroupsReached",
+                           match=a + ".*does not support holding.*end it"):
         shell.request_transaction([action("answer-call", b)])
     with raises_dbus_error("MaximumCallGroupsReached", match=a):
         shell.call_method(b, "Answer")
@@ -55,6 +120,17 @@ def test_answer_second_call_alone_is_refused(providers, shell):
     assert shell.get_call_properties(b)["State"] == "ringing"
     pa.assert_no_signal("PerformAction")
     pb.assert_no_signal("PerformAction")
+
+
+def test_implicit_hold_respects_the_provider_group_limit(app, shell):
+    """A provider with maximum_call_groups 1 cannot have a held call and an
+    active one: holding would not help, and the message says to end."""
+    p = app.register_provider({"localized_name": "One", "maximum_call_groups": ("u", 1)})
+    a = active_call(shell, p, remote_handle=HANDLE_A)
+    b = ring(p, remote_handle=HANDLE_B)
+    with raises_dbus_error("MaximumCallGroupsReached", match="maximum_call_groups is 1.*end"):
+        shell.request_transaction([action("answer-call", b)])
+    p.assert_no_signal("PerformAction")
 
 
 def test_hold_and_answer_then_resume_after_remote_end(providers, shell, spy):

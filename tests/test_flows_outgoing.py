@@ -12,7 +12,7 @@ import pytest
 
 from harness import CALL_IFACE, call_path, raises_dbus_error
 from test_flows_support import (  # noqa: F401 - fixtures
-    action, new_uuid, shell, spy, transact)
+    action, new_uuid, ring, shell, spy, transact)
 
 HANDLE = ("phone-number", "+4930123456")
 SOME_TIME = 1_700_000_000_000_000
@@ -313,19 +313,49 @@ def test_two_outgoing_calls_in_one_transaction_are_refused(app, provider, shell)
     provider.assert_no_signal("PerformAction")
 
 
-def test_start_call_while_another_is_active_needs_hold(app, provider, shell):
+def test_start_call_while_another_is_active_holds_it(app, provider, shell):
+    """Starting a call while another is active holds the active one in the
+    same transaction, as a phone does: the set-held comes first and is an
+    action of the transaction like the start-call."""
     first = new_uuid()
     transact(app, [(provider, start(first))])
     provider.report_outgoing_connected(first)
     shell.log.wait_call_property(first, "State", "active")
     second = new_uuid()
-    with raises_dbus_error("MaximumCallGroupsReached", match=first):
-        app.request_transaction([start(second)])
-    transact(app, [(provider, action("set-held", first, on_hold=True)),
-                   (provider, start(second))])
+    tid, outcomes = transact(app, [(provider, action("set-held", first, on_hold=True)),
+                                   (provider, start(second))])
+    assert [(o["type"], o["call"], o["result"]) for o in outcomes] == [
+        ("set-held", first, "fulfilled"), ("start-call", second, "fulfilled")]
     assert shell.log.wait_call_property(first, "State", "held")["IsOnHold"] is True
     assert shell.get_call_properties(second)["State"] == "dialing"
     assert shell.get_all_properties(call_path(second), CALL_IFACE)["IsOutgoing"] is True
+
+
+def test_start_call_while_another_is_active_explicit_hold(app, provider, shell):
+    """An explicit set-held in the transaction is the only one: nothing is
+    added twice."""
+    first = new_uuid()
+    transact(app, [(provider, start(first))])
+    provider.report_outgoing_connected(first)
+    shell.log.wait_call_property(first, "State", "active")
+    second = new_uuid()
+    tid = app.request_transaction([action("set-held", first, on_hold=True), start(second)])
+    performed = [provider.wait_for_action("set-held", first),
+                 provider.wait_for_action("start-call", second)]
+    for p in performed:
+        provider.fulfill(p.id)
+    assert len(app.wait_for_transaction(tid)) == 2
+    provider.assert_no_signal("PerformAction")
+
+
+def test_start_call_while_an_unholdable_call_is_active(app, provider, shell):
+    first = ring(provider, supports_holding=False)
+    transact(app, [(provider, action("answer-call", first))])
+    shell.log.wait_call_property(first, "State", "active")
+    with raises_dbus_error("MaximumCallGroupsReached",
+                           match=first + ".*does not support holding.*end it"):
+        app.request_transaction([start(new_uuid())])
+    provider.assert_no_signal("PerformAction")
 
 
 

@@ -358,12 +358,12 @@ class SandboxedApp:
     as the Flatpak ``app_id``; driven over a pipe. Its method calls raise
     RemoteDBusError like PrivateBus.call_as_user."""
 
-    def __init__(self, bus, directory, app_id, name):
+    def __init__(self, bus, directory, app_id, name, info_text=None):
         directory.mkdir(parents=True, exist_ok=True)
         self.name = name
         info = directory / ("flatpak-info-" + name)
-        info.write_text("[Application]\n"
-                        + ("name=%s\n" % app_id if app_id else ""))
+        info.write_text(info_text if info_text is not None else
+                        "[Application]\n" + ("name=%s\n" % app_id if app_id else ""))
         script = directory / "sandbox_client.py"
         script.write_text(SANDBOX_CLIENT)
         self.stderr_path = directory / ("sandbox-%s.stderr" % name)
@@ -491,9 +491,9 @@ def sandboxed(bwrap_works, bus, callkitd, tmp_path):
     .flatpak-info without an app id."""
     apps = []
 
-    def make(app_id=APP_ID, name=None):
+    def make(app_id=APP_ID, name=None, info_text=None):
         app = SandboxedApp(bus, tmp_path / "sandbox", app_id,
-                           name or "app%d" % len(apps))
+                           name or "app%d" % len(apps), info_text)
         apps.append(app)
         return app
 
@@ -515,6 +515,28 @@ def test_sandboxed_provider_has_the_flatpak_app_id(sandboxed, client):
     # desktop_entry.
     host = client.register_provider({"desktop_entry": "org.example.Host"})
     assert host.properties()["ApplicationId"] == "org.example.Host"
+
+
+@pytest.mark.parametrize("info_text", [
+    "this is not a key file\n\x01\x02",
+    "[Application]\nname=\n",
+    "[Instance]\ninstance-id=1\n",
+])
+def test_unreadable_flatpak_info_fails_closed(sandboxed, client, app, info_text):
+    """A .flatpak-info that cannot be parsed, or names no app, makes a
+    sandboxed client with no app id: never trusted as the user, never
+    able to claim an app through its configuration."""
+    sandbox = sandboxed(None, name="garbled", info_text=info_text)
+    path = sandbox.register_provider({"desktop_entry": "org.example.Spoof"})
+    assert client.get_all_properties(path, PROVIDER_IFACE)["ApplicationId"] == ""
+    other = app.register_provider({"desktop_entry": "org.example.Spoof"})
+    uuid = ring(other, client)
+    before = snapshot(client)
+    with pytest.raises(RemoteDBusError) as err:
+        sandbox.call(ROOT_PATH, CONTROLLER_IFACE, "RequestTransaction",
+                     actions_args([{"type": "end-call", "call": uuid}]))
+    assert err.value.name == UNENTITLED
+    assert_unchanged(client, before, other)
 
 
 def test_sandboxed_app_acts_on_its_own_calls(sandboxed, client):

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ckd-call-texts.h"
+
+
+static char *
+label_of (const char *name, const char *handle)
+{
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+  if (handle != NULL && *handle != '\0')
+    return g_strdup (handle);
+  /* Translators: the caller of a call that came with no name and no
+   * number or address */
+  return g_strdup (_("Unknown caller"));
+}
+
+static char *
+body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
+         gboolean markup)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new ();
+  g_autofree char *summary = label_of (name, handle);
+  g_autofree char *text = NULL;
+
+  /* The handle adds something only when the summary is a name. */
+  if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
+    g_ptr_array_add (lines, (gpointer) handle);
+  g_ptr_array_add (lines, (gpointer) provider_name);
+  if (video)
+    /* Translators: a line of a call notification's body */
+    g_ptr_array_add (lines, (gpointer) _("video call"));
+  g_ptr_array_add (lines, NULL);
+  text = g_strjoinv ("\n", (char **) lines->pdata);
+  /* Servers with body-markup drop what looks like a tag: <sip:...>. */
+  return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
+}
+
+static char *
+missed_summary_of (const char *name, const char *handle)
+{
+  g_autofree char *label = label_of (name, handle);
+
+  /* Translators: %s is the caller's name, number or address, or
+   * "Unknown caller" */
+  return g_strdup_printf (_("Missed call from %s"), label);
+}
+
+char *
+ckd_call_texts_caller_label (const CkdCall *call)
+{
+  return label_of (call->localized_caller_name, call->remote_handle.value);
+}
+
+char *
+ckd_call_texts_ringing_summary (const CkdCall *call)
+{
+  return ckd_call_texts_caller_label (call);
+}
+
+char *
+ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup)
+{
+  return body_of (call->localized_caller_name, call->remote_handle.value,
+                  ckd_provider_display_name (call->provider), call->has_video, markup);
+}
+
+char *
+ckd_call_texts_missed_summary (const CkdCall *call)
+{
+  return missed_summary_of (call->localized_caller_name, call->remote_handle.value);
+}
+
+/* ---- missed calls, after their call is gone --------------------------- */
+
+CkdMissedCall *
+ckd_missed_call_new (const CkdCall *call)
+{
+  CkdMissedCall *missed = g_new0 (CkdMissedCall, 1);
+  const CkdProviderConfig *config = &call->provider->config;
+
+  missed->caller_name = g_strdup (call->localized_caller_name);
+  ckd_handle_copy (&missed->handle, &call->remote_handle);
+  missed->video = call->has_video;
+  missed->provider_path = g_strdup (call->provider->object_path);
+  missed->provider_name = g_strdup (ckd_provider_display_name (call->provider));
+  missed->icon = g_strdup (config->icon_name != NULL && *config->icon_name != '\0'
+                             ? config->icon_name
+                             : "call-start");
+  missed->desktop_entry = g_strdup (config->desktop_entry);
+  return missed;
+}
+
+void
+ckd_missed_call_free (CkdMissedCall *missed)
+{
+  if (missed == NULL)
+    return;
+  g_free (missed->caller_name);
+  ckd_handle_clear (&missed->handle);
+  g_free (missed->provider_path);
+  g_free (missed->provider_name);
+  g_free (missed->icon);
+  g_free (missed->desktop_entry);
+  g_free (missed);
+}
+
+char *
+ckd_call_texts_missed_call_summary (const CkdMissedCall *missed)
+{
+  return missed_summary_of (missed->caller_name, missed->handle.value);
+}
+
+char *
+ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup)
+{
+  return body_of (missed->caller_name, missed->handle.value, missed->provider_name,
+                  missed->video, markup);
+}
+
+CkdCall *
+ckd_call_texts_find_active_call (GHashTable *live_calls, const CkdCall *call)
+{
+  GHashTableIter iter;
+  CkdCall *other;
+
+  g_hash_table_iter_init (&iter, live_calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (other != call && ckd_call_state_is_live_group (other->state)
+        && ckd_call_state_is_active_like (other->state))
+      return other;
+  return NULL;
+}
+
+static gboolean
+trial_valid (GHashTable *live_calls, GPtrArray *actions)
+{
+  CkdTransactionScope scope = { .live_calls = live_calls };
+
+  return ckd_transaction_validate (actions, &scope, NULL);
+}
+
+static GPtrArray *
+new_action_list (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) ckd_action_free);
+}
+
+static CkdAction *
+new_set_held (const char *uuid, gboolean on_hold)
+{
+  CkdAction *action = ckd_action_new (CKD_ACTION_SET_HELD, uuid);
+
+  action->on_hold = on_hold;
+  return action;
+}
+
+/* End-call actions for @active and the calls of its group: "End &
+ * Answer" ends the conversation the user is in, not one member of it. */
+static void
+add_end_active (GPtrArray *actions, GHashTable *live_calls, CkdCall *active)
+{
+  GHashTableIter iter;
+  CkdCall *other;
+
+  g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, active->uuid));
+  if (active->group == NULL)
+    return;
+  g_hash_table_iter_init (&iter, live_calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (other != active && g_strcmp0 (other->group, active->group) == 0
+        && other->provider == active->provider && other->state != CKD_CALL_STATE_ENDED)
+      g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, other->uuid));
+}
+
+CkdAnswerChoice
+ckd_call_texts_choose_answer (GHashTable *live_calls, CkdCall *call)
+{
+  g_autoptr (GPtrArray) answer = new_action_list ();
+  g_autoptr (GPtrArray) hold = new_action_list ();
+  g_autoptr (GPtrArray) end = new_action_list ();
+  CkdCall *active;
+  gboolean can_hold, can_end;
+
+  g_ptr_array_add (answer, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+  if (trial_valid (live_calls, answer))
+    return CKD_ANSWER_ANSWER;
+  active = ckd_call_texts_find_active_call (live_calls, call);
+  if (active == NULL)
+    return CKD_ANSWER_NO_ANSWER;
+
+  g_ptr_array_add (hold, new_set_held (active->uuid, TRUE));
+  g_ptr_array_add (hold, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+  can_hold = trial_valid (live_calls, hold);
+  add_end_active (end, live_calls, active);
+  g_ptr_array_add (end, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+  can_end = trial_valid (live_calls, end);
+
+  if (can_hold && can_end)
+    return CKD_ANSWER_HOLD_OR_END_ANSWER;
+  if (can_hold)
+    return CKD_ANSWER_HOLD_ANSWER;
+  if (can_end)
+    return CKD_ANSWER_END_ANSWER;
+  return CKD_ANSWER_NO_ANSWER;
+}
+
+GStrv
+ckd_call_texts_ringing_actions (CkdAnswerChoice answer)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  /* Translators: the notification's default action, which opens the
+   * app's window for the call */
+  g_strv_builder_add_many (builder, "default", _("Show"), NULL);
+  switch (answer)
+    {
+    case CKD_ANSWER_ANSWER:
+      g_strv_builder_add_many (builder, "answer", _("Answer"), NULL);
+      break;
+    case CKD_ANSWER_HOLD_OR_END_ANSWER:
+      /* Translators: a button: put the current call on hold and answer
+       * the ringing one */
+      g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
+      /* Translators: a button: hang up the current call and answer the
+       * ringing one */
+      g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
+      break;
+    case CKD_ANSWER_HOLD_ANSWER:
+      g_strv_builder_add_many (builder, "hold-answer", _("Hold & Answer"), NULL);
+      break;
+    case CKD_ANSWER_END_ANSWER:
+      g_strv_builder_add_many (builder, "end-answer", _("End & Answer"), NULL);
+      break;
+    case CKD_ANSWER_NO_ANSWER:
+    default:
+      break;
+    }
+  g_strv_builder_add_many (builder, "decline", _("Decline"), NULL);
+  return g_strv_builder_end (builder);
+}
+
+char *
+ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup)
+{
+  g_autofree char *base = ckd_call_texts_ringing_body (call, FALSE);
+  g_autoptr (GString) text = g_string_new (base);
+
+  if (call->state == CKD_CALL_STATE_HELD)
+    /* Translators: a line of the body: the call is on hold */
+    g_string_append_printf (text, "\n%s", _("On hold"));
+  if (call->muted)
+    /* Translators: a line of the body: the microphone is muted */
+    g_string_append_printf (text, "\n%s", _("Muted"));
+  if (markup)
+    return g_markup_escape_text (text->str, -1);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+GStrv
+ckd_call_texts_ongoing_actions (const CkdCall *call)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add_many (builder, "default", _("Show"), "hang-up", _("Hang up"), NULL);
+  if (call->muted)
+    g_strv_builder_add_many (builder, "unmute", _("Unmute"), NULL);
+  else
+    g_strv_builder_add_many (builder, "mute", _("Mute"), NULL);
+  if (call->supports_holding && call->state == CKD_CALL_STATE_HELD)
+    g_strv_builder_add_many (builder, "resume", _("Resume"), NULL);
+  else if (call->supports_holding && call->state == CKD_CALL_STATE_ACTIVE)
+    /* Translators: a button that puts the call on hold */
+    g_strv_builder_add_many (builder, "hold", _("Hold"), NULL);
+  return g_strv_builder_end (builder);
+}
+
+GPtrArray *
+ckd_call_texts_ringing_button_actions (GHashTable *live_calls, CkdCall *call, const char *key)
+{
+  g_autoptr (GPtrArray) actions = new_action_list ();
+  CkdCall *active = ckd_call_texts_find_active_call (live_calls, call);
+
+  if (g_str_equal (key, "answer"))
+    g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+  else if (g_str_equal (key, "decline"))
+    g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, call->uuid));
+  else if (g_str_equal (key, "hold-answer") && active != NULL)
+    {
+      g_ptr_array_add (actions, new_set_held (active->uuid, TRUE));
+      g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+    }
+  else if (g_str_equal (key, "end-answer") && active != NULL)
+    {
+      add_end_active (actions, live_calls, active);
+      g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_ANSWER_CALL, call->uuid));
+    }
+  return actions->len > 0 ? g_steal_pointer (&actions) : NULL;
+}
+
+GPtrArray *
+ckd_call_texts_ongoing_button_actions (CkdCall *call, const char *key)
+{
+  g_autoptr (GPtrArray) actions = new_action_list ();
+
+  if (g_str_equal (key, "hang-up"))
+    g_ptr_array_add (actions, ckd_action_new (CKD_ACTION_END_CALL, call->uuid));
+  else if (g_str_equal (key, "mute") || g_str_equal (key, "unmute"))
+    {
+      CkdAction *mute = ckd_action_new (CKD_ACTION_SET_MUTED, call->uuid);
+      mute->muted = g_str_equal (key, "mute");
+      g_ptr_array_add (actions, mute);
+    }
+  else if (g_str_equal (key, "hold") || g_str_equal (key, "resume"))
+    g_ptr_array_add (actions, new_set_held (call->uuid, g_str_equal (key, "hold")));
+  return actions->len > 0 ? g_steal_pointer (&actions) : NULL;
+}

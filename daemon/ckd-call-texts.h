@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ckd-call.h"
+#include "ckd-transaction.h"
+
+G_BEGIN_DECLS
+
+/* What a call's notifications say and offer: summaries, bodies, buttons,
+ * in the user's language. Pure, so unit tests reach it without a bus;
+ * ckd-call-presenter.c shows them. */
+
+/* What the Answer button of a ringing call does, decided by validating
+ * trial transactions (nothing is dispatched). */
+typedef enum
+{
+  CKD_ANSWER_ANSWER,             /* answering alone is valid */
+  CKD_ANSWER_HOLD_OR_END_ANSWER, /* another call must be held or ended first */
+  CKD_ANSWER_HOLD_ANSWER,        /* ... and can only be held */
+  CKD_ANSWER_END_ANSWER,         /* ... and can only be ended */
+  CKD_ANSWER_NO_ANSWER,          /* nothing makes answering valid */
+} CkdAnswerChoice;
+
+char *ckd_call_texts_caller_label (const CkdCall *call);
+char *ckd_call_texts_ringing_summary (const CkdCall *call);
+char *ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup);
+char *ckd_call_texts_missed_summary (const CkdCall *call);
+/* What a missed call's notification shows and does, kept when the call is
+ * gone: it is shown once a notification server is there, perhaps much
+ * later. The texts are made then. */
+typedef struct
+{
+  char *caller_name;
+  CkdHandle handle;
+  gboolean video;
+  char *provider_path;
+  char *provider_name;
+  char *icon;
+  char *desktop_entry;
+} CkdMissedCall;
+
+CkdMissedCall *ckd_missed_call_new (const CkdCall *call);
+void ckd_missed_call_free (CkdMissedCall *missed);
+char *ckd_call_texts_missed_call_summary (const CkdMissedCall *missed);
+char *ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup);
+
+/* The live call (not @call) that answering @call would have to hold or
+ * end, or NULL. */
+CkdCall *ckd_call_texts_find_active_call (GHashTable *live_calls, const CkdCall *call);
+CkdAnswerChoice ckd_call_texts_choose_answer (GHashTable *live_calls, CkdCall *call);
+/* The action keys and labels of a ringing call's notification, as the
+ * Notify method takes them (key, label, key, label, ...). */
+GStrv ckd_call_texts_ringing_actions (CkdAnswerChoice answer);
+/* The ongoing (active or held) call's notification. */
+char *ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup);
+GStrv ckd_call_texts_ongoing_actions (const CkdCall *call);
+/* What the button @key of a ringing call's notification requests
+ * ("answer", "decline", "hold-answer", "end-answer"), or NULL when it does
+ * not apply (any more). */
+GPtrArray *ckd_call_texts_ringing_button_actions (GHashTable *live_calls, CkdCall *call,
+                                                  const char *key);
+/* The same for an ongoing call's buttons ("hang-up", "mute", "unmute",
+ * "hold", "resume"). */
+GPtrArray *ckd_call_texts_ongoing_button_actions (CkdCall *call, const char *key);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdMissedCall, ckd_missed_call_free)
+
+G_END_DECLS

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ckd-audio-policy.h"
+#include "ckd-bus.h"
+#include "ckd-call-presenter.h"
+#include "ckd-daemon.h"
+#include "ckd-pipewire.h"
+#include "ckd-ringer.h"
+#include "ckd-sdbus-source.h"
+#include "ckd-systemd.h"
+
+struct _CkdDaemon
+{
+  sd_bus *bus;
+  GSource *bus_source;
+  sd_bus_slot *name_slot;
+  sd_bus_slot *name_lost_slot;
+  gboolean name_acquired;
+  CkdDaemonStopFunc stop;
+  gpointer stop_data;
+
+  CkdSettings *settings;
+  CkdRegistry *registry;
+  CkdSession *session;
+  /* The front ends, each on the registry and the session alone. */
+  CkdBus *bus_api;
+  CkdCallPresenter *presenter;
+  CkdPipewire *pipewire;
+  CkdAudioPolicy *audio_policy;
+  CkdRinger *ringer;
+};
+
+static gboolean
+on_bus_closed (gpointer user_data)
+{
+  CkdDaemon *self = user_data;
+
+  g_message ("the session bus went away");
+  self->stop (EXIT_FAILURE, self->stop_data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+on_name_reply (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  CkdDaemon *self = userdata;
+  const sd_bus_error *error = sd_bus_message_get_error (reply);
+  uint32_t result = 0;
+
+  self->name_slot = sd_bus_slot_unref (self->name_slot);
+  if (error == NULL && sd_bus_message_read (reply, "u", &result) >= 0
+      && (result == 1 || result == 4)) /* primary owner, or already it */
+    {
+      self->name_acquired = TRUE;
+      g_message ("callkitd %s serving %s", PACKAGE_VERSION, CKD_BUS_NAME);
+      ckd_systemd_notify_ready ();
+      return 0;
+    }
+  g_printerr ("callkitd: cannot own %s: %s\n", CKD_BUS_NAME,
+              error != NULL ? error->message
+                            : "another callkitd is running (use --replace)");
+  self->stop (EXIT_FAILURE, self->stop_data);
+  return 0;
+}
+
+static int
+on_name_lost (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  CkdDaemon *self = userdata;
+  const char *name;
+
+  if (sd_bus_message_read (m, "s", &name) < 0 || !g_str_equal (name, CKD_BUS_NAME))
+    return 0;
+  g_message ("another callkitd replaced this one");
+  self->stop (self->name_acquired ? EXIT_SUCCESS : EXIT_FAILURE, self->stop_data);
+  return 0;
+}
+
+static gboolean
+fail (GError **error, int r, const char *what)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r), "%s: %s", what, g_strerror (-r));
+  return FALSE;
+}
+
+static gboolean
+connect_bus (CkdDaemon *self, GError **error)
+{
+  int r;
+
+  r = sd_bus_open_user_with_description (&self->bus, "callkitd");
+  if (r < 0)
+    return fail (error, r, "cannot connect to the session bus");
+  /* NameLost is sent to us alone; sd-bus still needs a match to hand it
+   * over. */
+  r = sd_bus_match_signal_async (self->bus, &self->name_lost_slot, "org.freedesktop.DBus",
+                                 "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameLost",
+                                 on_name_lost, NULL, self);
+  if (r < 0)
+    return fail (error, r, "cannot follow the bus name");
+  self->bus_source = ckd_sdbus_source_new (self->bus, on_bus_closed, self);
+  g_source_attach (self->bus_source, NULL);
+  return TRUE;
+}
+
+static gboolean
+request_name (CkdDaemon *self, gboolean replace, GError **error)
+{
+  uint64_t flags = SD_BUS_NAME_ALLOW_REPLACEMENT | (replace ? SD_BUS_NAME_REPLACE_EXISTING : 0);
+  int r = sd_bus_request_name_async (self->bus, &self->name_slot, CKD_BUS_NAME, flags,
+                                     on_name_reply, self);
+
+  return r >= 0 || fail (error, r, "cannot ask for the bus name");
+}
+
+CkdDaemon *
+ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc stop,
+                gpointer user_data, GError **error)
+{
+  g_autoptr (CkdDaemon) self = g_new0 (CkdDaemon, 1);
+  g_auto (GStrv) settings_paths = ckd_user_settings_paths ();
+
+  self->stop = stop;
+  self->stop_data = user_data;
+  if (!connect_bus (self, error))
+    return NULL;
+  self->settings = ckd_settings_new (options, (const char *const *) settings_paths);
+  self->registry = ckd_registry_new ();
+  self->session = ckd_session_new (self->registry, self->settings);
+  self->bus_api = ckd_bus_new (self->bus, self->session, error);
+  if (self->bus_api == NULL)
+    return NULL;
+  self->presenter = ckd_call_presenter_new (self->session, self->bus);
+  self->pipewire = ckd_pipewire_new ();
+  self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
+  self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
+  /* Last: a client that sees the name finds everything served. */
+  if (!request_name (self, replace, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+ckd_daemon_free (CkdDaemon *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->presenter, ckd_call_presenter_free);
+  if (self->session != NULL)
+    ckd_session_stop (self->session);
+  g_clear_pointer (&self->ringer, ckd_ringer_free);
+  g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
+  g_clear_object (&self->pipewire);
+  g_clear_pointer (&self->bus_api, ckd_bus_free);
+  g_clear_object (&self->session);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->settings);
+  self->name_slot = sd_bus_slot_unref (self->name_slot);
+  self->name_lost_slot = sd_bus_slot_unref (self->name_lost_slot);
+  if (self->bus_source != NULL)
+    {
+      g_source_destroy (self->bus_source);
+      g_source_unref (self->bus_source);
+    }
+  /* What is still queued (DidReset to every provider) goes out before
+   * the connection, and with it the name, goes. */
+  if (self->bus != NULL)
+    sd_bus_flush_close_unref (self->bus);
+  g_free (self);
+}
