@@ -177,6 +177,12 @@ static void on_reginfo(Bridge *b, int ok, const char *data, void *userdata) {
         if (ok < 0 || !data)
                 return;
         bb_accounts_sync(b, data);
+        /* A bridge that stopped while a call held the session may have left
+         * baresip on the real devices: new calls start on the idle ones. */
+        if (b->audio.idle_player)
+                (void) bb_ctrl_command(c, "auplay", b->audio.idle_player, NULL, NULL);
+        if (b->audio.idle_source)
+                (void) bb_ctrl_command(c, "ausrc", b->audio.idle_source, NULL, NULL);
         /* baresip has taken the connection (it answered): from now on no
          * event is lost. */
         bb_event("ready %s:%s", c->host, c->port);
