@@ -25,7 +25,9 @@ import pytest
 
 from harness import MANAGER_IFACE, ROOT_PATH, new_uuid, scaled, wait_until
 from pipewire_harness import wait_for
-from sip_harness import Baresip, Bridge, ProcessSet, Sipp, bridge_path, require_programs
+from harness import SOURCE_ROOT
+from sip_harness import (Baresip, Bridge, ProcessSet, Sipp, bridge_path, free_port,
+                         free_port_range, require_programs)
 from test_audio_module import StreamNode, entries, wait_sounds
 from test_notifications import CAPABILITIES, NotificationServer
 
@@ -413,3 +415,34 @@ def test_bad_arguments(args, message, tmp_path):
                             timeout=scaled(10), stdin=subprocess.DEVNULL)
     assert result.returncode == 2, result
     assert message in result.stderr, result.stderr
+
+
+def test_demo_sip_once(bus):
+    """tools/demo.sh --sip --once on the test's private bus, on free ports:
+    the call rings, callctl answers it, RTP flows, callctl ends it, and
+    sipp's scenario went as written."""
+    require_programs()
+    builddir = os.path.abspath(os.environ.get("CKD_BUILDDIR") or str(SOURCE_ROOT / "build"))
+    if not os.path.exists(os.path.join(builddir, "clients", "baresip-bridge", "baresip-bridge")):
+        pytest.skip("baresip-bridge not built in %s: set CKD_BUILDDIR (meson test does)" % builddir)
+    env = dict(os.environ, CKD_BUILDDIR=builddir,
+               CKD_DEMO_SIP_PORT=str(free_port_range(2)),
+               CKD_DEMO_CTRL_PORT=str(free_port()),
+               CKD_DEMO_SIPP_PORT=str(free_port()),
+               CKD_DEMO_RTP_PORT=str(free_port_range(16)),
+               CKD_DEMO_SIPP_RTP_PORT=str(free_port_range(4)))
+    result = subprocess.run([str(SOURCE_ROOT / "tools" / "demo.sh"), "--sip", "--once"],
+                            env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=scaled(90))
+    assert result.returncode == 0, result.stdout + result.stderr
+    listings = result.stdout.split("call listed.")
+    assert "ringing" in listings[0] and "Alice Liddell" in listings[0], result.stdout
+    assert "+15551234567" in listings[0], result.stdout
+    assert "active" in listings[1], result.stdout
+    assert "RTP flows" in result.stderr, result.stderr
+    assert "sipp's scenario ended with status 0" in result.stderr, result.stderr
+    assert "event: fulfilled end-call" in result.stderr, result.stderr
+    # sipp ended by itself; the rest the script stopped.
+    for name in ("baresip-bridge", "baresip", "callkitd"):
+        assert "stopping %s (pid" % name in result.stderr, result.stderr
+    bus.wait_for_name_lost("io.github.callkitd.CallKit1")

@@ -13,7 +13,11 @@
 #                              active with RTP flowing, ends it, and stops
 #
 # CKD_BUILDDIR=DIR uses an existing build directory as it is. The session
-# bus and PipeWire are the ones that run, else private ones.
+# bus and PipeWire are the ones that run, else private ones. The ports on
+# 127.0.0.1: CKD_DEMO_SIP_PORT (baresip, and the next one for its SIP/TLS;
+# default 15060), CKD_DEMO_CTRL_PORT (its ctrl_tcp, 14444),
+# CKD_DEMO_SIPP_PORT (sipp, 15070), CKD_DEMO_RTP_PORT (baresip's RTP, 30000
+# and the 15 after it; sipp's is 16000 unless CKD_DEMO_SIPP_RTP_PORT).
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -155,8 +159,9 @@ EOF
 fi
 audio_args=(--audio-player alsa,pipewire --audio-source ausine,440)
 if [ ! -S "$pw_socket" ]; then
-  ckd_log "no PipeWire: the call goes on without audio devices"
-  audio_args=(--no-audio-switch)
+  # Still no sound before callkitd activates the call's audio session.
+  ckd_log "no PipeWire: baresip plays nothing, and sends a tone while the call holds the audio session"
+  audio_args=(--audio-player aubridge,callkit-idle-player --audio-source ausine,440 --no-stream-tag)
 fi
 
 ckd_log "starting callkitd (log: $workdir/callkitd.log)"
@@ -170,15 +175,17 @@ if ! gdbus wait --session --timeout 10 io.github.callkitd.CallKit1 || ! kill -0 
 fi
 
 # baresip: one account, no registrar, its commands on ctrl_tcp.
-sip_port=15060
-ctrl_port=14444
-sipp_port=15070
+sip_port=${CKD_DEMO_SIP_PORT:-15060}
+ctrl_port=${CKD_DEMO_CTRL_PORT:-14444}
+sipp_port=${CKD_DEMO_SIPP_PORT:-15070}
+rtp_port=${CKD_DEMO_RTP_PORT:-30000}
+sipp_rtp_port=${CKD_DEMO_SIPP_RTP_PORT:-16000}
 mkdir -p "$workdir/baresip"
 cat >"$workdir/baresip/config" <<EOF
 poll_method             epoll
 sip_listen              127.0.0.1:$sip_port
 net_interface           127.0.0.1
-rtp_ports               30000-30100
+rtp_ports               $rtp_port-$((rtp_port + 15))
 audio_player            aubridge,callkit-idle-player
 audio_source            aubridge,callkit-idle-source
 audio_alert             aubridge,callkit-idle-alert
@@ -211,7 +218,7 @@ if ! wait_for 10 grep -q '^event: provider ' "$workdir/bridge.log"; then
 fi
 
 ckd_log "sipp calls baresip as Alice Liddell (+15551234567)"
-sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p "$sipp_port" -mp 16000 -rtp_echo -m 1 -l 1 -nostdin -nd \
+sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p "$sipp_port" -mp "$sipp_rtp_port" -rtp_echo -m 1 -l 1 -nostdin -nd \
   -cid_str "callkit-demo-%u" -key caller_user +15551234567 -key caller_name "Alice Liddell" \
   -s demo -trace_msg -message_file "$workdir/sipp-messages.log" \
   "127.0.0.1:$sip_port" >"$workdir/sipp.log" 2>&1 &
