@@ -247,6 +247,9 @@ def test_dial_out_sipp_answers_and_the_local_end_hangs_up(phone):
     outcomes = phone.desktop.wait_for_transaction(tid, timeout=10)
     assert [o["result"] for o in outcomes] == ["fulfilled"], outcomes
     phone.bridge.expect("outgoing", uuid)
+    # The session comes while sipp still rings: the devices follow once
+    # the call is established.
+    phone.bridge.expect("audio-activated", uuid)
     props = phone.desktop.wait_for_call_property(uuid, "State", "active", timeout=10)
     assert props["IsOutgoing"] is True
     assert props["HasConnected"] is True

@@ -113,9 +113,9 @@ typedef struct Switch {
 
 /* Whether a call of ours has no audio stream yet (ringing, or dialling
  * with no answer): baresip cannot switch such a call's devices. */
-static bool have_call_without_audio(Bridge *b, const char *except) {
+static bool have_call_without_audio(Bridge *b) {
         for (BbCall *c = b->calls; c; c = c->next)
-                if (c->state != BB_CALL_ESTABLISHED && strcasecmp(c->uuid, except) != 0)
+                if (c->state != BB_CALL_ESTABLISHED)
                         return true;
         return false;
 }
@@ -123,15 +123,16 @@ static bool have_call_without_audio(Bridge *b, const char *except) {
 /* baresip says "switch audio player: MOD,DEV" and then, when a call's
  * device could not be set, "failed to set audio-player" and stops there;
  * "no such ..." when the module or device does not exist. The call named
- * is baresip's current call, which it switches first: a failure after it
- * is a call with no audio stream yet, which gets the devices when its
- * stream starts. */
+ * is baresip's current call, which it switches first. A failure is a call
+ * with no audio stream yet: another call, which gets its devices when it
+ * holds the session, or this one, activated while it dials, which gets
+ * them when it is established (bb_audio_call_established()). */
 static void on_switch_reply(Bridge *b, int ok, const char *data, void *userdata) {
         Switch *sw = userdata;
         bool bad;
 
         bad = ok < 0 || !data || !strstr(data, "switch audio") || strstr(data, "no such") ||
-                (strstr(data, "failed") && !have_call_without_audio(b, sw->uuid));
+                (strstr(data, "failed") && !have_call_without_audio(b));
         if (bad && !sw->failed) {
                 sw->failed = true;
                 sw->why = strdup(ok == -ENOENT ? "baresip has no such call" :
@@ -235,6 +236,14 @@ void bb_audio_deactivate(Bridge *b, char **uuids) {
         }
         if (ours)
                 stop(b);
+}
+
+void bb_audio_call_established(Bridge *b, BbCall *call) {
+        /* A call's audio takes baresip's devices when it is created, at
+         * the SDP exchange: a call that got the session while it was
+         * dialling had none to switch then. */
+        if (call->audio && b->audio_call && strcasecmp(b->audio_call, call->uuid) == 0)
+                switch_devices(b, call->uuid, true);
 }
 
 void bb_audio_call_gone(Bridge *b, BbCall *call) {

@@ -495,6 +495,7 @@ static void on_established(Bridge *b, BbCall *call) {
                         bb_log_error("cannot report call %s connected: %s", call->uuid, strerror(-r));
         } else if ((op = bb_op_find(b, BB_OP_ANSWER, call)))
                 bb_op_fulfill(b, op);
+        bb_audio_call_established(b, call);
         /* callkitd may have held it before it connected. */
         bb_call_reconcile_hold(b, call);
 }
@@ -524,6 +525,9 @@ static void on_closed(Bridge *b, BbCall *call, const char *param) {
 static void on_remote_sdp_answer(Bridge *b, BbCall *call) {
         BbOp *op;
 
+        if (call->state != BB_CALL_ESTABLISHED)
+                /* The answer to the first INVITE of a call we dialled. */
+                return;
         if (!call->modifying) {
                 /* An answer to a re-INVITE we did not send: baresip
                  * resumes a held call by itself when another call closes

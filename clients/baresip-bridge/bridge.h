@@ -186,6 +186,7 @@ void bb_ops_fail_all(Bridge *b, BbCall *call, const char *reason);
 void bb_audio_activate(Bridge *b, char **uuids);
 void bb_audio_deactivate(Bridge *b, char **uuids);
 void bb_audio_call_gone(Bridge *b, BbCall *call);
+void bb_audio_call_established(Bridge *b, BbCall *call);
 void bb_audio_config_clear(BbAudioConfig *c);
 /* At exit: the drop-in goes. */
 void bb_audio_shutdown(Bridge *b);
