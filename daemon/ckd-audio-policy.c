@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "ckd-audio-policy.h"
 #include "ckd-audio-session.h"
 #include "ckd-caller.h"
