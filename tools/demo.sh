@@ -189,10 +189,13 @@ if ! $once; then
   cat >&2 <<EOF
 ==> speakerbox is running: Alice calls in a second. In another shell (after
     the export line above, if one was printed):
-      $callctl list
-      $callctl answer <UUID>     # or: answer, typed here
-    Type help here for the phone's commands (hold, mute, dtmf 123,
-    remote-end remote-ended, incoming bob, outgoing +15551234567, quit).
+      export PATH="$(cd "$(dirname "$callctl")" && pwd):\$PATH"
+      callctl list
+      callctl answer             # or: answer, typed here
+    A call nobody answers ends after 60 seconds (unanswered); type
+    "incoming alice" here to ring again. Type help here for the phone's
+    commands (hold, mute, dtmf 123, remote-end remote-ended, incoming bob,
+    outgoing +15551234567, quit).
 EOF
   "$speakerbox" "${ring[@]}" || true
   exit 0

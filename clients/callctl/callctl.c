@@ -36,14 +36,30 @@ typedef enum
   EXIT_NO_DAEMON = 4,
 } CallctlExit;
 
+typedef enum
+{
+  JSON_OFF,
+  JSON_SHORT,
+  JSON_PRETTY,
+} JsonMode;
+
+struct Verb;
+
 typedef struct
 {
   /* options */
-  gboolean json;
+  JsonMode json;
+  gboolean json_auto;
   gboolean no_legend;
   gboolean no_wait;
   gboolean video;
+  gboolean verbose;
+  gboolean hold_active;
+  gboolean end_active;
+  gboolean value_only;
+  char **properties;
   char *handle_type;
+  const struct Verb *verb;
 
   sd_bus *bus;
   GSource *bus_source;
@@ -63,6 +79,7 @@ static void
 callctl_clear (Callctl *ctl)
 {
   g_clear_pointer (&ctl->handle_type, g_free);
+  g_clear_pointer (&ctl->properties, g_strfreev);
   g_clear_pointer (&ctl->observer, ck_call_observer_unref);
   g_clear_pointer (&ctl->controller, ck_call_controller_unref);
   if (ctl->bus_source != NULL)
@@ -77,6 +94,7 @@ callctl_clear (Callctl *ctl)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Callctl, callctl_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (sd_bus_error, sd_bus_error_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkTransaction, ck_transaction_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkCall, ck_call_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkProviderInfo, ck_provider_info_unref)
@@ -120,39 +138,123 @@ exit_code_for_error_name (const char *name)
   return EXIT_ERROR;
 }
 
-/* Prints "callctl: <D-Bus error name>: <message>" for errors that came
- * over the bus, "callctl: <what>: <errno text>" for local ones, and maps
- * them to an exit code. */
+static char *json_to_text (JsonMode  mode,
+                           JsonNode *node);
+static char *sanitize (const char *str);
+
+/* callkitd's messages name the failing action by its index in the
+ * transaction ("action 0: call ... is active, not ringing"): callctl
+ * made the transaction, so the index means nothing to its user. */
+static const char *
+strip_action_index (const char *message)
+{
+  const char *p = message;
+
+  if (!g_str_has_prefix (p, "action "))
+    return message;
+  p += strlen ("action ");
+  if (!g_ascii_isdigit (*p))
+    return message;
+  while (g_ascii_isdigit (*p))
+    p++;
+  return g_str_has_prefix (p, ": ") ? p + 2 : message;
+}
+
+/* Prints an error as one sentence for people: "callctl: Could not answer
+ * call X: call X is active, not ringing." The D-Bus error name follows
+ * only with --verbose; with --json the error is a JSON object on stderr
+ * ({"error": NAME, "message": SENTENCE}) for scripts. */
+static void
+print_error (Callctl    *ctl,
+             const char *doing,
+             const char *name,
+             const char *reason,
+             const char *hint)
+{
+  g_autoptr(GString) sentence = g_string_new (NULL);
+  g_autofree char *clean = sanitize (strip_action_index (reason != NULL ? reason : ""));
+
+  if (doing != NULL)
+    g_string_append_printf (sentence, "Could not %s", doing);
+  if (*clean != '\0')
+    {
+      if (sentence->len > 0)
+        g_string_append (sentence, ": ");
+      g_string_append (sentence, clean);
+    }
+  if (sentence->len > 0 && strchr (".!?", sentence->str[sentence->len - 1]) == NULL)
+    g_string_append_c (sentence, '.');
+  if (hint != NULL)
+    g_string_append_printf (sentence, " %s", hint);
+
+  if (ctl->json != JSON_OFF)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "error");
+      if (name != NULL)
+        json_builder_add_string_value (builder, name);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, sentence->str);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_text (JSON_SHORT, root);
+      g_printerr ("%s\n", text);
+    }
+  else if (ctl->verbose && name != NULL)
+    {
+      g_printerr ("callctl: %s (%s)\n", sentence->str, name);
+    }
+  else
+    {
+      g_printerr ("callctl: %s\n", sentence->str);
+    }
+}
+
+/* The error of a failed request to callkitd: doing says what callctl
+ * tried ("answer call X"). Returns the exit code. */
 static int
 report_bus_error (Callctl            *ctl,
                   const sd_bus_error *error,
                   int                 r,
-                  const char         *what)
+                  const char         *doing)
 {
-  int exit_code;
+  const char *hint = NULL;
 
   if (error == NULL || !sd_bus_error_is_set (error))
     {
-      g_printerr ("callctl: %s: %s\n", what, g_strerror (-r));
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
       return r == -ENOTCONN || r == -ECONNRESET ? EXIT_NO_DAEMON : EXIT_ERROR;
     }
 
-  g_printerr ("callctl: %s: %s\n", error->name, error->message != NULL ? error->message : what);
-  exit_code = exit_code_for_error_name (error->name);
   /* NoReply is what the bus sends when callkitd died while we waited; it
    * also covers a timeout, so look. */
   if (g_str_equal (error->name, "org.freedesktop.DBus.Error.NoReply") &&
       (ctl->daemon_gone || ck_call_observer_get_daemon (ctl->observer) == NULL))
-    exit_code = EXIT_NO_DAEMON;
-  return exit_code;
+    {
+      print_error (ctl, doing, error->name, "callkitd left the session bus before it answered", NULL);
+      return EXIT_NO_DAEMON;
+    }
+  /* The one refusal a user meets every day: a second call while one is
+   * active. callctl can make the transaction the message asks for. */
+  if (g_str_equal (error->name, CKD_ERROR_PREFIX "MaximumCallGroupsReached") &&
+      !ctl->hold_active && !ctl->end_active)
+    hint = "Answer with --hold-active or --end-active to hold or end that call first.";
+  print_error (ctl, doing, error->name, error->message, hint);
+  return exit_code_for_error_name (error->name);
 }
 
 static int
 report_controller_error (Callctl    *ctl,
                          int         r,
-                         const char *what)
+                         const char *doing)
 {
-  return report_bus_error (ctl, ck_call_controller_get_last_bus_error (ctl->controller), r, what);
+  return report_bus_error (ctl, ck_call_controller_get_last_bus_error (ctl->controller), r, doing);
 }
 
 static int
@@ -253,10 +355,13 @@ needs_quoting (const char *text)
 }
 
 static char *
-json_to_text (JsonNode *node)
+json_to_text (JsonMode  mode,
+              JsonNode *node)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
 
+  json_generator_set_pretty (generator, mode == JSON_PRETTY);
+  json_generator_set_indent (generator, 2);
   json_generator_set_root (generator, node);
   return json_generator_to_data (generator, NULL);
 }
@@ -315,13 +420,13 @@ format_value (const char     *property,
     {
       g_autoptr(JsonNode) node = callctl_json_from_message (value);
 
-      text = node != NULL ? json_to_text (node) : g_strdup ("?");
+      text = node != NULL ? json_to_text (JSON_SHORT, node) : g_strdup ("?");
     }
 
   if (for_key_value && needs_quoting (text))
     {
       g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), text);
-      g_autofree char *quoted = json_to_text (node);
+      g_autofree char *quoted = json_to_text (JSON_SHORT, node);
 
       return sanitize (quoted);
     }
@@ -375,7 +480,7 @@ static int
 print_json (Callctl  *ctl,
             JsonNode *node)
 {
-  g_autofree char *text = json_to_text (node);
+  g_autofree char *text = json_to_text (ctl->json, node);
 
   fputs (text, stdout);
   fputc ('\n', stdout);
@@ -414,8 +519,10 @@ dispatch_call_changed (CkCallObserver *observer,
 }
 
 static int
-callctl_connect (Callctl *ctl)
+callctl_connect (Callctl *ctl,
+                 gboolean wait_for_daemon)
 {
+  g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
   int r;
 
   r = sd_bus_open_user (&ctl->bus);
@@ -425,18 +532,32 @@ callctl_connect (Callctl *ctl)
       return EXIT_NO_DAEMON;
     }
 
-  /* Never start callkitd behind the user's back: "is it running?" is a
-   * question callctl must answer truthfully. */
-  r = ck_call_observer_new (ctl->bus, dispatch_call_changed, ctl, &ctl->observer);
+  /* As hostnamectl starts hostnamed: callkitd exits when idle and comes
+   * back by D-Bus activation at the first request. */
+  r = ck_call_observer_new_with_flags (ctl->bus, CK_CALL_OBSERVER_START_DAEMON, dispatch_call_changed, ctl,
+                                       &error, &ctl->observer);
+  if (r < 0 && wait_for_daemon)
+    {
+      /* monitor: follow callkitd from the moment it appears. */
+      g_printerr ("callctl: callkitd is not running on the session bus and cannot be started (%s); "
+                  "waiting for it\n", error.message != NULL ? error.message : g_strerror (-r));
+      r = ck_call_observer_new (ctl->bus, dispatch_call_changed, ctl, &ctl->observer);
+    }
   if (r < 0)
     {
-      g_printerr ("callctl: cannot read the calls of callkitd: %s\n", g_strerror (-r));
-      return EXIT_ERROR;
-    }
-  if (ck_call_observer_get_daemon (ctl->observer) == NULL)
-    {
-      g_printerr ("callctl: callkitd is not running on the session bus (%s has no owner)\n",
-                  CKD_BUS_NAME);
+      g_autofree char *reason = NULL;
+
+      /* ServiceUnknown: nothing can start it; a Spawn error: it was
+       * started and failed. */
+      if (sd_bus_error_has_name (&error, SD_BUS_ERROR_SERVICE_UNKNOWN))
+        reason = g_strdup ("callkitd is not running on the session bus and cannot be started: "
+                           "no D-Bus activation file names " CKD_BUS_NAME);
+      else if (sd_bus_error_is_set (&error))
+        reason = g_strdup_printf ("callkitd is not running on the session bus and did not start: %s",
+                                  error.message != NULL ? error.message : error.name);
+      else
+        reason = g_strdup_printf ("callkitd is not running on the session bus: %s", g_strerror (-r));
+      print_error (ctl, NULL, error.name, reason, NULL);
       return EXIT_NO_DAEMON;
     }
   ck_call_observer_set_daemon_changed (ctl->observer, on_daemon_changed, ctl);
@@ -774,11 +895,53 @@ verb_list (Callctl *ctl,
   return finish_output ();
 }
 
+/* show -p: the properties asked for, by D-Bus name ("IsMuted") or JSON
+ * key ("is_muted"), in any case, as a new array of D-Bus names in the
+ * order asked. */
+static int
+select_properties (Callctl  *ctl,
+                   char    **names,
+                   GStrv    *ret_selected)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (size_t i = 0; ctl->properties[i] != NULL; i++)
+    {
+      g_auto(GStrv) wanted = g_strsplit (ctl->properties[i], ",", -1);
+
+      for (size_t j = 0; wanted[j] != NULL; j++)
+        {
+          const char *found = NULL;
+
+          if (*wanted[j] == '\0')
+            continue;
+          for (size_t k = 0; names[k] != NULL && found == NULL; k++)
+            {
+              g_autofree char *key = callctl_json_key_from_property (names[k]);
+
+              if (g_ascii_strcasecmp (names[k], wanted[j]) == 0 || g_ascii_strcasecmp (key, wanted[j]) == 0)
+                found = names[k];
+            }
+          if (found == NULL)
+            {
+              g_autofree char *clean = sanitize (wanted[j]);
+
+              g_printerr ("callctl: A call has no property \"%s\"; 'callctl show CALL' lists them.\n", clean);
+              return EXIT_NOT_FOUND;
+            }
+          g_strv_builder_add (builder, found);
+        }
+    }
+  *ret_selected = g_strv_builder_end (builder);
+  return EXIT_OK;
+}
+
 static int
 verb_show (Callctl *ctl,
            int      argc,
            char   **argv)
 {
+  g_auto(GStrv) selected = NULL;
   g_autoptr(CkCall) call = NULL;
   const char *provider_name;
   char **names;
@@ -789,18 +952,34 @@ verb_show (Callctl *ctl,
   if (r != EXIT_OK)
     return r;
 
+  if (ctl->properties != NULL)
+    {
+      r = select_properties (ctl, ck_call_get_property_names (call), &selected);
+      if (r != EXIT_OK)
+        return r;
+    }
+
   if (ctl->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
       g_autoptr(JsonNode) root = NULL;
 
-      add_call_json (ctl, builder, call);
+      if (selected != NULL)
+        {
+          json_builder_begin_object (builder);
+          add_properties_json (builder, call, selected, (GetProperty) ck_call_get_property);
+          json_builder_end_object (builder);
+        }
+      else
+        {
+          add_call_json (ctl, builder, call);
+        }
       root = json_builder_get_root (builder);
       return print_json (ctl, root);
     }
 
   provider_name = provider_name_for_path (ctl, ck_call_get_provider (call));
-  names = ck_call_get_property_names (call);
+  names = selected != NULL ? selected : ck_call_get_property_names (call);
   for (size_t i = 0; names[i] != NULL; i++)
     width = MAX (width, strlen (names[i]));
 
@@ -811,7 +990,9 @@ verb_show (Callctl *ctl,
 
       (void) ck_call_get_property (call, names[i], &value);
       text = format_value (names[i], value, FALSE);
-      if (g_str_equal (names[i], "Provider") && *provider_name != '\0')
+      if (ctl->value_only)
+        printf ("%s\n", text);
+      else if (g_str_equal (names[i], "Provider") && *provider_name != '\0')
         {
           g_autofree char *clean_name = sanitize (provider_name);
           printf ("%*s: %s (%s)\n", (int) width, names[i], text, clean_name);
@@ -867,6 +1048,90 @@ verb_providers (Callctl *ctl,
   return finish_output ();
 }
 
+static gboolean
+state_is (CkCall     *call,
+          const char *state)
+{
+  return g_str_equal (ck_call_get_state (call), state);
+}
+
+/* As hostnamectl status: what runs, and what it holds now. Being the
+ * first request, it starts callkitd when it was idle. */
+static int
+verb_status (Callctl *ctl,
+             int      argc,
+             char   **argv)
+{
+  static const char * const states[] = { "ringing", "dialing", "connecting", "active", "held", "ended" };
+  g_autofree char *version = NULL;
+  g_auto(GStrv) capabilities = NULL;
+  g_autofree char *joined = NULL;
+  g_autoptr(GString) by_state = g_string_new (NULL);
+  size_t n_calls = ck_call_observer_get_n_calls (ctl->observer);
+  size_t n_providers = ck_call_observer_get_n_providers (ctl->observer);
+  const char *daemon = ck_call_observer_get_daemon (ctl->observer);
+  guint counts[G_N_ELEMENTS (states)] = { 0 };
+  int r;
+
+  r = ck_call_observer_get_daemon_info (ctl->observer, &version, &capabilities);
+  if (r < 0)
+    {
+      print_error (ctl, "read the status of callkitd", NULL, g_strerror (-r), NULL);
+      return EXIT_ERROR;
+    }
+  for (size_t i = 0; i < n_calls; i++)
+    for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+      if (state_is (ck_call_observer_get_call (ctl->observer, i), states[j]))
+        counts[j]++;
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_string_value (builder, version);
+      json_builder_set_member_name (builder, "owner");
+      json_builder_add_string_value (builder, daemon != NULL ? daemon : "");
+      json_builder_set_member_name (builder, "capabilities");
+      json_builder_begin_array (builder);
+      for (size_t i = 0; capabilities[i] != NULL; i++)
+        json_builder_add_string_value (builder, capabilities[i]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "providers");
+      json_builder_add_int_value (builder, n_providers);
+      json_builder_set_member_name (builder, "calls");
+      json_builder_begin_object (builder);
+      for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+        {
+          json_builder_set_member_name (builder, states[j]);
+          json_builder_add_int_value (builder, counts[j]);
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
+    }
+
+  for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+    if (counts[j] > 0)
+      g_string_append_printf (by_state, "%s%u %s", by_state->len > 0 ? ", " : " (", counts[j], states[j]);
+  if (by_state->len > 0)
+    g_string_append_c (by_state, ')');
+  joined = g_strjoinv (" ", capabilities);
+  {
+    g_autofree char *clean_version = sanitize (version);
+    g_autofree char *clean_capabilities = sanitize (*joined != '\0' ? joined : "none");
+
+    printf ("      Daemon: callkitd %s (%s on the session bus)\n", clean_version, daemon != NULL ? daemon : "?");
+    printf ("Capabilities: %s\n", clean_capabilities);
+    printf ("   Providers: %zu\n", n_providers);
+    printf ("       Calls: %zu%s\n", n_calls, by_state->str);
+  }
+  return finish_output ();
+}
+
 /* A transaction that was requested, until callkitd reports its outcome. */
 typedef struct
 {
@@ -909,10 +1174,12 @@ on_transaction_completed (CkCallController       *controller,
 }
 
 /* Requests @transaction and, unless no_wait, waits until callkitd reports
- * what the providers did. Returns an exit code; errors are printed. */
+ * what the providers did. doing says what for, in error messages ("answer
+ * call X"). Returns an exit code; errors are printed. */
 static int
 run_transaction (Callctl       *ctl,
                  CkTransaction *transaction,
+                 const char    *doing,
                  gboolean       no_wait,
                  char         **ret_transaction_id)
 {
@@ -927,27 +1194,30 @@ run_transaction (Callctl       *ctl,
                                               no_wait ? NULL : on_transaction_completed,
                                               &outcome, &id);
   if (r < 0)
-    return report_controller_error (ctl, r, "cannot request the transaction");
+    return report_controller_error (ctl, r, doing);
 
   while (!no_wait && !outcome.completed && !ctl->daemon_gone)
     g_main_context_iteration (NULL, TRUE);
 
   if (!no_wait && !outcome.completed)
     {
-      g_printerr ("callctl: callkitd left the bus before the provider answered\n");
+      print_error (ctl, doing, NULL, "callkitd left the session bus before the provider answered", NULL);
       return EXIT_NO_DAEMON;
     }
 
   if (outcome.failed_type != NULL)
     {
-      g_autofree char *clean_reason = sanitize (outcome.failed_reason);
+      g_autofree char *reason = NULL;
 
       if (outcome.timed_out)
-        g_printerr ("callctl: %sActionTimedOut: the provider did not answer %s in time\n",
-                    CKD_ERROR_PREFIX, outcome.failed_type);
+        reason = g_strdup_printf ("the provider did not carry out %s on call %s in time",
+                                  outcome.failed_type, outcome.failed_call);
       else
-        g_printerr ("callctl: %sActionFailed: %s failed: %s\n", CKD_ERROR_PREFIX,
-                    outcome.failed_type, *clean_reason != '\0' ? clean_reason : "no reason given");
+        reason = g_strdup_printf ("the provider failed %s on call %s: %s", outcome.failed_type,
+                                  outcome.failed_call,
+                                  *outcome.failed_reason != '\0' ? outcome.failed_reason : "no reason given");
+      print_error (ctl, doing, outcome.timed_out ? CKD_ERROR_PREFIX "ActionTimedOut" : CKD_ERROR_PREFIX "ActionFailed",
+                   reason, NULL);
       return EXIT_ERROR;
     }
 
@@ -956,105 +1226,198 @@ run_transaction (Callctl       *ctl,
   return EXIT_OK;
 }
 
-typedef enum
+/* The calls of the session's active group: the ones that hold the audio
+ * session, or are about to (dialing, connecting). */
+static gboolean
+is_active_like (CkCall *call)
 {
-  CALL_ACTION_ANSWER,
-  CALL_ACTION_END,
-  CALL_ACTION_HOLD,
-  CALL_ACTION_UNHOLD,
-  CALL_ACTION_MUTE,
-  CALL_ACTION_UNMUTE,
-  CALL_ACTION_DTMF,
-} CallAction;
+  return state_is (call, "active") || state_is (call, "dialing") || state_is (call, "connecting");
+}
+
+typedef struct
+{
+  const char *verb;
+  const char *base;       /* infinitive for messages: "answer" */
+  const char *which;      /* the calls that fit, for messages */
+  gboolean (*fits) (CkCall *call);
+} CallActionInfo;
+
+static gboolean
+fits_answer (CkCall *call)
+{
+  return state_is (call, "ringing") && !ck_call_is_outgoing (call);
+}
+
+static gboolean
+fits_end (CkCall *call)
+{
+  return !ck_call_has_ended (call);
+}
+
+static gboolean
+fits_hold (CkCall *call)
+{
+  return state_is (call, "active");
+}
+
+static gboolean
+fits_unhold (CkCall *call)
+{
+  return state_is (call, "held");
+}
+
+static gboolean
+fits_mute (CkCall *call)
+{
+  return !ck_call_has_ended (call) && !state_is (call, "ringing") && !ck_call_is_muted (call);
+}
+
+static gboolean
+fits_unmute (CkCall *call)
+{
+  return !ck_call_has_ended (call) && ck_call_is_muted (call);
+}
+
+static const CallActionInfo call_actions[] = {
+  { "answer", "answer", "ringing incoming call", fits_answer },
+  { "end", "end", "live call", fits_end },
+  { "hold", "hold", "active call", fits_hold },
+  { "unhold", "resume", "held call", fits_unhold },
+  { "mute", "mute", "unmuted connected call", fits_mute },
+  { "unmute", "unmute", "muted call", fits_unmute },
+  { "dtmf", "send DTMF to", NULL, NULL },
+};
+
+static const CallActionInfo *
+call_action_info (const char *verb)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (call_actions); i++)
+    if (g_str_equal (call_actions[i].verb, verb))
+      return &call_actions[i];
+  g_assert_not_reached ();
+}
+
+/* Without a CALL argument: the one call the command fits, as "answer"
+ * picks the one ringing call. None or several is an error that says
+ * which calls were looked at. */
+static int
+pick_call (Callctl               *ctl,
+           const CallActionInfo  *info,
+           CkCall               **out_call)
+{
+  g_autoptr(GPtrArray) calls = list_calls (ctl);
+  g_autoptr(GPtrArray) fitting = g_ptr_array_new ();
+
+  for (guint i = 0; i < calls->len; i++)
+    if (info->fits (calls->pdata[i]))
+      g_ptr_array_add (fitting, calls->pdata[i]);
+
+  if (fitting->len == 1)
+    {
+      *out_call = ck_call_ref (fitting->pdata[0]);
+      return EXIT_OK;
+    }
+  if (fitting->len == 0)
+    {
+      g_printerr ("callctl: There is no %s to %s.\n", info->which, info->base);
+      return EXIT_NOT_FOUND;
+    }
+
+  {
+    g_autofree char *candidates = format_call_list (fitting);
+    g_printerr ("callctl: There are %u calls to %s (%s): name one, e.g. 'callctl %s %.8s'.\n",
+                fitting->len, info->base, candidates, info->verb,
+                ck_call_get_uuid (fitting->pdata[0]));
+  }
+  return EXIT_NOT_FOUND;
+}
+
+/* answer --hold-active / --end-active: what the phone's "hold & answer"
+ * and "end & answer" buttons do, in one transaction. */
+static int
+add_active_group_actions (Callctl       *ctl,
+                          CkTransaction *transaction,
+                          CkCall        *answered)
+{
+  g_autoptr(GPtrArray) calls = list_calls (ctl);
+  CkCall *active = NULL;
+  int r = 0;
+
+  for (guint i = 0; i < calls->len && active == NULL; i++)
+    if (calls->pdata[i] != answered && is_active_like (calls->pdata[i]))
+      active = calls->pdata[i];
+  if (active == NULL)
+    return 0;
+
+  /* Holding one call of a group holds the group. */
+  if (ctl->hold_active)
+    return ck_transaction_add_set_held (transaction, ck_call_get_uuid (active), TRUE);
+
+  /* Ending ends the conversation the user is in: the active call and the
+   * calls grouped with it. */
+  for (guint i = 0; i < calls->len && r >= 0; i++)
+    {
+      CkCall *call = calls->pdata[i];
+      const char *group = ck_call_get_group (active);
+
+      if (call == active ||
+          (*group != '\0' && g_str_equal (ck_call_get_group (call), group) &&
+           g_str_equal (ck_call_get_provider (call), ck_call_get_provider (active)) &&
+           !ck_call_has_ended (call)))
+        r = ck_transaction_add_end_call (transaction, ck_call_get_uuid (call));
+    }
+  return r;
+}
 
 static int
 run_call_action (Callctl    *ctl,
+                 const char *verb,
                  const char *call_arg,
-                 CallAction  action,
                  const char *digits)
 {
+  const CallActionInfo *info = call_action_info (verb);
   g_autoptr(CkCall) call = NULL;
   g_autoptr(CkTransaction) transaction = NULL;
+  g_autofree char *doing = NULL;
   const char *uuid;
   int r;
 
-  r = lookup_call (ctl, call_arg, &call);
+  r = call_arg != NULL ? lookup_call (ctl, call_arg, &call) : pick_call (ctl, info, &call);
   if (r != EXIT_OK)
     return r;
   uuid = ck_call_get_uuid (call);
+  doing = g_strdup_printf ("%s call %s", info->base, uuid);
 
   r = ck_transaction_new (&transaction);
+  if (r >= 0 && (ctl->hold_active || ctl->end_active))
+    r = add_active_group_actions (ctl, transaction, call);
   if (r >= 0)
-    switch (action)
-      {
-      case CALL_ACTION_ANSWER:
+    {
+      if (g_str_equal (verb, "answer"))
         r = ck_transaction_add_answer_call (transaction, uuid);
-        break;
-      case CALL_ACTION_END:
+      else if (g_str_equal (verb, "end"))
         r = ck_transaction_add_end_call (transaction, uuid);
-        break;
-      case CALL_ACTION_HOLD:
-      case CALL_ACTION_UNHOLD:
-        r = ck_transaction_add_set_held (transaction, uuid, action == CALL_ACTION_HOLD);
-        break;
-      case CALL_ACTION_MUTE:
-      case CALL_ACTION_UNMUTE:
-        r = ck_transaction_add_set_muted (transaction, uuid, action == CALL_ACTION_MUTE);
-        break;
-      case CALL_ACTION_DTMF:
+      else if (g_str_equal (verb, "hold") || g_str_equal (verb, "unhold"))
+        r = ck_transaction_add_set_held (transaction, uuid, g_str_equal (verb, "hold"));
+      else if (g_str_equal (verb, "mute") || g_str_equal (verb, "unmute"))
+        r = ck_transaction_add_set_muted (transaction, uuid, g_str_equal (verb, "mute"));
+      else
         r = ck_transaction_add_play_dtmf (transaction, uuid, digits, NULL);
-        break;
-      default:
-        g_assert_not_reached ();
-      }
+    }
   if (r < 0)
     {
-      g_printerr ("callctl: cannot build the transaction: %s\n", g_strerror (-r));
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
       return EXIT_ERROR;
     }
-  return run_transaction (ctl, transaction, FALSE, NULL);
+  return run_transaction (ctl, transaction, doing, FALSE, NULL);
 }
 
 static int
-verb_answer (Callctl *ctl, int argc, char **argv)
+verb_call_action (Callctl *ctl,
+                  int      argc,
+                  char   **argv)
 {
-  return run_call_action (ctl, argv[1], CALL_ACTION_ANSWER, NULL);
-}
-
-static int
-verb_end (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_END, NULL);
-}
-
-static int
-verb_hold (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_HOLD, NULL);
-}
-
-static int
-verb_unhold (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_UNHOLD, NULL);
-}
-
-static int
-verb_mute (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_MUTE, NULL);
-}
-
-static int
-verb_unmute (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_UNMUTE, NULL);
-}
-
-static int
-verb_dtmf (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_DTMF, argv[2]);
+  return run_call_action (ctl, argv[0], argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
 }
 
 static int
@@ -1071,7 +1434,10 @@ verb_reset (Callctl *ctl,
 
   r = ck_call_controller_reset_provider (ctl->controller, ck_provider_info_get_object_path (provider));
   if (r < 0)
-    return report_controller_error (ctl, r, "cannot reset the provider");
+    {
+      g_autofree char *doing = g_strdup_printf ("reset provider %s", ck_provider_info_get_object_path (provider));
+      return report_controller_error (ctl, r, doing);
+    }
   return EXIT_OK;
 }
 
@@ -1085,7 +1451,7 @@ verb_silence (Callctl *ctl,
 
   r = ck_call_controller_silence_ringing (ctl->controller, &silenced);
   if (r < 0)
-    return report_controller_error (ctl, r, "cannot silence the ringing");
+    return report_controller_error (ctl, r, "silence the ringing");
   if (ctl->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -1129,6 +1495,7 @@ verb_start (Callctl *ctl,
   g_autoptr(CkTransaction) transaction = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *id = NULL;
+  g_autofree char *doing = NULL;
   const char *handle = argv[2];
   const char *handle_type;
   int r;
@@ -1144,13 +1511,15 @@ verb_start (Callctl *ctl,
                                                    ck_provider_info_get_object_path (provider),
                                                    ck_handle_type_from_string (handle_type),
                                                    handle, ctl->video);
+  doing = g_strdup_printf ("start a call to %s through provider %s", handle,
+                           ck_provider_info_get_object_path (provider));
   if (r < 0)
     {
-      g_printerr ("callctl: cannot build the transaction: %s\n", g_strerror (-r));
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
       return EXIT_ERROR;
     }
 
-  r = run_transaction (ctl, transaction, ctl->no_wait, &id);
+  r = run_transaction (ctl, transaction, doing, ctl->no_wait, &id);
   if (r != EXIT_OK)
     return r;
 
@@ -1180,15 +1549,25 @@ print_event (Callctl  *ctl,
              GString  *line,
              JsonNode *json)
 {
+  gint64 now = g_get_real_time ();
+
+  /* When it happened (when callctl saw it): microseconds since the epoch
+   * in JSON as everywhere in the API, local time for people. */
   if (json != NULL)
     {
-      g_autofree char *text = json_to_text (json);
+      g_autofree char *text = NULL;
 
+      json_object_set_int_member (json_node_get_object (json), "timestamp", now);
+      text = json_to_text (ctl->json, json);
       fputs (text, stdout);
     }
   else
     {
-      fputs (line->str, stdout);
+      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
+      g_autofree char *seconds = g_date_time_format (time, "%FT%T");
+      g_autofree char *zone = g_date_time_format (time, "%:z");
+
+      printf ("%s.%03d%s %s", seconds, (int) (now % G_USEC_PER_SEC / 1000), zone, line->str);
     }
   fputc ('\n', stdout);
   /* One event, one line, now: monitor feeds pipes and scripts. */
@@ -1381,7 +1760,7 @@ on_provider_changed (CkCallObserver *observer,
 
           if (needs_quoting (ck_provider_info_get_localized_name (provider)))
             {
-              g_autofree char *quoted = json_to_text (name);
+              g_autofree char *quoted = json_to_text (JSON_SHORT, name);
               name_text = sanitize (quoted);
             }
           else
@@ -1504,7 +1883,7 @@ typedef int (*VerbFunc) (Callctl *ctl,
                          int      argc,
                          char   **argv);
 
-typedef struct
+typedef struct Verb
 {
   const char *name;
   const char *args;
@@ -1520,13 +1899,14 @@ static const Verb verbs[] = {
   { "show", "CALL", 1, 1, TRUE, verb_show, "Show every property of a call" },
   { "monitor", "", 0, 0, TRUE, verb_monitor, "Print calls and providers as they change" },
   { "providers", "", 0, 0, TRUE, verb_providers, "List call providers" },
-  { "answer", "CALL", 1, 1, FALSE, verb_answer, "Answer a ringing call" },
-  { "end", "CALL", 1, 1, FALSE, verb_end, "End a call, or decline it while it rings" },
-  { "hold", "CALL", 1, 1, FALSE, verb_hold, "Hold a call (and its group)" },
-  { "unhold", "CALL", 1, 1, FALSE, verb_unhold, "Resume a held call" },
-  { "mute", "CALL", 1, 1, FALSE, verb_mute, "Mute the microphone for a call" },
-  { "unmute", "CALL", 1, 1, FALSE, verb_unmute, "Unmute the microphone for a call" },
-  { "dtmf", "CALL DIGITS", 2, 2, FALSE, verb_dtmf, "Send DTMF digits (0-9 * # A-D)" },
+  { "status", "", 0, 0, TRUE, verb_status, "Show callkitd's version and what it holds" },
+  { "answer", "[CALL]", 0, 1, FALSE, verb_call_action, "Answer a ringing call" },
+  { "end", "[CALL]", 0, 1, FALSE, verb_call_action, "End a call, or decline it while it rings" },
+  { "hold", "[CALL]", 0, 1, FALSE, verb_call_action, "Hold a call (and its group)" },
+  { "unhold", "[CALL]", 0, 1, FALSE, verb_call_action, "Resume a held call" },
+  { "mute", "[CALL]", 0, 1, FALSE, verb_call_action, "Mute the microphone for a call" },
+  { "unmute", "[CALL]", 0, 1, FALSE, verb_call_action, "Unmute the microphone for a call" },
+  { "dtmf", "CALL DIGITS", 2, 2, FALSE, verb_call_action, "Send DTMF digits (0-9 * # A-D)" },
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
   { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
@@ -1544,7 +1924,9 @@ build_summary (void)
     }
   g_string_append (summary,
                    "\n"
-                   "CALL is a call's UUID, a unique prefix of it, or its object path.\n"
+                   "CALL is a call's UUID, a unique prefix of it, or its object path;\n"
+                   "without it, answer, end, hold, unhold, mute and unmute act on the one\n"
+                   "call that fits (the one ringing call for answer).\n"
                    "PROVIDER is a provider's number N, object path or localized name.");
   return g_string_free (summary, FALSE);
 }
@@ -1558,7 +1940,32 @@ static const char description[] =
   "  4  callkitd is not running, or the session bus cannot be reached\n"
   "\n"
   "callctl talks to callkitd on the session bus (DBUS_SESSION_BUS_ADDRESS)\n"
-  "and never starts it. See callctl(1).";
+  "and starts it by D-Bus activation when it is not running; monitor waits\n"
+  "for it when it cannot be started. See callctl(1).";
+
+static gboolean
+parse_json_mode (const char *option_name,
+                 const char *value,
+                 gpointer    data,
+                 GError    **error)
+{
+  Callctl *ctl = data;
+
+  /* A bare --json is the compact form, as it always was. */
+  if (value == NULL || g_str_equal (value, "short"))
+    ctl->json = JSON_SHORT;
+  else if (g_str_equal (value, "pretty"))
+    ctl->json = JSON_PRETTY;
+  else if (g_str_equal (value, "off"))
+    ctl->json = JSON_OFF;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Invalid --json \"%s\": use pretty, short or off", value);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 check_handle_type (const char *option_name,
@@ -1596,8 +2003,11 @@ main (int    argc,
   int n_args;
   int r;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json,
-      "Print JSON (list, show, providers, start; monitor prints one JSON object per line)", NULL },
+    { "json", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_json_mode,
+      "Print JSON (status, list, show, providers, start, silence, monitor): pretty, short (the default) "
+      "or off", "MODE" },
+    { "json-auto", 'j', 0, G_OPTION_ARG_NONE, &ctl.json_auto,
+      "Same as --json=pretty on a terminal, --json=short otherwise", NULL },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
       "Print no column headers and no footer", NULL },
     { "handle-type", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) check_handle_type,
@@ -1606,6 +2016,16 @@ main (int    argc,
       "For start: a video call", NULL },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctl.no_wait,
       "For start: return once callkitd dispatched the call, without waiting for the provider", NULL },
+    { "hold-active", 0, 0, G_OPTION_ARG_NONE, &ctl.hold_active,
+      "For answer: hold the active call in the same transaction (\"hold & answer\")", NULL },
+    { "end-active", 0, 0, G_OPTION_ARG_NONE, &ctl.end_active,
+      "For answer: end the active call in the same transaction (\"end & answer\")", NULL },
+    { "property", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &ctl.properties,
+      "For show: only this property (repeat it, or separate names with commas)", "NAME" },
+    { "value", 0, 0, G_OPTION_ARG_NONE, &ctl.value_only,
+      "For show: print the values only, without the property names", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &ctl.verbose,
+      "Name the D-Bus error after each error message", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       "Print the version and exit", NULL },
     { NULL }
@@ -1613,8 +2033,16 @@ main (int    argc,
 
   setlocale (LC_ALL, "");
 
-  /* g_option_context_parse_strv frees what it removes: work on a copy. */
+  /* g_option_context_parse_strv frees what it removes: work on a copy.
+   * GOption would take the word after a bare --json as its value
+   * ("--json show" as --json=show): a bare --json is --json=short. */
   args = g_strdupv (argv);
+  for (size_t i = 1; args[i] != NULL && !g_str_equal (args[i], "--"); i++)
+    if (g_str_equal (args[i], "--json"))
+      {
+        g_free (args[i]);
+        args[i] = g_strdup ("--json=short");
+      }
 
   context = g_option_context_new ("[COMMAND [ARGUMENTS...]]");
   summary = build_summary ();
@@ -1657,12 +2085,22 @@ main (int    argc,
   if (n_args > verb->max_args)
     return usage_error ("%s: too many arguments: usage: callctl %s%s%s", verb->name, verb->name,
                         *verb->args != '\0' ? " " : "", verb->args);
+  if (ctl.json_auto)
+    ctl.json = isatty (STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
   if (ctl.json && !verb->reads && verb->func != verb_start)
-    return usage_error ("%s: --json applies to list, show, providers, monitor and start", verb->name);
+    return usage_error ("%s: --json applies to status, list, show, providers, monitor, silence and start",
+                        verb->name);
   if ((ctl.handle_type != NULL || ctl.video || ctl.no_wait) && verb->func != verb_start)
     return usage_error ("%s: --handle-type, --video and --no-wait apply to start only", verb->name);
+  if ((ctl.hold_active || ctl.end_active) && !g_str_equal (verb->name, "answer"))
+    return usage_error ("%s: --hold-active and --end-active apply to answer only", verb->name);
+  if (ctl.hold_active && ctl.end_active)
+    return usage_error ("answer: use either --hold-active or --end-active");
+  if ((ctl.properties != NULL || ctl.value_only) && verb->func != verb_show)
+    return usage_error ("%s: --property and --value apply to show only", verb->name);
+  ctl.verb = verb;
 
-  r = callctl_connect (&ctl);
+  r = callctl_connect (&ctl, verb->func == verb_monitor);
   if (r != EXIT_OK)
     return r;
 
