@@ -12,19 +12,17 @@ actions.
 import json
 import os
 import re
-import shutil
+import shlex
 import signal
 import subprocess
-import sys
 import unicodedata
 import uuid
 
 import pytest
-from gi.repository import Gio, GLib
+from gi.repository import Gio
 
 import harness
-from harness import (ERROR_PREFIX, ROOT_PATH,
-                     call_path, wait_until, new_uuid)
+from harness import ERROR_PREFIX, call_path, wait_until, new_uuid
 
 NOT_RUNNING = "callkitd is not running on the session bus"
 CALL_PROPERTIES = [
@@ -70,7 +68,7 @@ class Background:
         self.raw_lines = []
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env)
+            stderr=subprocess.PIPE, env=env, preexec_fn=harness.die_with_test)
         os.set_blocking(self.proc.stdout.fileno(), False)
         os.set_blocking(self.proc.stderr.fileno(), False)
         self._stderr = b""
@@ -298,8 +296,8 @@ def activatable(bus, tmp_path):
             env[key] = os.environ[key]
     script = tmp_path / "start-callkitd.sh"
     script.write_text("#!/bin/sh\nexec env %s %s --verbose >>%s 2>&1\n" % (
-        " ".join("%s=%s" % (k, shlex_quote(v)) for k, v in env.items()),
-        shlex_quote(str(path.resolve())), shlex_quote(str(log))))
+        " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items()),
+        shlex.quote(str(path.resolve())), shlex.quote(str(log))))
     script.chmod(0o755)
     (bus.servicedir / "io.github.callkitd.CallKit1.service").write_text(
         "[D-BUS Service]\nName=io.github.callkitd.CallKit1\nExec=%s\n" % script)
@@ -314,11 +312,6 @@ def activatable(bus, tmp_path):
     text = log.read_text(errors="replace") if log.exists() else ""
     for problem in ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:", "CRITICAL"):
         assert problem not in text, text
-
-
-def shlex_quote(text):
-    import shlex
-    return shlex.quote(text)
 
 
 def test_status_starts_the_daemon_by_activation(bus, activatable, run_callctl):

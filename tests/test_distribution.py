@@ -3,6 +3,7 @@
 header names has its text in LICENSES/, and COPYING points there."""
 
 import re
+import shutil
 import subprocess
 
 import harness
@@ -11,11 +12,11 @@ SPDX = re.compile(r"SPDX-License-Identifier: ([A-Za-z0-9.+-]+)")
 
 
 def tracked_files():
-    out = subprocess.run(["git", "-C", str(harness.SOURCE_ROOT), "ls-files", "-z"],
-                         capture_output=True, check=False)
-    if out.returncode == 0 and out.stdout:
+    if shutil.which("git") and (harness.SOURCE_ROOT / ".git").exists():
+        out = subprocess.run(["git", "-C", str(harness.SOURCE_ROOT), "ls-files", "-z"],
+                             capture_output=True, check=True)
         return [harness.SOURCE_ROOT / name for name in out.stdout.decode().split("\0") if name]
-    # Not a git checkout (an unpacked tarball): every file but builds.
+    # Not a git checkout (an unpacked archive): every file but builds.
     return [p for p in harness.SOURCE_ROOT.rglob("*")
             if p.is_file() and not any(part.startswith(("build", ".git"))
                                        for part in p.relative_to(harness.SOURCE_ROOT).parts)]

@@ -49,7 +49,6 @@ chmod 700 "$workdir"
 # What we started, in order; stopped in reverse order by PID.
 pids=()
 names=()
-bus_pid=
 
 cleanup() {
   local i pid
@@ -62,11 +61,6 @@ cleanup() {
       wait "$pid" 2>/dev/null || true
     fi
   done
-  if [ -n "$bus_pid" ] && kill -0 "$bus_pid" 2>/dev/null; then
-    # Forked away from us, so not a child we can wait for.
-    ckd_log "stopping the private dbus-daemon (pid $bus_pid)"
-    kill -TERM "$bus_pid" 2>/dev/null || true
-  fi
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -103,13 +97,23 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
   </policy>
 </busconfig>
 EOF
-    {
-      read -r address
-      read -r bus_pid
-    } < <(dbus-daemon --config-file="$workdir/bus.conf" --fork \
-      --print-address=1 --print-pid=1 --nopidfile)
+    # Not --fork: the bus stays our child, stopped with the rest and
+    # killed with our process group.
+    dbus-daemon --config-file="$workdir/bus.conf" --nofork --print-address=1 \
+      --nopidfile >"$workdir/bus.address" 2>"$workdir/bus.log" &
+    started $! dbus-daemon
+    for _ in $(seq 200); do
+      [ -s "$workdir/bus.address" ] && break
+      kill -0 "${pids[-1]}" 2>/dev/null || break
+      sleep 0.05
+    done
+    if ! read -r address <"$workdir/bus.address" || [ -z "$address" ]; then
+      cat "$workdir/bus.log" >&2
+      ckd_log "dbus-daemon did not start"
+      exit 1
+    fi
     export DBUS_SESSION_BUS_ADDRESS="$address"
-    ckd_log "started a private session bus (pid $bus_pid); to reach it from another shell:"
+    ckd_log "started a private session bus (pid ${pids[-1]}); to reach it from another shell:"
     echo "export DBUS_SESSION_BUS_ADDRESS='$address'"
   fi
 fi
@@ -149,9 +153,16 @@ EOF
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.05
   done
+  # WirePlumber 0.4 loads a logind plugin for its Bluetooth monitor, and
+  # that plugin ends it at once where /run/systemd is missing (a fresh
+  # root, a container). The demo's sink is not Bluetooth.
+  mkdir -p "$workdir/config/wireplumber/bluetooth.lua.d"
+  echo "bluez_monitor.enabled = false" \
+    >"$workdir/config/wireplumber/bluetooth.lua.d/80-callkit-demo.lua"
   if [ -S "$pw_socket" ]; then
     # WirePlumber links the streams to the sink; its state stays here.
-    XDG_STATE_HOME=$workdir/state wireplumber >"$workdir/wireplumber.log" 2>&1 &
+    XDG_CONFIG_HOME=$workdir/config XDG_STATE_HOME=$workdir/state \
+      wireplumber >"$workdir/wireplumber.log" 2>&1 &
     started $! wireplumber
   else
     cat "$workdir/pipewire.log" >&2
