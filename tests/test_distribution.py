@@ -40,3 +40,66 @@ def test_every_spdx_licence_has_its_text():
     copying = (harness.SOURCE_ROOT / "COPYING").read_text()
     for licence in licences:
         assert "LICENSES/%s.txt" % licence in copying
+
+
+def shell_list(name):
+    """A package list of tools/lib.sh, as bash sees it."""
+    out = subprocess.run(["bash", "-c", 'source tools/lib.sh && printf "%%s\\n" "${%s[@]}"' % name],
+                         cwd=str(harness.SOURCE_ROOT), capture_output=True, text=True,
+                         check=True)
+    return out.stdout.split()
+
+
+def control_field(package_or_source, field):
+    """A field of debian/control's paragraph for the source (None) or a
+    binary package, as a list of package names (versions and
+    alternatives' spaces dropped)."""
+    text = (harness.SOURCE_ROOT / "debian" / "control").read_text()
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.splitlines()
+        if not lines:
+            continue
+        first = lines[0]
+        if (package_or_source is None and first.startswith("Source:")) or \
+                first == "Package: %s" % package_or_source:
+            value = re.search(r"^%s:(.*(?:\n .*)*)" % field, paragraph, re.M)
+            if value is None:
+                return []
+            return [re.sub(r"\s*\(.*\)", "", item).strip()
+                    for item in value.group(1).replace("\n", " ").split(",") if item.strip()]
+    raise AssertionError("no paragraph for %s in debian/control" % package_or_source)
+
+
+def test_debian_build_depends_cover_the_build_list():
+    """debian/control builds from the same list as tools/run-tests.sh
+    (less what build-essential brings; pkgconf provides pkg-config)."""
+    depends = set(control_field(None, "Build-Depends"))
+    for package in shell_list("CKD_BUILD_PACKAGES"):
+        if package in ("gcc", "libc6-dev"):
+            continue
+        if package == "pkg-config":
+            package = "pkgconf"
+        assert package in depends, "%s is in CKD_BUILD_PACKAGES, not in Build-Depends" % package
+
+
+def test_debian_packages_ship_what_the_issue_names():
+    for package in ("callkitd", "libcallkit0", "libcallkit-dev", "callkitd-speakerbox"):
+        assert control_field(package, "Architecture") == ["any"]
+    install = (harness.SOURCE_ROOT / "debian" / "callkitd.install").read_text().split()
+    for path in ("usr/libexec/callkitd", "usr/bin/callctl", "usr/lib/systemd/user/callkitd.service",
+                 "usr/share/dbus-1/services/io.github.callkitd.CallKit1.service",
+                 "usr/lib/*/pipewire-0.3/libpipewire-module-callkit.so",
+                 "usr/share/pipewire/pipewire.conf.d/50-callkit.conf",
+                 "usr/share/bash-completion/completions/callctl",
+                 "usr/share/man/man8/callkitd.8", "usr/share/man/man1/callctl.1"):
+        assert path in install, path
+
+
+def test_debian_symbols_list_every_exported_function():
+    """libcallkit.sym exports functions by name; libcallkit0.symbols must
+    know each of them, so that apps get the right dependency."""
+    sym = (harness.SOURCE_ROOT / "clients" / "libcallkit" / "libcallkit.sym").read_text()
+    exported = set(re.findall(r"^\s+(ck_[a-z0-9_]+);", sym, re.M))
+    symbols = (harness.SOURCE_ROOT / "debian" / "libcallkit0.symbols").read_text()
+    known = set(re.findall(r"^ (ck_[a-z0-9_]+)@LIBCALLKIT_0 ", symbols, re.M))
+    assert exported and exported == known, (sorted(exported - known), sorted(known - exported))
