@@ -373,10 +373,11 @@ def run_process(argv, env=None, uid=None, gid=None, cwd=None, timeout=30):
         gid = uid if gid is None else gid
 
         def preexec():
-            die_with_test()
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
+            # After: a change of user clears the parent-death signal.
+            die_with_test()
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
