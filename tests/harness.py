@@ -434,6 +434,13 @@ def _process_gone(pid):
     return state in ("Z", "X")
 
 
+def wait_process_gone(pid, what="process", timeout=10):
+    """Wait until process ``pid`` (not necessarily our child) is gone."""
+    __tracebackhide__ = True
+    wait_until(lambda: _process_gone(pid), timeout=timeout, poll_interval=0.01,
+               message="%s %d to be gone" % (what, pid))
+
+
 class PrivateBus:
     """A dbus-daemon of our own, with its own config, runtime dir and HOME.
 

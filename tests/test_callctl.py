@@ -307,8 +307,7 @@ def activatable(bus, tmp_path):
     if owner:
         pid = bus.get_connection_pid(owner)
         os.kill(pid, signal.SIGTERM)
-        wait_until(lambda: harness._process_gone(pid), timeout=harness.scaled(20),
-                   poll_interval=0.01, message="the activated callkitd to exit")
+        harness.wait_process_gone(pid, "the activated callkitd", timeout=20)
     text = log.read_text(errors="replace") if log.exists() else ""
     for problem in ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:", "CRITICAL"):
         assert problem not in text, text

@@ -78,9 +78,7 @@ def test_demo_leaves_nothing_running_when_killed(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         for pid in (bus_pid, callkitd_pid):
-            harness.wait_until(lambda: harness._process_gone(pid), timeout=10,
-                               poll_interval=0.02,
-                               message="process %d to die with the demo" % pid)
+            harness.wait_process_gone(pid, "a process of the killed demo")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

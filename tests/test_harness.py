@@ -200,9 +200,7 @@ def test_processes_die_with_the_test(tmp_path, how):
             proc.kill()
         proc.wait(timeout=harness.scaled(10))
         for pid in pids:
-            wait_until(lambda: harness._process_gone(pid), timeout=10,
-                       poll_interval=0.02,
-                       message="process %d to die with the test" % pid)
+            harness.wait_process_gone(pid, "a process of the killed test")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

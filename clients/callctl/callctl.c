@@ -1597,16 +1597,14 @@ append_key_values (GString            *line,
     }
 }
 
-/* "call-changed" and "provider-changed": only what changed. */
-static JsonNode *
-changed_json (const char  *event,
-              const char  *uuid,
-              const char  *path,
-              gpointer     object,
-              GetProperty  get,
-              char       **changed)
+/* A monitor event in JSON, left open for more members: {"event": EVENT,
+ * "uuid": UUID (calls only), "path": PATH, ...}. */
+static JsonBuilder *
+begin_event_json (const char *event,
+                  const char *uuid,
+                  const char *path)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  JsonBuilder *builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "event");
@@ -1618,6 +1616,27 @@ changed_json (const char  *event,
     }
   json_builder_set_member_name (builder, "path");
   json_builder_add_string_value (builder, path);
+  return builder;
+}
+
+static JsonNode *
+end_event_json (JsonBuilder *builder)
+{
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* "call-changed" and "provider-changed": only what changed. */
+static JsonNode *
+changed_json (const char  *event,
+              const char  *uuid,
+              const char  *path,
+              gpointer     object,
+              GetProperty  get,
+              char       **changed)
+{
+  g_autoptr(JsonBuilder) builder = begin_event_json (event, uuid, path);
+
   json_builder_set_member_name (builder, "changed");
   json_builder_begin_object (builder);
   add_properties_json (builder, object, changed, get);
@@ -1625,8 +1644,7 @@ changed_json (const char  *event,
   json_builder_set_member_name (builder, "invalidated");
   json_builder_begin_array (builder);
   json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  return end_event_json (builder);
 }
 
 static void
@@ -1638,24 +1656,16 @@ on_call_changed (CkCallObserver *observer,
   const char *path = ck_call_get_object_path (call);
   const char *uuid = ck_call_get_uuid (call);
   g_autoptr(GString) line = g_string_new (NULL);
-  g_autoptr(JsonBuilder) builder = ctl->json ? json_builder_new () : NULL;
   g_autoptr(JsonNode) json = NULL;
 
   if (ck_call_is_removed (call))
     {
       if (!g_hash_table_remove (ctl->seen, path))
         return;
-      if (builder != NULL)
+      if (ctl->json)
         {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "event");
-          json_builder_add_string_value (builder, "call-removed");
-          json_builder_set_member_name (builder, "uuid");
-          json_builder_add_string_value (builder, uuid);
-          json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, path);
-          json_builder_end_object (builder);
-          json = json_builder_get_root (builder);
+          g_autoptr(JsonBuilder) builder = begin_event_json ("call-removed", uuid, path);
+          json = end_event_json (builder);
         }
       else
         {
@@ -1669,8 +1679,11 @@ on_call_changed (CkCallObserver *observer,
       };
 
       g_hash_table_add (ctl->seen, g_strdup (path));
-      if (builder != NULL)
+      if (ctl->json)
         {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+          /* No "path" here: it is in the call. */
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "event");
           json_builder_add_string_value (builder, "call-added");
@@ -1678,8 +1691,7 @@ on_call_changed (CkCallObserver *observer,
           json_builder_add_string_value (builder, uuid);
           json_builder_set_member_name (builder, "call");
           add_call_json (ctl, builder, call);
-          json_builder_end_object (builder);
-          json = json_builder_get_root (builder);
+          json = end_event_json (builder);
         }
       else
         {
@@ -1714,22 +1726,16 @@ on_provider_changed (CkCallObserver *observer,
   Callctl *ctl = userdata;
   const char *path = ck_provider_info_get_object_path (provider);
   g_autoptr(GString) line = g_string_new (NULL);
-  g_autoptr(JsonBuilder) builder = ctl->json ? json_builder_new () : NULL;
   g_autoptr(JsonNode) json = NULL;
 
   if (ck_provider_info_is_removed (provider))
     {
       if (!g_hash_table_remove (ctl->seen, path))
         return;
-      if (builder != NULL)
+      if (ctl->json)
         {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "event");
-          json_builder_add_string_value (builder, "provider-removed");
-          json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, path);
-          json_builder_end_object (builder);
-          json = json_builder_get_root (builder);
+          g_autoptr(JsonBuilder) builder = begin_event_json ("provider-removed", NULL, path);
+          json = end_event_json (builder);
         }
       else
         {
@@ -1739,17 +1745,13 @@ on_provider_changed (CkCallObserver *observer,
   else if (!g_hash_table_contains (ctl->seen, path))
     {
       g_hash_table_add (ctl->seen, g_strdup (path));
-      if (builder != NULL)
+      if (ctl->json)
         {
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "event");
-          json_builder_add_string_value (builder, "provider-added");
-          json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, path);
+          g_autoptr(JsonBuilder) builder = begin_event_json ("provider-added", NULL, path);
+
           json_builder_set_member_name (builder, "provider");
           add_provider_json (ctl, builder, provider);
-          json_builder_end_object (builder);
-          json = json_builder_get_root (builder);
+          json = end_event_json (builder);
         }
       else
         {
