@@ -58,7 +58,8 @@ bus_call() {
 }
 
 ckd_log "callctl status: the first request starts callkitd"
-if [ "$(bus_call NameHasOwner io.github.callkitd.CallKit1 | tr -d ' ')" != false ]; then
+# Replies print as "boolean false", "uint32 1234".
+if [ "$(bus_call NameHasOwner io.github.callkitd.CallKit1 | awk '{ print $NF }')" != false ]; then
   ckd_log "callkitd runs already: this check would prove nothing"
   exit 1
 fi
