@@ -120,6 +120,7 @@ fi
 
 # Call audio: the PipeWire server of this runtime dir if one runs, else a
 # private one. Started before callkitd, which then connects at once.
+own_pipewire=false
 pw_socket=${XDG_RUNTIME_DIR:-/nonexistent}/pipewire-0
 module=$builddir/pipewire-module/libpipewire-module-callkit.so
 # A module built with sanitizers cannot be loaded into a plain pipewire
@@ -148,6 +149,7 @@ EOF
     PIPEWIRE_MODULE_DIR="$(dirname "$module"):$(pkg-config --variable=moduledir libpipewire-0.3)" \
     pipewire >"$workdir/pipewire.log" 2>&1 &
   started $! pipewire
+  own_pipewire=true
   for _ in $(seq 100); do
     [ -S "$pw_socket" ] && break
     kill -0 "${pids[-1]}" 2>/dev/null || break
@@ -231,11 +233,15 @@ ckd_log "callctl answer $uuid"
 "$callctl" answer "$uuid"
 ckd_log "callctl list"
 "$callctl" list
+audio_ok=false
 if [ -S "$pw_socket" ] && command -v pw-metadata >/dev/null; then
   # Wait for the module's word on the call's streams (WirePlumber links
   # them a moment after the audio session is activated).
   for _ in $(seq 100); do
-    timeout 2 pw-metadata -n callkit 2>/dev/null | grep -q '"policy": *"allowed"' && break
+    if timeout 2 pw-metadata -n callkit 2>/dev/null | grep -q '"policy": *"allowed"'; then
+      audio_ok=true
+      break
+    fi
     sleep 0.05
   done
   ckd_log "pw-metadata -n callkit: what callkitd decided and the module did"
@@ -243,3 +249,10 @@ if [ -S "$pw_socket" ] && command -v pw-metadata >/dev/null; then
 fi
 ckd_log "what speakerbox saw"
 cat "$workdir/speakerbox.log" >&2
+# The PipeWire this script started must have given the call its audio:
+# if not, say why (WirePlumber's log first) and fail.
+if $own_pipewire && ! $audio_ok; then
+  cat "$workdir/wireplumber.log" "$workdir/pipewire.log" >&2 2>/dev/null || true
+  ckd_log "the call got no audio: the module never allowed its streams"
+  exit 1
+fi
