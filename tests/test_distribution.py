@@ -103,3 +103,19 @@ def test_debian_symbols_list_every_exported_function():
     symbols = (harness.SOURCE_ROOT / "debian" / "libcallkit0.symbols").read_text()
     known = set(re.findall(r"^ (ck_[a-z0-9_]+)@LIBCALLKIT_0 ", symbols, re.M))
     assert exported and exported == known, (sorted(exported - known), sorted(known - exported))
+
+
+def test_bus_names_are_spelled_in_one_header():
+    """The bus name and the object root are spelled in
+    common/callkit-names.h and in no other C header (comments aside):
+    every program includes that one."""
+    names = ('"io.github.callkitd.CallKit1', '"/io/github/callkitd/CallKit1')
+    comment = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+    spelled = []
+    for path in tracked_files():
+        if path.suffix != ".h" or "tests" in path.relative_to(harness.SOURCE_ROOT).parts:
+            continue
+        code = comment.sub("", path.read_text(errors="replace"))
+        if any(name in code for name in names):
+            spelled.append(str(path.relative_to(harness.SOURCE_ROOT)))
+    assert spelled == ["common/callkit-names.h"]

@@ -77,7 +77,7 @@ new_root() {
   mkdir -p "$root" &&
     tar -C "$root" -xf "$work/base.tar" &&
     mkdir -p "$root/src" &&
-    git archive --format=tar HEAD | tar -C "$root/src" -xf - &&
+    tar -C "$root/src" -xf "$work/src.tar" &&
     echo "$root"
 }
 
@@ -97,8 +97,11 @@ in_root() {
 }
 
 bootstrap() {
-  # No mirror argument: mmdebstrap takes this machine's apt sources.
-  mmdebstrap --variant=apt --quiet bookworm "$work/base.tar"
+  # The tree every stage gets, as committed when the run started.
+  git archive --format=tar HEAD >"$work/src.tar" &&
+    ckd_log "tree: $(git rev-parse --short HEAD)" &&
+    # No mirror argument: mmdebstrap takes this machine's apt sources.
+    mmdebstrap --variant=apt --quiet bookworm "$work/base.tar"
 }
 
 test_counts=""
