@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "callkit-names.h"
 #include "ckd-bus.h"
 
 G_BEGIN_DECLS
@@ -9,12 +10,6 @@ G_BEGIN_DECLS
  * out, errors), ckd-bus-identity.c (who calls), ckd-bus-root.c (Manager,
  * CallController), ckd-bus-provider.c and ckd-bus-call.c. */
 
-#define CKD_MANAGER_INTERFACE CKD_INTERFACE_PREFIX "Manager"
-#define CKD_CONTROLLER_INTERFACE CKD_INTERFACE_PREFIX "CallController"
-#define CKD_PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
-#define CKD_CALL_INTERFACE CKD_INTERFACE_PREFIX "Call"
-#define CKD_PROVIDER_PREFIX CKD_OBJECT_ROOT "/provider"
-#define CKD_CALL_PREFIX CKD_OBJECT_ROOT "/call"
 
 struct _CkdBus
 {

@@ -590,12 +590,12 @@ ckd_bus_provider_init (CkdBus *self)
   sd_bus_slot *slot = NULL;
   int r;
 
-  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_PROVIDER_PREFIX, CKD_PROVIDER_INTERFACE,
+  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_PROVIDERS_PATH, CKD_PROVIDER_INTERFACE,
                                   provider_vtable, find_provider, self);
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_PROVIDER_PREFIX, enumerate_providers,
+  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_PROVIDERS_PATH, enumerate_providers,
                                   self);
   if (r < 0)
     return r;

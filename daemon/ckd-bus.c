@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include <errno.h>
 
@@ -376,7 +377,7 @@ vtable_of (const char *interface)
     return ckd_bus_provider_vtable ();
   if (g_strcmp0 (interface, CKD_MANAGER_INTERFACE) == 0)
     return ckd_bus_root_manager_vtable ();
-  if (g_strcmp0 (interface, CKD_CONTROLLER_INTERFACE) == 0)
+  if (g_strcmp0 (interface, CKD_CALL_CONTROLLER_INTERFACE) == 0)
     return ckd_bus_root_controller_vtable ();
   return NULL;
 }
