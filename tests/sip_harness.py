@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from gi.repository import GLib
 
-from harness import SOURCE_ROOT, TESTS_DIR, scaled, wait_until
+from harness import SOURCE_ROOT, TESTS_DIR, die_with_test, scaled, wait_until
 
 SIPP_DIR = TESTS_DIR / "sipp"
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
@@ -113,7 +113,8 @@ class LineProcess:
         self.log_path = Path(log_path)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._log)
+                                     stdout=subprocess.PIPE, stderr=self._log,
+                                     preexec_fn=die_with_test)
         self.lines = []
         self._consumed = set()
         self._buffer = b""
@@ -286,7 +287,7 @@ class Baresip:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["baresip", "-f", str(self.directory)], env=self.env,
                                      stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=die_with_test)
         wait_until(self._ready, timeout=20, poll_interval=0.01,
                    message="baresip's ctrl_tcp to listen on %s" % self.ctrl)
         return self
@@ -364,7 +365,7 @@ class Sipp:
         self._out = open(self.stdout_path, "ab")
         self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self._out, stderr=subprocess.STDOUT,
-                                     cwd=str(self.directory))
+                                     cwd=str(self.directory), preexec_fn=die_with_test)
         self.argv = argv
         self._trigger = None
 

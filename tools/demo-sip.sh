@@ -33,8 +33,7 @@ esac
 
 builddir=${CKD_BUILDDIR:-}
 if [ -z "$builddir" ]; then
-  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" "${CKD_SIP_PACKAGES[@]}" dbus-daemon \
-    pipewire pipewire-bin wireplumber
+  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" "${CKD_DEMO_PACKAGES[@]}" "${CKD_SIP_PACKAGES[@]}"
   ckd_log "building into build/"
   ckd_meson_setup build >/dev/null
   meson compile -C build >/dev/null
