@@ -14,6 +14,8 @@
 #   tools/demo.sh --once     show the call ringing, answer it with callctl,
 #                            show it active and the audio decision in
 #                            PipeWire, and stop (for scripts and CI)
+#   tools/demo.sh --sip [--once]  a real SIP call instead: sipp calls baresip,
+#                            bridged to callkitd (tools/demo-sip.sh)
 #
 # CALLKITD_ARGS adds options to callkitd, e.g. CALLKITD_ARGS=--replace to
 # take over from a callkitd that already runs on your session bus.
@@ -27,9 +29,10 @@ source tools/lib.sh
 
 once=false
 case "${1:-}" in
+  --sip) shift; exec tools/demo-sip.sh "$@" ;;
   --once) once=true ;;
   "") ;;
-  *) echo "usage: $0 [--once]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--once | --sip [--once]]" >&2; exit 2 ;;
 esac
 
 builddir=${CKD_BUILDDIR:-}

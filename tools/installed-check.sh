@@ -98,7 +98,7 @@ cc -Wall -Werror -o "$work/observe" "$work/observe.c" $(pkg-config --cflags --li
 "$work/observe"
 
 ckd_log "man pages and bash completion are installed"
-for page in callctl.1 callkitd.8 speakerbox.1; do
+for page in callctl.1 callkitd.8 speakerbox.1 baresip-bridge.1; do
   ls /usr/share/man/*/"$page".gz
 done
 [ -f /usr/share/bash-completion/completions/callctl ]

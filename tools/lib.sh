@@ -19,6 +19,11 @@ CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
   sound-theme-freedesktop valgrind)
+# The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
+# (baresip, with its ctrl_tcp module), a real far end (sipp) and
+# PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
+CKD_SIP_PACKAGES=(baresip-core sip-tester pipewire-alsa)
+CKD_TEST_PACKAGES+=("${CKD_SIP_PACKAGES[@]}")
 # What tools/demo.sh needs on top of the build: the bus, PipeWire with
 # WirePlumber for the call's audio, the ringtone.
 CKD_DEMO_PACKAGES=(dbus-daemon pipewire pipewire-bin wireplumber
