@@ -43,7 +43,7 @@
 #include <spa/pod/iter.h>
 #include <systemd/sd-bus.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 
 #ifndef BENCH_DEFAULT_CALLKITD
 #define BENCH_DEFAULT_CALLKITD "callkitd"
@@ -53,11 +53,6 @@
 #endif
 #define SYSTEM_MODULE_DIR "/usr/lib/x86_64-linux-gnu/pipewire-0.3"
 
-#define BUS_NAME "io.github.callkitd.CallKit1"
-#define ROOT_PATH "/io/github/callkitd/CallKit1"
-#define MANAGER_IFACE BUS_NAME ".Manager"
-#define PROVIDER_IFACE BUS_NAME ".Provider"
-#define CONTROLLER_IFACE BUS_NAME ".CallController"
 
 #define STEP_TIMEOUT_US (5 * 1000000LL)
 
@@ -458,7 +453,7 @@ has_capability (struct bench *b, const char *name)
   char **caps = NULL;
   bool found = false;
 
-  if (sd_bus_get_property_strv (b->bus, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "Capabilities",
+  if (sd_bus_get_property_strv (b->bus, CKD_BUS_NAME, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE, "Capabilities",
                                 &error, &caps) < 0)
     {
       sd_bus_error_free (&error);
@@ -482,7 +477,7 @@ call_or_die (struct bench *b, const char *path, const char *iface, const char *m
   va_list ap;
   int r;
 
-  r = sd_bus_message_new_method_call (b->bus, &m, BUS_NAME, path, iface, method);
+  r = sd_bus_message_new_method_call (b->bus, &m, CKD_BUS_NAME, path, iface, method);
   va_start (ap, types);
   if (r >= 0)
     r = sd_bus_message_appendv (m, types, ap);
@@ -548,15 +543,15 @@ round_trip (struct bench *b, int round, double *a, double *m, double *d)
   b->action_id[0] = '\0';
   b->activated_at = b->audio_at = b->ducked_entry_at = b->ducked_props_at = 0;
 
-  call_or_die (b, b->provider_path, PROVIDER_IFACE, "ReportNewIncomingCall", NULL, "sa{sv}",
+  call_or_die (b, b->provider_path, CKD_PROVIDER_INTERFACE, "ReportNewIncomingCall", NULL, "sa{sv}",
                uuid, 0);
-  call_or_die (b, ROOT_PATH, CONTROLLER_IFACE, "RequestTransaction", &reply, "aa{sv}", 1, 2,
+  call_or_die (b, CKD_OBJECT_ROOT, CKD_CALL_CONTROLLER_INTERFACE, "RequestTransaction", &reply, "aa{sv}", 1, 2,
                "type", "s", "answer-call", "call", "s", uuid);
   sd_bus_message_unref (reply);
   wait_for (b, has_action, "PerformAction");
 
   t0 = now_us ();
-  call_or_die (b, b->provider_path, PROVIDER_IFACE, "FulfillAction", NULL, "sa{sv}",
+  call_or_die (b, b->provider_path, CKD_PROVIDER_INTERFACE, "FulfillAction", NULL, "sa{sv}",
                b->action_id, 0);
   wait_for (b, all_seen, "activation, metadata and ducking");
   ducked = b->ducked_entry_at > b->ducked_props_at ? b->ducked_entry_at : b->ducked_props_at;
@@ -564,7 +559,7 @@ round_trip (struct bench *b, int round, double *a, double *m, double *d)
   m[round] = (double) (b->audio_at - t0) / 1000.0;
   d[round] = (double) (ducked - t0) / 1000.0;
 
-  call_or_die (b, b->provider_path, PROVIDER_IFACE, "ReportCallEnded", NULL, "ssx", uuid,
+  call_or_die (b, b->provider_path, CKD_PROVIDER_INTERFACE, "ReportCallEnded", NULL, "ssx", uuid,
                "remote-ended", (int64_t) 0);
   wait_for (b, restored, "the call's entry to go and the stream to be restored");
 }
@@ -666,12 +661,12 @@ main (int argc, char **argv)
   while (b.music == NULL)
     iterate (&b, now_us () + 100000);
 
-  call_or_die (&b, ROOT_PATH, MANAGER_IFACE, "RegisterProvider", &reply, "a{sv}", 0);
+  call_or_die (&b, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE, "RegisterProvider", &reply, "a{sv}", 0);
   if (sd_bus_message_read (reply, "o", &path) < 0)
     die ("RegisterProvider gave no path");
   b.provider_path = strdup (path);
   sd_bus_message_unref (reply);
-  if (sd_bus_match_signal (b.bus, NULL, BUS_NAME, b.provider_path, PROVIDER_IFACE, NULL,
+  if (sd_bus_match_signal (b.bus, NULL, CKD_BUS_NAME, b.provider_path, CKD_PROVIDER_INTERFACE, NULL,
                            on_provider_signal, &b) < 0)
     die ("cannot subscribe to the provider's signals");
 

@@ -40,6 +40,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "callkit-names.h"
+
 #ifndef BENCH_DEFAULT_CALLKITD
 #define BENCH_DEFAULT_CALLKITD "callkitd"
 #endif
@@ -54,12 +56,6 @@
 #define FLOOR_NAME "io.github.callkitd.BenchFloor"
 #define FLOOR_PATH "/io/github/callkitd/BenchFloor"
 
-#define BUS_NAME "io.github.callkitd.CallKit1"
-#define ROOT_PATH "/io/github/callkitd/CallKit1"
-#define IFACE_PREFIX "io.github.callkitd.CallKit1."
-#define MANAGER_IFACE IFACE_PREFIX "Manager"
-#define PROVIDER_IFACE IFACE_PREFIX "Provider"
-#define CONTROLLER_IFACE IFACE_PREFIX "CallController"
 
 /* Targets (see bench/README.md). */
 #define TARGET_REPORT_RATIO 1.5
@@ -692,8 +688,8 @@ get_version (sd_bus *bus)
 {
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message *reply = NULL;
-  int r = sd_bus_call_method (bus, daemon_unique, ROOT_PATH, "org.freedesktop.DBus.Properties",
-                              "Get", &error, &reply, "ss", MANAGER_IFACE, "Version");
+  int r = sd_bus_call_method (bus, daemon_unique, CKD_OBJECT_ROOT, "org.freedesktop.DBus.Properties",
+                              "Get", &error, &reply, "ss", CKD_MANAGER_INTERFACE, "Version");
 
   check_call (r, &error, "Properties.Get Manager.Version");
   sd_bus_message_unref (reply);
@@ -706,11 +702,11 @@ static void
 refused_report (sd_bus *bus, const char *provider)
 {
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  int r = sd_bus_call_method (bus, daemon_unique, provider, PROVIDER_IFACE, "ReportCallEnded",
+  int r = sd_bus_call_method (bus, daemon_unique, provider, CKD_PROVIDER_INTERFACE, "ReportCallEnded",
                               &error, NULL, "ssx", "00000000-0000-4000-8000-000000000000",
                               "no-such-reason", (int64_t) 0);
 
-  if (r >= 0 || !sd_bus_error_has_name (&error, IFACE_PREFIX "Error.InvalidArgument"))
+  if (r >= 0 || !sd_bus_error_has_name (&error, CKD_ERROR_PREFIX "InvalidArgument"))
     die ("ReportCallEnded with a bad reason: expected InvalidArgument, got %s",
          r >= 0 ? "success" : error.name);
   sd_bus_error_free (&error);
@@ -727,7 +723,7 @@ register_provider (sd_bus *bus, const char *name)
 
   /* The longest ringing timeout: no call of the benchmark may end as
    * unanswered (and send an end-call action) while it is measured. */
-  r = sd_bus_call_method (bus, daemon_unique, ROOT_PATH, MANAGER_IFACE, "RegisterProvider",
+  r = sd_bus_call_method (bus, daemon_unique, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE, "RegisterProvider",
                           &error, &reply, "a{sv}", 2, "localized_name", "s", name,
                           "ringing_timeout_ms", "u", (uint32_t) 3600000);
   check_call (r, &error, "RegisterProvider");
@@ -744,7 +740,7 @@ report_incoming (sd_bus *bus, const char *provider, const char *uuid)
 {
   sd_bus_error error = SD_BUS_ERROR_NULL;
   /* What a softphone sends: the caller's number and name. */
-  int r = sd_bus_call_method (bus, daemon_unique, provider, PROVIDER_IFACE,
+  int r = sd_bus_call_method (bus, daemon_unique, provider, CKD_PROVIDER_INTERFACE,
                               "ReportNewIncomingCall", &error, NULL, "sa{sv}", uuid, 2,
                               "remote_handle", "(ss)", "phone-number", "+4930123456789",
                               "localized_caller_name", "s", "Ada Lovelace");
@@ -756,7 +752,7 @@ static void
 report_ended (sd_bus *bus, const char *provider, const char *uuid)
 {
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  int r = sd_bus_call_method (bus, daemon_unique, provider, PROVIDER_IFACE, "ReportCallEnded",
+  int r = sd_bus_call_method (bus, daemon_unique, provider, CKD_PROVIDER_INTERFACE, "ReportCallEnded",
                               &error, NULL, "ssx", uuid, "remote-ended", (int64_t) 0);
 
   check_call (r, &error, "ReportCallEnded");
@@ -931,7 +927,7 @@ answer_transaction (sd_bus *provider_bus, const char *provider, sd_bus *requeste
   tx.performed = tx.completed = false;
 
   t0 = now_ns ();
-  r = sd_bus_call_method (requester_bus, daemon_unique, ROOT_PATH, CONTROLLER_IFACE,
+  r = sd_bus_call_method (requester_bus, daemon_unique, CKD_OBJECT_ROOT, CKD_CALL_CONTROLLER_INTERFACE,
                           "RequestTransaction", &error, &reply, "aa{sv}", 1, 2, "type", "s",
                           "answer-call", "call", "s", uuid);
   check_call (r, &error, "RequestTransaction");
@@ -940,7 +936,7 @@ answer_transaction (sd_bus *provider_bus, const char *provider, sd_bus *requeste
     die ("no PerformAction for call %s within %llu s", uuid,
          (unsigned long long) (WAIT_TIMEOUT_US / 1000000));
   t2 = now_ns ();
-  r = sd_bus_call_method (provider_bus, daemon_unique, provider, PROVIDER_IFACE, "FulfillAction",
+  r = sd_bus_call_method (provider_bus, daemon_unique, provider, CKD_PROVIDER_INTERFACE, "FulfillAction",
                           &error, NULL, "sa{sv}", tx.action, 0);
   check_call (r, &error, "FulfillAction");
   t3 = now_ns ();
@@ -1325,17 +1321,17 @@ main (int argc, char **argv)
   provider_bus = open_bus ("bench-provider");
   requester_bus = open_bus ("bench-requester");
   start = now_ns ();
-  while ((owner = name_owner (requester_bus, BUS_NAME)) == NULL)
+  while ((owner = name_owner (requester_bus, CKD_BUS_NAME)) == NULL)
     {
       if (!daemon_alive ())
         {
           print_log_tail (daemon_log_path, "callkitd");
-          die ("%s exited before it owned %s", opt.callkitd, BUS_NAME);
+          die ("%s exited before it owned %s", opt.callkitd, CKD_BUS_NAME);
         }
       if (now_ns () - start > (uint64_t) opt.start_timeout_s * 1000000000ULL)
         {
           print_log_tail (daemon_log_path, "callkitd");
-          die ("%s did not own %s within %u s", opt.callkitd, BUS_NAME, opt.start_timeout_s);
+          die ("%s did not own %s within %u s", opt.callkitd, CKD_BUS_NAME, opt.start_timeout_s);
         }
       usleep (2000);
     }
@@ -1360,10 +1356,10 @@ main (int argc, char **argv)
           opt.floor, (int) floor_pid);
 
   provider = register_provider (provider_bus, "bench provider");
-  if (sd_bus_match_signal (provider_bus, NULL, daemon_unique, provider, PROVIDER_IFACE,
+  if (sd_bus_match_signal (provider_bus, NULL, daemon_unique, provider, CKD_PROVIDER_INTERFACE,
                            "PerformAction", on_perform_action, NULL)
         < 0
-      || sd_bus_match_signal (requester_bus, NULL, daemon_unique, ROOT_PATH, CONTROLLER_IFACE,
+      || sd_bus_match_signal (requester_bus, NULL, daemon_unique, CKD_OBJECT_ROOT, CKD_CALL_CONTROLLER_INTERFACE,
                               "TransactionCompleted", on_transaction_completed, NULL)
            < 0)
     die ("cannot add signal matches");

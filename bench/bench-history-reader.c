@@ -22,9 +22,8 @@
 
 #include <systemd/sd-bus.h>
 
-#define BUS_NAME "io.github.callkitd.CallKit1"
-#define ROOT_PATH "/io/github/callkitd/CallKit1"
-#define HISTORY_IFACE BUS_NAME ".History"
+#include "callkit-names.h"
+
 #define BLOCK 100
 
 enum
@@ -65,9 +64,9 @@ run (sd_bus *bus, const char *daemon, int kind)
       break;
     case KIND_ENTRIES:
     case KIND_MISSED:
-      r = sd_bus_call_method (bus, daemon, ROOT_PATH, HISTORY_IFACE, "GetEntries", &error,
-                              &reply, "a{sv}", kind == KIND_MISSED ? 2 : 1, "limit", "u", 100,
-                              "missed_only", "b", 1);
+      r = sd_bus_call_method (bus, daemon, CKD_OBJECT_ROOT, CKD_HISTORY_INTERFACE, "GetEntries",
+                              &error, &reply, "a{sv}", kind == KIND_MISSED ? 2 : 1, "limit", "u",
+                              100, "missed_only", "b", 1);
       if (r >= 0)
         r = sd_bus_message_enter_container (reply, 'a', "a{sv}");
       while (r >= 0 && (r = sd_bus_message_skip (reply, "a{sv}")) > 0)
@@ -75,8 +74,8 @@ run (sd_bus *bus, const char *daemon, int kind)
       break;
     case KIND_COUNT:
     default:
-      r = sd_bus_get_property_trivial (bus, daemon, ROOT_PATH, HISTORY_IFACE, "MissedCount",
-                                       &error, 'u', &count);
+      r = sd_bus_get_property_trivial (bus, daemon, CKD_OBJECT_ROOT, CKD_HISTORY_INTERFACE,
+                                       "MissedCount", &error, 'u', &count);
       break;
     }
   if (r < 0)
@@ -112,7 +111,7 @@ main (int argc, char **argv)
   /* callkitd's unique name, as apps reach it once they know it. */
   r = sd_bus_open_user (&bus);
   if (r >= 0)
-    r = sd_bus_get_name_creds (bus, BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds);
+    r = sd_bus_get_name_creds (bus, CKD_BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds);
   if (r >= 0)
     r = sd_bus_creds_get_unique_name (creds, &unique);
   if (r < 0)

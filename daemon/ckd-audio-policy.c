@@ -3,10 +3,11 @@
 
 #include <pipewire/pipewire.h>
 #include <pipewire/extensions/metadata.h>
+#include <json-glib/json-glib.h>
 
 #include <unistd.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "ckd-audio-policy.h"
 #include "ckd-audio-session.h"
 
@@ -27,46 +28,47 @@ struct _CkdAudioPolicy
 
 /* ---- pure parts ---------------------------------------------------- */
 
-static void
-append_json_string (GString *out, const char *s)
+/* A compact JSON object from @builder, which holds one. */
+static char *
+builder_to_json (JsonBuilder *builder)
 {
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
 
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-  g_string_append_c (out, '"');
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
 }
 
 char *
 ckd_audio_policy_daemon_json (guint32 pid, const char *version)
 {
-  GString *out = g_string_new (NULL);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-  g_string_append_printf (out, "{\"pid\": %u, \"version\": ", pid);
-  append_json_string (out, version);
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, pid);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, version);
+  json_builder_end_object (builder);
+  return builder_to_json (builder);
 }
 
 char *
 ckd_audio_policy_call_json (const CkdCall *call, guint32 pid)
 {
-  GString *out = g_string_new ("{\"state\": ");
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-  append_json_string (out, ckd_call_state_to_string (call->state));
-  g_string_append_printf (out, ", \"audio\": %s, \"pid\": %u, \"provider\": ",
-                          ckd_audio_session_holds (call) ? "true" : "false", pid);
-  append_json_string (out, call->provider->object_path);
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, ckd_call_state_to_string (call->state));
+  json_builder_set_member_name (builder, "audio");
+  json_builder_add_boolean_value (builder, ckd_audio_session_holds (call));
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, pid);
+  json_builder_set_member_name (builder, "provider");
+  json_builder_add_string_value (builder, call->provider->object_path);
+  json_builder_end_object (builder);
+  return builder_to_json (builder);
 }
 
 gboolean

@@ -16,9 +16,9 @@ uuid_from_path (const char *path)
 {
   const char *node;
 
-  if (path == NULL || !g_str_has_prefix (path, CKD_CALL_PREFIX "/"))
+  if (path == NULL || !g_str_has_prefix (path, CKD_CALLS_PATH "/"))
     return NULL;
-  node = path + strlen (CKD_CALL_PREFIX "/");
+  node = path + strlen (CKD_CALLS_PATH "/");
   if (*node == '\0' || strchr (node, '/') != NULL)
     return NULL;
   return g_strdelimit (g_strdup (node), "_", '-');
@@ -481,12 +481,12 @@ ckd_bus_call_init (CkdBus *self)
   sd_bus_slot *slot = NULL;
   int r;
 
-  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_CALL_PREFIX, CKD_CALL_INTERFACE,
+  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_CALLS_PATH, CKD_CALL_INTERFACE,
                                   call_vtable, find_call, self);
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_CALL_PREFIX, enumerate_calls, self);
+  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_CALLS_PATH, enumerate_calls, self);
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);

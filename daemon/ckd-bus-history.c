@@ -251,13 +251,23 @@ get_missed_count (sd_bus *bus, const char *path, const char *interface, const ch
 {
   CkdBus *self = userdata;
   sd_bus_message *m = sd_bus_get_current_message (bus);
-  CkdCaller *caller = m != NULL ? ckd_bus_lookup_caller (self, sd_bus_message_get_sender (m))
-                                : NULL;
+  const CkdPeer *peer = m != NULL ? ckd_peers_lookup (self->peers, sd_bus_message_get_sender (m))
+                                  : NULL;
+  CkdCaller caller;
 
   /* Properties.Get and GetAll of History come through
    * ckd_bus_history_get_properties() once the caller is known; a read
-   * that did not still tells nothing of other apps. */
-  return sd_bus_message_append (reply, "u", caller != NULL ? missed_count_for (self, caller) : 0);
+   * that did not (GetManagedObjects) still tells nothing of other apps. */
+  if (peer == NULL)
+    return sd_bus_message_append (reply, "u", 0);
+  caller = (CkdCaller) {
+    .name = (char *) peer->name,
+    .uid = peer->uid,
+    .pid = peer->pid,
+    .sandboxed = peer->sandboxed,
+    .app_id = (char *) peer->app_id,
+  };
+  return sd_bus_message_append (reply, "u", missed_count_for (self, &caller));
 }
 
 static int

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "callkit-names.h"
 #include "ckd-bus.h"
 
 G_BEGIN_DECLS
@@ -9,13 +10,6 @@ G_BEGIN_DECLS
  * out, errors), ckd-bus-identity.c (who calls), ckd-bus-root.c (Manager,
  * CallController), ckd-bus-provider.c and ckd-bus-call.c. */
 
-#define CKD_MANAGER_INTERFACE CKD_INTERFACE_PREFIX "Manager"
-#define CKD_CONTROLLER_INTERFACE CKD_INTERFACE_PREFIX "CallController"
-#define CKD_PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
-#define CKD_CALL_INTERFACE CKD_INTERFACE_PREFIX "Call"
-#define CKD_HISTORY_INTERFACE CKD_INTERFACE_PREFIX "History"
-#define CKD_PROVIDER_PREFIX CKD_OBJECT_ROOT "/provider"
-#define CKD_CALL_PREFIX CKD_OBJECT_ROOT "/call"
 
 struct _CkdBus
 {
@@ -25,15 +19,14 @@ struct _CkdBus
   CkdHistory *history; /* once served (ckd_bus_serve_history()) */
   GPtrArray *slots; /* sd_bus_slot *, unreffed at the end */
 
-  /* Callers: unique name -> CkdBusPeer *. */
-  GHashTable *peers;
+  /* Who calls: shared with the other front ends that take calls. */
+  CkdPeers *peers;
 
   /* Replies go before the signals a method causes: while a method runs,
    * what it makes callkitd send waits here, and the signals about calls
    * are even built only after the reply. */
   guint hold;
   GQueue held; /* Held * (ckd-bus.c) */
-  uid_t uid;   /* callkitd's own: it serves this user only */
 };
 
 /* ---- what goes out (ckd-bus.c) ---- */
@@ -106,13 +99,11 @@ gboolean ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret
 
 /* ---- who calls (ckd-bus-identity.c) ---- */
 
-/* Runs @method once the caller of @m is known: at once when it is, else
- * when the bus has told who it is (without blocking: a client's first
- * call waits, in order with its later ones). A caller that cannot be
- * identified or runs as another user gets Unentitled. */
+/* Runs @method once the caller of @m is known (ckd-peers.c): at once when
+ * it is, else when the bus has told who it is (without blocking: a
+ * client's first call waits, in order with its later ones). A caller that
+ * cannot be identified or runs as another user gets Unentitled. */
 int ckd_bus_with_caller (CkdBus *self, sd_bus_message *m, CkdBusMethod method);
-/* The caller of a message already identified, or NULL. */
-CkdCaller *ckd_bus_lookup_caller (CkdBus *self, const char *name);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
 

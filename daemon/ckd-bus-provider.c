@@ -203,8 +203,13 @@ ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *
   gboolean ok;
   int r;
 
-  /* The front door read the interface and property name already. */
-  r = sd_bus_message_enter_container (m, 'v', "a{sv}");
+  /* From the start: the front door read the interface and property
+   * name, and a call that waited for its caller was rewound. */
+  r = sd_bus_message_rewind (m, TRUE);
+  if (r >= 0)
+    r = sd_bus_message_skip (m, "ss");
+  if (r >= 0)
+    r = sd_bus_message_enter_container (m, 'v', "a{sv}");
   if (r < 0)
     return r;
   if (!ckd_bus_read_dict (m, "configuration", &configuration))
@@ -585,12 +590,12 @@ ckd_bus_provider_init (CkdBus *self)
   sd_bus_slot *slot = NULL;
   int r;
 
-  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_PROVIDER_PREFIX, CKD_PROVIDER_INTERFACE,
+  r = sd_bus_add_fallback_vtable (self->bus, &slot, CKD_PROVIDERS_PATH, CKD_PROVIDER_INTERFACE,
                                   provider_vtable, find_provider, self);
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_PROVIDER_PREFIX, enumerate_providers,
+  r = sd_bus_add_node_enumerator (self->bus, &slot, CKD_PROVIDERS_PATH, enumerate_providers,
                                   self);
   if (r < 0)
     return r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include <errno.h>
 
@@ -207,7 +208,7 @@ on_transaction_completed (CkdBus *self, CkdTransaction *transaction)
   if (transaction->requester == NULL)
     return;
   r = ckd_bus_new_signal (self, &m, transaction->requester, CKD_OBJECT_ROOT,
-                          CKD_CONTROLLER_INTERFACE, "TransactionCompleted");
+                          CKD_CALL_CONTROLLER_INTERFACE, "TransactionCompleted");
   if (r >= 0)
     r = sd_bus_message_append (m, "s", transaction->id);
   if (r >= 0)
@@ -250,7 +251,7 @@ ckd_bus_root_init (CkdBus *self)
   if (r < 0)
     return r;
   g_ptr_array_add (self->slots, slot);
-  r = sd_bus_add_object_vtable (self->bus, &slot, CKD_OBJECT_ROOT, CKD_CONTROLLER_INTERFACE,
+  r = sd_bus_add_object_vtable (self->bus, &slot, CKD_OBJECT_ROOT, CKD_CALL_CONTROLLER_INTERFACE,
                                 controller_vtable, self);
   if (r < 0)
     return r;

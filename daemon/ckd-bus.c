@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #include "ckd-bus-private.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
 #include "ckd-sdbus-gvariant.h"
+#include "ckd-sdbus-vtable.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
@@ -376,25 +377,10 @@ vtable_of (const char *interface)
     return ckd_bus_provider_vtable ();
   if (g_strcmp0 (interface, CKD_MANAGER_INTERFACE) == 0)
     return ckd_bus_root_manager_vtable ();
-  if (g_strcmp0 (interface, CKD_CONTROLLER_INTERFACE) == 0)
+  if (g_strcmp0 (interface, CKD_CALL_CONTROLLER_INTERFACE) == 0)
     return ckd_bus_root_controller_vtable ();
   if (g_strcmp0 (interface, CKD_HISTORY_INTERFACE) == 0)
     return ckd_bus_history_vtable ();
-  return NULL;
-}
-
-static const sd_bus_vtable *
-find_member (const sd_bus_vtable *vtable, int type, const char *member)
-{
-  for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
-    {
-      if (v->type == type && type == _SD_BUS_VTABLE_METHOD
-          && g_str_equal (v->x.method.member, member))
-        return v;
-      if ((v->type == _SD_BUS_VTABLE_PROPERTY || v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY)
-          && type == _SD_BUS_VTABLE_PROPERTY && g_str_equal (v->x.property.member, member))
-        return v;
-    }
   return NULL;
 }
 
@@ -414,7 +400,7 @@ properties_set (CkdBus *self, sd_bus_message *m)
   if (r < 0)
     return 0; /* sd-bus answers a malformed Set itself */
   vtable = vtable_of (interface);
-  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_PROPERTY, property)) == NULL
+  if (vtable == NULL || (v = ckd_sdbus_vtable_find (vtable, TRUE, property)) == NULL
       || v->type != _SD_BUS_VTABLE_WRITABLE_PROPERTY)
     return 0; /* UnknownProperty, PropertyReadOnly from sd-bus */
   r = sd_bus_message_peek_type (m, &type, &contents);
@@ -426,6 +412,25 @@ properties_set (CkdBus *self, sd_bus_message *m)
   return ckd_bus_with_caller (self, m, ckd_bus_provider_set_configuration) ?: 1;
 }
 
+/* Properties.Get or GetAll of History at the root: MissedCount is each
+ * caller's own, so they wait for the caller as methods do. */
+static gboolean
+reads_history_properties (sd_bus_message *m, const char *path, const char *interface,
+                          const char *member)
+{
+  const char *of = NULL;
+  gboolean get = g_strcmp0 (member, "Get") == 0;
+  gboolean yes;
+
+  if (g_strcmp0 (interface, PROPERTIES_INTERFACE) != 0 || g_strcmp0 (path, CKD_OBJECT_ROOT) != 0
+      || (!get && g_strcmp0 (member, "GetAll") != 0)
+      || g_strcmp0 (sd_bus_message_get_signature (m, TRUE), get ? "ss" : "s") != 0)
+    return FALSE;
+  yes = sd_bus_message_read_basic (m, 's', &of) >= 0 && g_strcmp0 (of, CKD_HISTORY_INTERFACE) == 0;
+  sd_bus_message_rewind (m, TRUE);
+  return yes;
+}
+
 /* Every message passes here first. A method of ours called with the wrong
  * signature gets our InvalidArgument (sd-bus would answer a generic
  * InvalidArgs), and property writes are routed to where the caller is
@@ -435,8 +440,7 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   CkdBus *self = userdata;
   const char *interface, *member, *path;
-  const sd_bus_vtable *vtable, *v;
-  const char *signature;
+  const sd_bus_vtable *vtable;
   int r;
 
   if (!sd_bus_message_is_method_call (m, NULL, NULL))
@@ -456,35 +460,14 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
       return r;
     }
 
-  if (g_strcmp0 (interface, PROPERTIES_INTERFACE) == 0 && self->history != NULL
-      && (g_strcmp0 (member, "Get") == 0 || g_strcmp0 (member, "GetAll") == 0))
-    {
-      const char *of = NULL;
-
-      if (sd_bus_message_read_basic (m, 's', &of) >= 0 && g_strcmp0 (of, CKD_HISTORY_INTERFACE) == 0
-          && g_strcmp0 (path, CKD_OBJECT_ROOT) == 0
-          && g_strcmp0 (sd_bus_message_get_signature (m, TRUE),
-                        g_str_equal (member, "Get") ? "ss" : "s")
-               == 0)
-        {
-          sd_bus_message_rewind (m, TRUE);
-          return ckd_bus_history_get_properties (self, m) ?: 1;
-        }
-      sd_bus_message_rewind (m, TRUE);
-      return 0;
-    }
+  if (self->history != NULL && reads_history_properties (m, path, interface, member))
+    return ckd_bus_history_get_properties (self, m) ?: 1;
 
   vtable = vtable_of (interface);
-  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_METHOD, member)) == NULL)
+  if (vtable == NULL)
     return 0;
-  signature = sd_bus_message_get_signature (m, TRUE);
-  if (g_strcmp0 (signature, v->x.method.signature ? v->x.method.signature : "") == 0)
-    return 0;
-  return ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT,
-                              "%s takes arguments of type (%s), not (%s): wrong signature",
-                              member, v->x.method.signature ? v->x.method.signature : "",
-                              signature ? signature : "")
-         ?: 1;
+  return ckd_sdbus_vtable_check_signature (vtable, m,
+                                           ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT));
 }
 
 int
@@ -518,7 +501,7 @@ slot_unref (gpointer slot)
 
 
 CkdBus *
-ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
+ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error)
 {
   g_autoptr (CkdBus) self = g_new0 (CkdBus, 1);
   sd_bus_slot *slot = NULL;
@@ -528,7 +511,7 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->slots = g_ptr_array_new_with_free_func (slot_unref);
-  self->uid = getuid ();
+  self->peers = peers;
   g_queue_init (&self->held);
   ckd_bus_identity_init (self);
 

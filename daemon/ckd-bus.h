@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ckd-history.h"
+#include "ckd-peers.h"
 #include "ckd-session.h"
 
 G_BEGIN_DECLS
@@ -19,8 +20,8 @@ G_BEGIN_DECLS
 typedef struct _CkdBus CkdBus;
 
 /* Serves the API on @bus (not yet the well-known name: the daemon asks for
- * it once this returned). */
-CkdBus *ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error);
+ * it once this returned); @peers tells who calls. */
+CkdBus *ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error);
 void ckd_bus_free (CkdBus *self);
 /* Serves History (the recents) from @history, at the root. */
 gboolean ckd_bus_serve_history (CkdBus *self, CkdHistory *history, GError **error);

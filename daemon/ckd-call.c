@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include "ckd-call.h"
 #include "ckd-dict.h"
@@ -63,7 +64,7 @@ ckd_call_path_for_uuid (const char *uuid)
   g_autofree char *escaped = g_strdup (uuid);
 
   g_strdelimit (escaped, "-", '_');
-  return g_strconcat (CKD_OBJECT_ROOT "/call/", escaped, NULL);
+  return g_strconcat (CKD_CALL_PATH_PREFIX, escaped, NULL);
 }
 
 CkdCall *

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
 #include "ckd-history.h"
+#include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-ringer.h"
 #include "ckd-sdbus-source.h"
@@ -28,6 +30,7 @@ struct _CkdDaemon
   CkdRegistry *registry;
   CkdSession *session;
   CkdHistory *history;
+  CkdPeers *peers;
   /* The front ends, each on the registry, the session and the history. */
   CkdBus *bus_api;
   CkdCallPresenter *presenter;
@@ -134,7 +137,8 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->registry = ckd_registry_new ();
   self->session = ckd_session_new (self->registry, self->settings);
   self->history = ckd_history_new (self->session, NULL);
-  self->bus_api = ckd_bus_new (self->bus, self->session, error);
+  self->peers = ckd_peers_new (self->bus);
+  self->bus_api = ckd_bus_new (self->bus, self->peers, self->session, error);
   if (self->bus_api == NULL || !ckd_bus_serve_history (self->bus_api, self->history, error))
     return NULL;
   self->presenter = ckd_call_presenter_new (self->session, self->history, self->bus);
@@ -159,6 +163,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);
+  g_clear_pointer (&self->peers, ckd_peers_free);
   g_clear_object (&self->history);
   g_clear_object (&self->session);
   g_clear_object (&self->registry);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "callkit-names.h"
 #include "ckd-error.h"
 
-#define ERROR_PREFIX CKD_INTERFACE_PREFIX "Error."
+#define ERROR_PREFIX CKD_ERROR_PREFIX
 
 static const char *const error_names[] = {
   [CKD_ERROR_INVALID_ARGUMENT] = ERROR_PREFIX "InvalidArgument",

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "ckd-pipewire.h"
 
 /* Every callback of ours runs on the main loop: PipeWire's own loop is a

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include "ckd-provider.h"
 
@@ -10,7 +11,7 @@ ckd_provider_new (guint id, const char *owner, const char *app_id, CkdProviderCo
   CkdProvider *provider = g_new0 (CkdProvider, 1);
 
   provider->id = id;
-  provider->object_path = g_strdup_printf (CKD_OBJECT_ROOT "/provider/%u", id);
+  provider->object_path = g_strdup_printf (CKD_PROVIDER_PATH_PREFIX "%u", id);
   provider->owner = g_strdup (owner);
   provider->app_id = g_strdup (app_id);
   provider->config = *config;
@@ -75,7 +76,7 @@ ckd_provider_remove_call (CkdProvider *provider, CkdCall *call)
 guint
 ckd_provider_id_from_path (const char *path)
 {
-  static const char prefix[] = CKD_OBJECT_ROOT "/provider/";
+  static const char prefix[] = CKD_PROVIDER_PATH_PREFIX;
   guint64 id;
   char *end;
 

@@ -6,7 +6,7 @@
 
 #include <spa/param/audio/format-utils.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "ckd-sound-player.h"
 
 struct _CkdSoundPlayer

@@ -366,7 +366,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
       if (call->state != CKD_CALL_STATE_RINGING)
         return invalid (error, index, "call %s is %s, not ringing", uuid,
                         ckd_call_state_to_string (call->state));
-      ckd_call_answer (call, 1);
       break;
 
     case CKD_ACTION_END_CALL:
@@ -385,11 +384,9 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
       if (call->state != CKD_CALL_STATE_ACTIVE && call->state != CKD_CALL_STATE_HELD)
         return invalid (error, index, "call %s is %s: only a connected call can be held or "
                         "resumed", uuid, ckd_call_state_to_string (call->state));
-      ckd_call_group_set_held (calls, call, action->on_hold);
       break;
 
     case CKD_ACTION_SET_MUTED:
-      call->muted = action->muted;
       break;
 
     case CKD_ACTION_SET_GROUP:
@@ -399,7 +396,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
             return invalid (error, index, "call %s is not in a group", uuid);
           if (!call->supports_ungrouping)
             return invalid (error, index, "call %s does not support ungrouping", uuid);
-          ckd_call_group_leave (calls, call);
         }
       else
         {
@@ -432,7 +428,6 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
                               "the group would have %u calls, maximum_calls_per_call_group is %u",
                               members->len + 1,
                               call->provider->config.maximum_calls_per_call_group);
-          ckd_call_group_join (calls, call, target);
         }
       break;
 
@@ -448,6 +443,10 @@ validate_one (Simulation *sim, CkdAction *action, guint index, GError **error)
     default:
       g_assert_not_reached ();
     }
+  /* Valid: the copies change as the fulfilled action will change the
+   * calls (an end-call ended the copy above). */
+  if (action->type != CKD_ACTION_START_CALL && action->type != CKD_ACTION_END_CALL)
+    apply_pending (sim, calls, call, action);
   return TRUE;
 }
 

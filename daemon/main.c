@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "callkit-names.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>

@@ -7,7 +7,7 @@
 #include <spa/utils/defs.h>
 #include <spa/utils/string.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 
 struct callkit_call_entry {
 	uint32_t subject;

@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "callkit-calls.h"
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "callkit-policy.h"
 #include "callkit-volume.h"
 

@@ -250,7 +250,8 @@ def dbusmock_template(request, bus, tmp_path):
         env.update(bus.env)
         env["DBUS_SYSTEM_BUS_ADDRESS"] = os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, env=env)
+                                stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=harness.die_with_test)
         processes.append((proc, log))
         target.wait_for_name_owner(template.BUS_NAME, process=proc)
         return proc
@@ -272,20 +273,24 @@ def start_pipewire(request, bus):
     Start it before callkitd so the daemon connects at start-up; stopped
     at teardown, its log attached to failed tests. The test fails when the
     log has a sanitizer report (the module is sanitized in a sanitizer
-    build). ``wrapper`` prefixes the pipewire command (valgrind);
-    ``drop_ins`` ({name: text}) adds configuration files."""
+    build). ``wrapper`` prefixes the pipewire command (valgrind),
+    ``wireplumber_wrapper`` the wireplumber one; ``drop_ins`` ({name:
+    text}) adds configuration files. WirePlumber runs without its
+    Bluetooth monitor, whose logind plugin a bare root cannot serve."""
     import pipewire_harness
     servers = []
     request.node._ckd_pipewire = servers
 
-    def start(module_args="", wireplumber=False, wrapper=None, drop_ins=None):
+    def start(module_args="", wireplumber=False, wrapper=None, drop_ins=None,
+              wireplumber_wrapper=None):
         if module_args is not None and pipewire_harness.module_dir() is None:
             pytest.skip("libpipewire-module-callkit not built: set "
                         "CALLKITD_PIPEWIRE_MODULE_DIR (meson test does)")
         server = pipewire_harness.PipeWire(bus, module_args=module_args,
                                            wireplumber=wireplumber,
                                            wrapper=wrapper,
-                                           drop_ins=drop_ins)
+                                           drop_ins=drop_ins,
+                                           wireplumber_wrapper=wireplumber_wrapper)
         servers.append(server)
         return server.start()
 

@@ -13,10 +13,12 @@ their condition holds, or fail with an assertion that says what was awaited.
 
 import collections
 import contextlib
+import ctypes
 import json
 import os
 import re
 import secrets
+import select
 import signal
 import subprocess
 import sys
@@ -341,6 +343,22 @@ def raises_dbus_error(name, match=None):
 # ---------------------------------------------------------------------------
 # Child processes
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_test():
+    """preexec_fn for every process a test starts: the kernel kills it when
+    the test process dies, however that happens. meson kills a test's
+    process group when it times out, which is where the children stay (no
+    --fork, no setsid); this covers the test process being killed alone."""
+    if _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        os._exit(127)
+    # The parent may have died before prctl(): then nobody will kill us.
+    if os.getppid() == 1:
+        os._exit(127)
+
+
 def run_process(argv, env=None, uid=None, gid=None, cwd=None, timeout=30):
     """Run a command to completion while the main context keeps running, so
     that providers of this test can answer what the command asks of them
@@ -348,7 +366,7 @@ def run_process(argv, env=None, uid=None, gid=None, cwd=None, timeout=30):
     subprocess.CompletedProcess with text stdout and stderr. ``uid`` runs it
     as that user (needs root)."""
     __tracebackhide__ = True
-    preexec = None
+    preexec = die_with_test
     if uid is not None:
         if os.geteuid() != 0:
             import pytest
@@ -359,6 +377,8 @@ def run_process(argv, env=None, uid=None, gid=None, cwd=None, timeout=30):
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
+            # After: a change of user clears the parent-death signal.
+            die_with_test()
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -415,6 +435,13 @@ def _process_gone(pid):
     return state in ("Z", "X")
 
 
+def wait_process_gone(pid, what="process", timeout=10):
+    """Wait until process ``pid`` (not necessarily our child) is gone."""
+    __tracebackhide__ = True
+    wait_until(lambda: _process_gone(pid), timeout=timeout, poll_interval=0.01,
+               message="%s %d to be gone" % (what, pid))
+
+
 class PrivateBus:
     """A dbus-daemon of our own, with its own config, runtime dir and HOME.
 
@@ -433,6 +460,7 @@ class PrivateBus:
         self.config_file = self.base_dir / ("%s-bus.conf" % bus_type)
         self.log_path = self.base_dir / ("%s-bus.log" % bus_type)
         self.pid = None
+        self.proc = None
         self.address = None
         self.connection = None
         self.other_user_address = "unix:abstract=/callkitd-test/%s" % (
@@ -470,17 +498,37 @@ class PrivateBus:
         return env
 
     def start(self):
-        with open(self.log_path, "ab") as log:
-            out = subprocess.run(
+        # --nofork: the bus stays our child, in the test's process group,
+        # so that it dies with the test run however that ends (a forked
+        # dbus-daemon leaves the group and would outlive a timed-out test).
+        log = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
                 ["dbus-daemon", "--config-file=%s" % self.config_file,
-                 "--fork", "--print-address=1", "--print-pid=1",
+                 "--nofork", "--print-address=1", "--print-pid=1",
                  "--nopidfile"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                timeout=scaled(30), check=False)
-        lines = out.stdout.decode().split()
-        if out.returncode != 0 or len(lines) < 2:
-            raise AssertionError("dbus-daemon failed (exit %d): %s"
-                                 % (out.returncode, self.log_text()))
+                preexec_fn=die_with_test)
+        finally:
+            log.close()
+        # Two lines: the address, then the pid.
+        output = b""
+        deadline = time.monotonic() + scaled(30)
+        with self.proc.stdout:
+            fd = self.proc.stdout.fileno()
+            while output.count(b"\n") < 2 and time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [],
+                                            max(deadline - time.monotonic(), 0))
+                chunk = os.read(fd, 4096) if ready else b""
+                if not chunk:
+                    break
+                output += chunk
+        lines = output.decode().split()
+        if len(lines) < 2:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("dbus-daemon failed (exit %s): %s"
+                                 % (self.proc.returncode, self.log_text()))
         self.pid = int(lines[1])
         # It prints every address it listens on; use the path socket.
         for address in lines[0].split(";"):
@@ -499,15 +547,18 @@ class PrivateBus:
             self.connection.close_sync(None)
             self.connection = None
             drain_main_context()
-        if self.pid is not None:
+        if self.proc is not None:
+            self.proc.terminate()
             try:
-                os.kill(self.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            wait_until(lambda: _process_gone(self.pid), timeout=10,
-                       message="dbus-daemon %d to exit" % self.pid,
-                       poll_interval=0.01)
-            self.pid = None
+                self.proc.wait(timeout=scaled(10))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("dbus-daemon %d did not exit on SIGTERM"
+                                     % self.pid)
+            finally:
+                self.proc = None
+                self.pid = None
 
     def log_text(self):
         try:
@@ -658,7 +709,8 @@ class Daemon:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.argv, env=child_env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT)
+            stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_test)
         self.wrapped = bool(wrapper)
 
     @property

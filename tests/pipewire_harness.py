@@ -19,6 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import harness
 from harness import (LOG_FAILURE_PATTERN, SOURCE_ROOT, _process_gone, scaled,
                      wait_until)
 
@@ -39,6 +40,15 @@ context.objects = [
   }
 ]
 """ % SINK_NAME
+
+# WirePlumber 0.4 loads its logind plugin for the Bluetooth monitor, and
+# that plugin is fatal where systemd-logind's /run/systemd is missing (a
+# bare Debian root, a container): WirePlumber exits at once with status 70.
+# There is no Bluetooth here anyway.
+WIREPLUMBER_DROP_IN = """\
+-- callkitd's tests: no Bluetooth, and so no logind plugin.
+bluez_monitor.enabled = false
+"""
 
 MODULE_DROP_IN = """\
 context.modules = [
@@ -85,11 +95,12 @@ class PipeWire:
     20-callkit-module.conf."""
 
     def __init__(self, bus, module_args="", wireplumber=False, wrapper=None,
-                 drop_ins=None):
+                 drop_ins=None, wireplumber_wrapper=None):
         self.bus = bus
         self.module_args = module_args
         self.want_wireplumber = wireplumber
         self.wrapper = list(wrapper or [])
+        self.wireplumber_wrapper = list(wireplumber_wrapper or [])
         self.base_dir = Path(bus.base_dir) / "pipewire"
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.base_dir / "pipewire.log"
@@ -105,6 +116,9 @@ class PipeWire:
         env.update(bus.env)
         self.env = env
 
+        wp_dir = Path(env["XDG_CONFIG_HOME"]) / "wireplumber" / "bluetooth.lua.d"
+        wp_dir.mkdir(parents=True, exist_ok=True)
+        (wp_dir / "80-callkit-test-no-bluetooth.lua").write_text(WIREPLUMBER_DROP_IN)
         conf_dir = Path(env["XDG_CONFIG_HOME"]) / "pipewire" / "pipewire.conf.d"
         conf_dir.mkdir(parents=True, exist_ok=True)
         (conf_dir / "10-callkit-test-sink.conf").write_text(SINK_DROP_IN)
@@ -140,7 +154,8 @@ class PipeWire:
         log = open(log_path, "ab")
         self._logs.append(log)
         return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=harness.die_with_test)
 
     def start(self):
         self.proc = self._spawn(self.wrapper + ["pipewire"], self.log_path,
@@ -148,8 +163,8 @@ class PipeWire:
         wait_until(self._responds, timeout=scaled(20),
                    message="pipewire to answer", poll_interval=0.02)
         if self.want_wireplumber:
-            self.wireplumber = self._spawn(["wireplumber"], self.wp_log_path,
-                                           self.env)
+            self.wireplumber = self._spawn(self.wireplumber_wrapper + ["wireplumber"],
+                                           self.wp_log_path, self.env)
             wait_until(lambda: self.default_sink() is not None,
                        timeout=scaled(20),
                        message="wireplumber to choose a default sink",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import harness
 from harness import SOURCE_ROOT, scaled, wait_until
 
 from gi.repository import GLib
@@ -38,7 +39,8 @@ class Speakerbox:
         self.proc = subprocess.Popen([speakerbox_path()] + [str(a) for a in args],
                                      stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=self._log)
+                                     stderr=self._log,
+                                     preexec_fn=harness.die_with_test)
         self.lines = []           # every stdout line, in order
         self._consumed = set()
         self._buffer = b""

@@ -2,6 +2,7 @@
 /* The call model without a bus: state machine, updates, groups, and the
  * dictionary, configuration, rate-limit and recent-set helpers it uses. */
 #include "config.h"
+#include "callkit-names.h"
 
 #include "ckd-call-group.h"
 #include "ckd-call.h"

@@ -19,6 +19,7 @@ import uuid as uuidlib
 
 import pytest
 
+import harness
 from harness import TESTS_DIR, scaled
 from pipewire_harness import SINK_NAME, wait_for
 
@@ -75,7 +76,8 @@ class CallkitdStandIn:
         self.server = server
         self.proc = subprocess.Popen(
             ["pw-cli"], env=server.env, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=harness.die_with_test)
         self.client_id = wait_for(
             lambda: clients_by_pid(server).get(self.proc.pid),
             "pw-cli's client object")
@@ -141,7 +143,8 @@ class Stream(StreamNode):
         self.proc = subprocess.Popen(
             argv, env=server.env,
             stdin=subprocess.DEVNULL if capture else self._zero,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=harness.die_with_test)
         super().__init__(server, wait_for(
             lambda: node_of_process(server, self.proc.pid),
             "the node of pw-cat --media-role %r" % role))

@@ -3,22 +3,26 @@
 
 Every command, the --json shapes (parsed with json.loads), the exit codes
 (0 ok, 1 daemon error, 2 usage, 3 not found, 4 no daemon) and the error
-format "callctl: <D-Bus error name>: <message>". Providers are real clients
-(harness.Provider) that answer callctl's actions.
+format: one sentence, "callctl: Could not <what>: <why>.", with the D-Bus
+error name only under --verbose (and in the JSON error of --json).
+Providers are real clients (harness.Provider) that answer callctl's
+actions.
 """
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
+import unicodedata
 import uuid
 
 import pytest
-from gi.repository import Gio, GLib
+from gi.repository import Gio
 
 import harness
-from harness import (ERROR_PREFIX, ROOT_PATH,
-                     call_path, wait_until, new_uuid)
+from harness import ERROR_PREFIX, call_path, wait_until, new_uuid
 
 NOT_RUNNING = "callkitd is not running on the session bus"
 CALL_PROPERTIES = [
@@ -34,6 +38,8 @@ CALL_JSON_KEYS = {
     "supports_holding", "supports_grouping", "supports_ungrouping",
     "supports_dtmf", "connected_at", "ended_at", "ended_reason",
 }
+# monitor's human lines start with the local time, ISO 8601 with ms.
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ")
 # Everything a JSON escaper can get wrong, and a terminal escape.
 TRICKY_NAME = ('Zoë "Z" \\ O\'Neil\ttab\nnewline \x01\x1b[31m red \u2028 \u202e'
                '\x7f \U0001F468\u200d\U0001F469 \U0001F4DE')
@@ -55,12 +61,17 @@ class Background:
     waits for the provider). Reads its stdout line by line as it comes,
     which is only possible because callctl flushes."""
 
-    def __init__(self, path, *args):
+    def __init__(self, path, *args, env=None):
         self.argv = [path] + [str(a) for a in args]
+        # monitor's lines without their leading timestamp (checked here),
+        # and JSON lines without their "timestamp" member.
+        self.raw_lines = []
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE)
+            stderr=subprocess.PIPE, env=env, preexec_fn=harness.die_with_test)
         os.set_blocking(self.proc.stdout.fileno(), False)
+        os.set_blocking(self.proc.stderr.fileno(), False)
+        self._stderr = b""
         self._partial = b""
         self.lines = []
         self._consumed = 0
@@ -75,7 +86,20 @@ class Background:
                 return
             data = self._partial + chunk
             *complete, self._partial = data.split(b"\n")
-            self.lines += [line.decode() for line in complete]
+            for raw in complete:
+                line = raw.decode()
+                self.raw_lines.append(line)
+                self.lines.append(self._strip_timestamp(line))
+
+    def _strip_timestamp(self, line):
+        if "monitor" not in self.argv:
+            return line
+        if line.startswith("{"):
+            event = json.loads(line)
+            assert isinstance(event.pop("timestamp"), int), line
+            return json.dumps(event)
+        assert TIMESTAMP.match(line), "no timestamp: %r" % line
+        return TIMESTAMP.sub("", line)
 
     def wait_for_line(self, predicate, timeout=5):
         """The next line (after those returned before) that satisfies
@@ -94,6 +118,15 @@ class Background:
                           message=lambda: "a matching line from %s (so far: %r)"
                           % (" ".join(self.argv), self.lines))
 
+    def stderr_so_far(self):
+        """What it wrote to stderr until now, without waiting."""
+        try:
+            chunk = os.read(self.proc.stderr.fileno(), 65536)
+        except BlockingIOError:
+            chunk = b""
+        self._stderr += chunk
+        return self._stderr.decode(errors="replace")
+
     @property
     def running(self):
         return self.proc.poll() is None
@@ -104,7 +137,8 @@ class Background:
                    poll_interval=0.005,
                    message="%s to exit" % " ".join(self.argv))
         self._read()
-        self.stderr = self.proc.stderr.read().decode()
+        os.set_blocking(self.proc.stderr.fileno(), True)
+        self.stderr = self.stderr_so_far() + self.proc.stderr.read().decode(errors="replace")
         return self.proc.returncode
 
     def kill(self):
@@ -119,8 +153,8 @@ class Background:
 def background(callctl_path):
     started = []
 
-    def start(*args):
-        b = Background(callctl_path, *args)
+    def start(*args, env=None):
+        b = Background(callctl_path, *args, env=env)
         started.append(b)
         return b
 
@@ -156,13 +190,16 @@ def test_version(bus, run_callctl):
 def test_help_lists_commands_options_and_exit_codes(bus, run_callctl):
     for args in (["--help"], ["help"]):
         out = run_callctl(*args).stdout
-        for command in ("list", "show CALL", "monitor", "providers",
-                        "answer CALL", "end CALL", "hold CALL", "unhold CALL",
-                        "mute CALL", "unmute CALL", "dtmf CALL DIGITS",
-                        "start PROVIDER HANDLE", "reset PROVIDER"):
+        for command in ("status", "list", "show CALL", "monitor", "providers",
+                        "answer [CALL]", "end [CALL]", "hold [CALL]",
+                        "unhold [CALL]", "mute [CALL]", "unmute [CALL]",
+                        "dtmf CALL DIGITS", "start PROVIDER HANDLE",
+                        "reset PROVIDER", "silence"):
             assert "  " + command + " " in out, command
-        for option in ("--json", "--handle-type", "--video", "--version",
-                       "--no-wait", "--no-legend"):
+        for option in ("--json=MODE", "-j", "--handle-type", "--video",
+                       "--version", "--no-wait", "--no-legend",
+                       "--hold-active", "--end-active", "--property",
+                       "--value", "--verbose"):
             assert option in out
         for code in ("0  success", "1  callkitd answered with an error",
                      "2  usage error", "3  not found", "4  callkitd is not running"):
@@ -181,6 +218,11 @@ def test_help_lists_commands_options_and_exit_codes(bus, run_callctl):
     ["list", "--video"],
     ["answer", "--handle-type=generic", "abc"],
     ["answer", "--json", "abc"],
+    ["list", "--json=yaml"],
+    ["end", "--hold-active"],
+    ["answer", "--hold-active", "--end-active"],
+    ["list", "-p", "State"],
+    ["answer", "--value"],
 ])
 def test_usage_errors_exit_2(bus, run_callctl, args):
     # Usage is checked before the bus: no daemon runs here.
@@ -191,40 +233,132 @@ def test_usage_errors_exit_2(bus, run_callctl, args):
 
 
 @pytest.mark.parametrize("args", [
-    ["list"], [], ["list", "--json"], ["show", "abc"], ["monitor"],
-    ["providers"], ["answer", "abc"], ["start", "1", "+49"], ["reset", "1"],
+    ["list"], [], ["show", "abc"], ["status"], ["providers"],
+    ["answer", "abc"], ["answer"], ["start", "1", "+49"], ["reset", "1"],
 ])
 def test_daemon_not_running_exits_4(bus, run_callctl, args):
+    # Nothing on this bus can start it (its service dir is empty).
     result = run_callctl(*args, check=False)
-    assert_exit(result, 4, NOT_RUNNING)
+    assert_exit(result, 4, NOT_RUNNING + " and cannot be started")
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "org.freedesktop" not in result.stderr
+
+
+def test_daemon_not_running_json_error(bus, run_callctl):
+    result = run_callctl("list", "--json", check=False)
+    assert_exit(result, 4)
+    error = json.loads(result.stderr)
+    assert error["error"] == "org.freedesktop.DBus.Error.ServiceUnknown"
+    assert NOT_RUNNING in error["message"]
     assert result.stdout == ""
 
 
-def test_never_autostarts_the_daemon(bus, run_callctl, tmp_path):
-    # A service file that starts a fake "callkitd" on demand: callctl must
-    # not trigger it (DO_NOT_AUTO_START), so its marker never appears.
-    marker = tmp_path / "activated"
-    script = tmp_path / "fake-callkitd.sh"
-    script.write_text("#!/bin/sh\ntouch %s\n" % marker)
-    script.chmod(0o755)
-    (bus.servicedir / "io.github.callkitd.CallKit1.service").write_text(
-        "[D-BUS Service]\nName=io.github.callkitd.CallKit1\nExec=%s\n" % script)
+def reload_bus_config(bus):
     bus.connection.call_sync(
         "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
         "ReloadConfig", None, None, Gio.DBusCallFlags.NONE, -1, None)
 
-    for args in (["list"], ["monitor"], ["answer", "abc"], ["start", "1", "x"],
-                 ["reset", "1"]):
-        assert_exit(run_callctl(*args, check=False), 4, NOT_RUNNING)
-    assert not marker.exists()
 
-    # The setup works: a client that allows auto-start does start it.
-    with pytest.raises(GLib.Error):
-        bus.connection.call_sync(
-            harness.BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.Peer", "Ping",
-            None, None, Gio.DBusCallFlags.NONE, -1, None)
-    wait_until(marker.exists, poll_interval=0.01,
-               message="the fake daemon to be activated")
+def test_a_daemon_that_fails_to_start_is_named(bus, run_callctl, tmp_path):
+    # A service file that starts something that exits at once: callctl
+    # asks the bus to start it (the marker appears) and says it failed.
+    marker = tmp_path / "activated"
+    script = tmp_path / "fake-callkitd.sh"
+    script.write_text("#!/bin/sh\ntouch %s\nexit 3\n" % marker)
+    script.chmod(0o755)
+    (bus.servicedir / "io.github.callkitd.CallKit1.service").write_text(
+        "[D-BUS Service]\nName=io.github.callkitd.CallKit1\nExec=%s\n" % script)
+    reload_bus_config(bus)
+
+    result = run_callctl("list", check=False)
+    assert_exit(result, 4, NOT_RUNNING + " and did not start: ")
+    assert marker.exists()
+    result = run_callctl("--verbose", "status", check=False)
+    assert_exit(result, 4, "(org.freedesktop.DBus.Error.Spawn.ChildExited)")
+
+
+@pytest.fixture
+def activatable(bus, tmp_path):
+    """An activation file for the callkitd under test on the private bus,
+    as the installed io.github.callkitd.CallKit1.service is. Yields the log
+    path; stops the activated daemon (not our child) at teardown."""
+    path = harness.daemon_path()
+    if path is None or not path.exists():
+        pytest.skip("callkitd not built: set CALLKITD (meson test does)")
+    log = tmp_path / "activated-callkitd.log"
+    env = dict(bus.env)
+    env.pop("DBUS_SESSION_BUS_ADDRESS")  # the bus sets it for what it starts
+    env.update(DBUS_SYSTEM_BUS_ADDRESS=os.environ["DBUS_SYSTEM_BUS_ADDRESS"],
+               XDG_CONFIG_DIRS=str(bus.base_dir / "xdg"), LC_ALL="C.UTF-8")
+    for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    script = tmp_path / "start-callkitd.sh"
+    script.write_text("#!/bin/sh\nexec env %s %s --verbose >>%s 2>&1\n" % (
+        " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items()),
+        shlex.quote(str(path.resolve())), shlex.quote(str(log))))
+    script.chmod(0o755)
+    (bus.servicedir / "io.github.callkitd.CallKit1.service").write_text(
+        "[D-BUS Service]\nName=io.github.callkitd.CallKit1\nExec=%s\n" % script)
+    reload_bus_config(bus)
+    yield log
+    owner = bus.get_name_owner(harness.BUS_NAME)
+    if owner:
+        pid = bus.get_connection_pid(owner)
+        os.kill(pid, signal.SIGTERM)
+        harness.wait_process_gone(pid, "the activated callkitd", timeout=20)
+    text = log.read_text(errors="replace") if log.exists() else ""
+    for problem in ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:", "CRITICAL"):
+        assert problem not in text, text
+
+
+def test_status_starts_the_daemon_by_activation(bus, activatable, run_callctl):
+    assert bus.get_name_owner(harness.BUS_NAME) is None
+    out = run_callctl("status").stdout
+    owner = bus.get_name_owner(harness.BUS_NAME)
+    assert owner, "callctl status did not start callkitd"
+    lines = out.splitlines()
+    assert lines[0] == "      Daemon: callkitd %s (%s on the session bus)" % (
+        harness.project_version(), owner)
+    assert lines[1].startswith("Capabilities: ")
+    assert lines[2:] == ["   Providers: 0", "       Calls: 0"]
+
+    data = json.loads(run_callctl("status", "--json").stdout)
+    assert data["version"] == harness.project_version()
+    assert data["owner"] == owner
+    assert data["providers"] == 0 and data["calls"]["ringing"] == 0
+
+
+def test_every_command_starts_the_daemon(bus, activatable, run_callctl):
+    # hostnamectl-style: a callkitd that is idle (not running) is no error.
+    assert run_callctl("list", "--no-legend").stdout == ""
+    assert bus.get_name_owner(harness.BUS_NAME)
+
+
+def test_status_counts_calls_by_state(client, provider, run_callctl):
+    incoming(provider, client)
+    incoming(provider, client)
+    provider.auto_fulfill = True
+    run_callctl("answer", incoming(provider, client))
+    out = run_callctl("status").stdout.splitlines()
+    assert out[2:] == ["   Providers: 1", "       Calls: 3 (2 ringing, 1 active)"]
+
+
+def test_monitor_waits_for_the_daemon(bus, start_daemon, make_client, background):
+    # No daemon, nothing to start it: monitor stays and follows it.
+    monitor = background("monitor")
+    wait_until(lambda: "waiting for it" in monitor.stderr_so_far(),
+               message="monitor to say it waits")
+    assert monitor.running
+    daemon = start_daemon()
+    line = monitor.wait_for_line(lambda l: l.startswith("daemon-appeared "))
+    assert line == "daemon-appeared " + daemon.unique_name
+    provider = make_client("app").register_provider({"localized_name": "Late"})
+    line = monitor.wait_for_line(lambda l: l.startswith("provider-added "))
+    assert line.split()[1] == provider.path
+    monitor.proc.send_signal(signal.SIGINT)
+    assert monitor.wait_exit() == 0
 
 
 def test_unreachable_bus_exits_4(bus, run_callctl, monkeypatch, tmp_path):
@@ -460,16 +594,24 @@ def test_hold_unhold_mute_unmute_dtmf(client, provider, run_callctl):
     assert action.parameters["digits"] == "12*#A"
 
 
-def test_daemon_error_exits_1_with_its_name(client, provider, run_callctl):
+def test_daemon_error_exits_1_as_a_sentence(client, provider, run_callctl):
     call = incoming(provider, client, supports_holding=False)
     provider.auto_fulfill = True
     run_callctl("answer", call)
     # Answering an active call, holding a call that cannot be held.
-    for args in (["answer", call], ["hold", call]):
+    for args, sentence in (
+            (["answer", call], "callctl: Could not answer call %s: call %s is active, not ringing.\n"
+             % (call, call)),
+            (["hold", call], "callctl: Could not hold call %s: call %s does not support holding.\n"
+             % (call, call))):
         result = run_callctl(*args, check=False)
-        assert_exit(result, 1, "callctl: %sInvalidAction: " % ERROR_PREFIX)
-        assert result.stderr.count("\n") == 1
-        assert "GDBus.Error" not in result.stderr
+        assert_exit(result, 1)
+        assert result.stderr == sentence
+        # The D-Bus error name with --verbose only.
+        result = run_callctl("--verbose", *args, check=False)
+        assert_exit(result, 1)
+        assert result.stderr == sentence.replace(
+            ".\n", ". (%sInvalidAction)\n" % ERROR_PREFIX)
 
 
 def test_bad_dtmf_digits_exit_1(client, provider, run_callctl):
@@ -477,15 +619,22 @@ def test_bad_dtmf_digits_exit_1(client, provider, run_callctl):
     provider.auto_fulfill = True
     run_callctl("answer", call)
     result = run_callctl("dtmf", call, "12x", check=False)
-    assert_exit(result, 1, "callctl: %sInvalidArgument: " % ERROR_PREFIX)
+    assert_exit(result, 1, "callctl: Could not send DTMF to call %s: " % call)
+    assert "action 0" not in result.stderr and ERROR_PREFIX not in result.stderr
+    result = run_callctl("-v", "dtmf", call, "12x", check=False)
+    assert_exit(result, 1, "(%sInvalidArgument)" % ERROR_PREFIX)
 
 
 def test_action_failed_by_the_provider_exits_1(client, provider, run_callctl):
     call = incoming(provider, client)
     provider.auto_fail = "no microphone"
     result = run_callctl("answer", call, check=False)
-    assert_exit(result, 1, "callctl: %sActionFailed: " % ERROR_PREFIX)
-    assert "no microphone" in result.stderr
+    assert_exit(result, 1)
+    assert result.stderr == (
+        "callctl: Could not answer call %s: the provider failed answer-call on "
+        "call %s: no microphone.\n" % (call, call))
+    result = run_callctl("--verbose", "answer", check=False)
+    assert_exit(result, 1, "no microphone. (%sActionFailed)" % ERROR_PREFIX)
 
 
 # ---------------------------------------------------------------------------
@@ -554,15 +703,17 @@ def test_start_no_wait(client, provider, run_callctl):
 def test_start_failed_by_the_provider_exits_1(client, provider, run_callctl):
     provider.auto_fail = "no network"
     result = run_callctl("start", provider.index, "+4930123", check=False)
-    assert_exit(result, 1, "callctl: %sActionFailed: " % ERROR_PREFIX)
-    assert "no network" in result.stderr
+    assert_exit(result, 1, "callctl: Could not start a call to +4930123 through "
+                "provider %s: the provider failed start-call on call " % provider.path)
+    assert result.stderr.endswith(": no network.\n")
     assert result.stdout == ""
 
 
 def test_start_timed_out_exits_1(client, app, run_callctl):
     slow = app.register_provider({"localized_name": "Slow", "action_timeout_ms": ("u", 200)})
-    result = run_callctl("start", slow.index, "+4930123", check=False)
-    assert_exit(result, 1, "callctl: %sActionTimedOut: " % ERROR_PREFIX)
+    result = run_callctl("-v", "start", slow.index, "+4930123", check=False)
+    assert_exit(result, 1, "the provider did not carry out start-call on call ")
+    assert result.stderr.endswith(" in time. (%sActionTimedOut)\n" % ERROR_PREFIX)
 
 
 def test_start_unknown_or_ambiguous_provider_exits_3(client, app, provider,
@@ -738,3 +889,209 @@ def test_monitor_ends_when_its_reader_leaves(client, provider, callctl_path):
             monitor.proc.kill()
             monitor.proc.wait()
         monitor.proc.stderr.close()
+
+
+# ---------------------------------------------------------------------------
+# Commands without a call id, and "hold & answer" / "end & answer"
+
+def test_commands_without_a_call_id_take_the_one_that_fits(client, provider, run_callctl):
+    provider.auto_fulfill = True
+    call = incoming(provider, client, supports_holding=True)
+    run_callctl("answer")
+    assert client.wait_for_call_property(call, "State", "active")
+    run_callctl("mute")
+    assert client.wait_for_call_property(call, "IsMuted", True)
+    run_callctl("unmute")
+    assert client.wait_for_call_property(call, "IsMuted", False)
+    run_callctl("hold")
+    assert client.wait_for_call_property(call, "State", "held")
+    run_callctl("unhold")
+    assert client.wait_for_call_property(call, "State", "active")
+    run_callctl("end")
+    assert client.wait_for_call_property(call, "State", "ended")["EndedReason"] == "hung-up"
+
+
+def test_without_a_call_id_none_or_several_is_refused(client, provider, run_callctl):
+    result = run_callctl("answer", check=False)
+    assert_exit(result, 3)
+    assert result.stderr == "callctl: There is no ringing incoming call to answer.\n"
+    assert_exit(run_callctl("hold", check=False), 3, "There is no active call to hold.")
+
+    first = incoming(provider, client)
+    second = incoming(provider, client)
+    result = run_callctl("answer", check=False)
+    assert_exit(result, 3, "There are 2 calls to answer (")
+    assert first in result.stderr and second in result.stderr
+    assert "callctl answer " in result.stderr  # how to name one
+    # One of them ringing is still one to end, but there are two.
+    assert_exit(run_callctl("end", check=False), 3, "There are 2 calls to end")
+
+
+def test_answer_holds_the_active_call(client, provider, run_callctl):
+    """A plain answer next to an active call holds that call in the same
+    transaction (callkitd does it, as a phone does)."""
+    provider.auto_fulfill = True
+    active = incoming(provider, client, supports_holding=True)
+    run_callctl("answer", active)
+    ringing = incoming(provider, client)
+    run_callctl("answer", ringing)
+    assert client.wait_for_call_property(ringing, "State", "active")
+    assert client.get_call_properties(active)["State"] == "held"
+    held = provider.wait_for_action("set-held", call=active)
+    answer = provider.wait_for_action("answer-call", call=ringing)
+    assert held.parameters["transaction"] == answer.parameters["transaction"]
+
+
+def test_answer_next_to_an_unholdable_call(client, provider, run_callctl):
+    """Where the active call cannot be held, the plain answer is refused
+    and the message says what to do."""
+    provider.auto_fulfill = True
+    active = incoming(provider, client, supports_holding=False)
+    run_callctl("answer", active)
+    ringing = incoming(provider, client)
+    result = run_callctl("answer", ringing, check=False)
+    assert_exit(result, 1, "is active")
+    assert "--end-active" in result.stderr
+    run_callctl("answer", "--end-active", ringing)
+    assert client.wait_for_call_property(ringing, "State", "active")
+
+
+def test_answer_hold_active(client, provider, run_callctl):
+    provider.auto_fulfill = True
+    active = incoming(provider, client, supports_holding=True)
+    run_callctl("answer", active)
+    ringing = incoming(provider, client)
+    run_callctl("answer", "--hold-active")
+    assert client.wait_for_call_property(ringing, "State", "active")
+    assert client.get_call_properties(active)["State"] == "held"
+    held = provider.wait_for_action("set-held", call=active)
+    assert held.parameters["on_hold"] is True
+    # One transaction: the hold and the answer went out together.
+    answer = provider.wait_for_action("answer-call", call=ringing)
+    assert held.parameters["transaction"] == answer.parameters["transaction"]
+
+
+def test_answer_end_active(client, provider, run_callctl):
+    provider.auto_fulfill = True
+    active = incoming(provider, client)
+    run_callctl("answer", active)
+    ringing = incoming(provider, client)
+    run_callctl("answer", "--end-active", ringing[:8])
+    assert client.wait_for_call_property(ringing, "State", "active")
+    ended = provider.wait_for_action("end-call", call=active)
+    answer = provider.wait_for_action("answer-call", call=ringing)
+    assert ended.parameters["transaction"] == answer.parameters["transaction"]
+
+
+# ---------------------------------------------------------------------------
+# Output: JSON modes, show -p, tables, monitor timestamps
+
+def test_json_modes(client, provider, run_callctl, callctl_path):
+    call = incoming(provider, client, localized_caller_name="Alice")
+    short = run_callctl("show", "--json=short", call).stdout
+    assert short.count("\n") == 1 and json.loads(short)["uuid"] == call
+    assert run_callctl("show", "--json", call).stdout == short
+    pretty = run_callctl("show", "--json=pretty", call).stdout
+    assert pretty.count("\n") > 10 and pretty.startswith("{\n  \"")
+    assert json.loads(pretty) == json.loads(short)
+    assert run_callctl("show", "--json=off", call).stdout == run_callctl("show", call).stdout
+    # -j: pretty on a terminal, short otherwise (here: a file).
+    assert run_callctl("show", "-j", call).stdout == short
+    assert json.loads(run_callctl("list", "-j").stdout)[0]["uuid"] == call
+
+
+def test_j_is_pretty_on_a_terminal(client, provider, callctl_path):
+    import pty
+    call = incoming(provider, client)
+    out = []
+
+    def read(fd):
+        data = os.read(fd, 65536)
+        out.append(data)
+        return data
+
+    status = pty.spawn([callctl_path, "show", "-j", call], read)
+    text = b"".join(out).decode().replace("\r\n", "\n")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert text.startswith("{\n  \"") and json.loads(text)["uuid"] == call
+
+
+def test_show_property_and_value(client, provider, run_callctl):
+    call = incoming(provider, client, localized_caller_name="Alice",
+                    remote_handle=("phone-number", "+4930123"))
+    assert run_callctl("show", "-p", "State", call).stdout == "State: ringing\n"
+    assert run_callctl("show", "-p", "State", "--value", call).stdout == "ringing\n"
+    # Several, in the order asked, by D-Bus name or JSON key, any case.
+    out = run_callctl("show", "--property=localized_caller_name,state",
+                      "-p", "remotehandle", "--value", call).stdout
+    assert out == "Alice\nringing\n+4930123 (phone-number)\n"
+    data = json.loads(run_callctl("show", "-p", "State", "-p", "IsMuted", "--json", call).stdout)
+    assert data == {"state": "ringing", "is_muted": False}
+    result = run_callctl("show", "-p", "Colour", call, check=False)
+    assert_exit(result, 3, 'A call has no property "Colour"')
+
+
+def display_width(text):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else
+               0 if unicodedata.category(c) in ("Mn", "Cf") else 1 for c in text)
+
+
+def test_tables_measure_display_width(client, provider, run_callctl):
+    names = ["山田太郎", "Bob", "\U0001F4DE Zoë"]
+    calls = [incoming(provider, client, localized_caller_name=n) for n in names]
+    lines = run_callctl("list").stdout.splitlines()
+    rows = [line for line in lines if line.split(" ")[0] in calls]
+    assert len(rows) == 3
+    # The PROVIDER column starts at the same place on screen in every row.
+    starts = {display_width(row[:row.index("Test Phone")]) for row in rows}
+    header = lines[0]
+    assert starts == {display_width(header[:header.index("PROVIDER")])}, lines
+
+
+def test_monitor_timestamps(client, provider, background):
+    before = time_now_usec()
+    monitor = background("monitor")
+    line = monitor.wait_for_line(lambda l: l.startswith("provider-added "))
+    raw = monitor.raw_lines[monitor.lines.index(line)]
+    assert TIMESTAMP.match(raw), raw
+    monitor_json = background("monitor", "--json")
+    monitor_json.wait_for_line(lambda l: '"provider-added"' in l)
+    stamp = json.loads(monitor_json.raw_lines[0])["timestamp"]
+    assert before <= stamp <= time_now_usec()
+
+
+def time_now_usec():
+    import time
+    return time.time_ns() // 1000
+
+
+# ---------------------------------------------------------------------------
+# bash completion
+
+COMPLETION = harness.SOURCE_ROOT / "clients" / "callctl" / "callctl.bash"
+
+
+def complete(words, env=None):
+    """What bash completes for the command line ``words`` (the last word is
+    the one being completed)."""
+    script = ('source %s\nCOMP_WORDS=(%s)\nCOMP_CWORD=%d\n'
+              'COMP_LINE="${COMP_WORDS[*]}"\nCOMP_POINT=${#COMP_LINE}\n'
+              '_callctl callctl "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"\n'
+              'printf "%%s\\n" "${COMPREPLY[@]}"\n'
+              % (COMPLETION, " ".join("'%s'" % w for w in words), len(words) - 1))
+    out = subprocess.run(["bash", "--norc", "-c", script], capture_output=True,
+                         text=True, env=env, check=True)
+    return sorted(filter(None, out.stdout.splitlines()))
+
+
+def test_bash_completion(client, provider, callctl_path):
+    call = incoming(provider, client)
+    env = dict(os.environ, PATH="%s:%s" % (os.path.dirname(callctl_path), os.environ["PATH"]))
+    assert complete(["callctl", "an"], env) == ["answer"]
+    assert "status" in complete(["callctl", ""], env)
+    assert complete(["callctl", "answer", ""], env) == [call]
+    assert complete(["callctl", "--verbose", "show", call[:4]], env) == [call]
+    assert complete(["callctl", "reset", ""], env) == [str(provider.index)]
+    assert complete(["callctl", "--hold"], env) == ["--hold-active"]
+    assert complete(["callctl", "--handle-type", "e"], env) == ["email-address"]
+    assert complete(["callctl", "show", "-p", "IsM"], env) == ["IsMuted"]

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import harness
 from harness import (HISTORY_IFACE, ROOT_PATH, SOURCE_ROOT, new_uuid, raises_dbus_error,
                      run_process, vardict, wait_until)
 
@@ -40,7 +41,8 @@ class LineReader:
     def __init__(self, argv, log_path):
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                     stderr=self._log, stdin=subprocess.DEVNULL)
+                                     stderr=self._log, stdin=subprocess.DEVNULL,
+                                     preexec_fn=harness.die_with_test)
         self.lines = []
         self._buffer = b""
         os.set_blocking(self.proc.stdout.fileno(), False)

@@ -396,6 +396,24 @@ def test_pipelined_provider_calls_keep_their_order(app, provider, shell):
         shell.log.assert_call_ended(uuid, "remote-ended")
 
 
+def test_first_calls_of_a_new_client_keep_their_order(callkitd, make_client):
+    """A client's first calls wait while callkitd asks the bus who it is
+    (without blocking anyone else), and are then handled in the order
+    they were sent."""
+    newcomer = make_client("newcomer")
+    replies = [newcomer.call_async(ROOT_PATH, MANAGER_IFACE, "RegisterProvider",
+                                   GLib.Variant.new_tuple(vardict({"localized_name": "P%d" % i})))
+               for i in range(5)]
+    replies.append(newcomer.call_async(ROOT_PATH, MANAGER_IFACE, "SilenceRinging"))
+    paths = [reply.result() for reply in replies[:5]]
+    assert replies[5].result() == 0
+    ids = [int(path.rsplit("/", 1)[1]) for path in paths]
+    assert ids == sorted(ids) and len(set(ids)) == 5, paths
+    names = [newcomer.get_property(path, PROVIDER_IFACE, "Configuration")["localized_name"]
+             for path in paths]
+    assert names == ["P%d" % i for i in range(5)]
+
+
 def test_pipelined_requests_reach_provider_in_order(provider, shell):
     """A Call method and a RequestTransaction sent back to back by one
     client are dispatched to the provider in that order."""

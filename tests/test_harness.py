@@ -3,11 +3,17 @@
 fail, no other integration test result means anything."""
 
 import os
+import shutil
+import signal
 import stat
+import subprocess
+import sys
+import tempfile
 
 import pytest
 from gi.repository import Gio, GLib
 
+import harness
 from harness import (
     BUS_NAME, PROVIDER_IFACE, RemoteDBusError, call_path, raises_dbus_error,
     vardict, vardict_list, variant, wait_until)
@@ -137,3 +143,78 @@ def test_pw_dump_output_with_changes_after_it():
     assert first_json_document("\n") == []
     with pytest.raises(ValueError):
         first_json_document('[\n  {\n    "id": 30')
+
+
+# ---------------------------------------------------------------------------
+# Every process a test starts dies with the test run, however it ends
+
+INNER_TEST = '''
+import os
+import time
+
+
+def test_runs_until_killed(bus, callkitd, dbusmock_template):
+    mock = dbusmock_template("notification_daemon")
+    with open(os.environ["CKD_PIDS_FILE"] + ".new", "w") as f:
+        f.write("%d %d %d\\n" % (bus.pid, callkitd.pid, mock.pid))
+    os.rename(os.environ["CKD_PIDS_FILE"] + ".new", os.environ["CKD_PIDS_FILE"])
+    time.sleep(600)
+'''
+
+
+@pytest.mark.parametrize("how", ["meson-timeout", "test-process-killed"])
+def test_processes_die_with_the_test(tmp_path, how):
+    """A test that meson times out (it kills the test's process group), or
+    whose process is killed alone, leaves nothing running: not the bus,
+    not callkitd, not a mock."""
+    if harness.daemon_path() is None or not harness.daemon_path().exists():
+        pytest.skip("callkitd not built: set CALLKITD (meson test does)")
+    inner = tmp_path / "inner_test.py"
+    inner.write_text(INNER_TEST)
+    pids_file = tmp_path / "pids"
+    env = dict(os.environ, CKD_PIDS_FILE=str(pids_file),
+               PYTHONPATH=str(harness.TESTS_DIR))
+    # Short: the inner bus's socket path must fit AF_UNIX.
+    basetemp = tempfile.mkdtemp(prefix="ckd-inner-", dir="/tmp")
+    with open(tmp_path / "inner.log", "wb") as log:
+        # As meson runs a test: in a session and process group of its own.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider",
+             "-q", "--basetemp", basetemp, str(inner)],
+            env=env, cwd=str(tmp_path), stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=harness.die_with_test)
+    try:
+        def started():
+            assert proc.poll() is None, (tmp_path / "inner.log").read_text()
+            return pids_file.exists()
+
+        wait_until(started, timeout=30, poll_interval=0.05,
+                   message=lambda: "the inner test to start: %s"
+                   % (tmp_path / "inner.log").read_text())
+        pids = [int(p) for p in pids_file.read_text().split()]
+        assert all(not harness._process_gone(pid) for pid in pids)
+        if how == "meson-timeout":
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.kill()
+        proc.wait(timeout=harness.scaled(10))
+        for pid in pids:
+            harness.wait_process_gone(pid, "a process of the killed test")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
+def test_wireplumber_runs_without_logind(start_pipewire):
+    """On a bare root there is no /run/systemd: WirePlumber 0.4's logind
+    plugin would end it at once (status 70). The harness's configuration
+    leaves that plugin out; here /run/systemd is hidden to prove it."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    server = start_pipewire(module_args=None, wireplumber=True, wireplumber_wrapper=[
+        "bwrap", "--dev-bind", "/", "/", "--tmpfs", "/run/systemd", "--"])
+    assert server.default_sink() is not None
+    assert server.wireplumber.poll() is None, server.log_text()

@@ -109,12 +109,19 @@ def test_call_back(scene, phone, client, run_callctl):
 
 def test_call_back_errors(scene, run_callctl):
     result = run_callctl("call-back", "999999", check=False)
-    assert_exit(result, 3, "io.github.callkitd.CallKit1.Error.UnknownEntry: ")
-    result = run_callctl("call-back", scene["unknown"]["id"], check=False)
-    assert_exit(result, 1, "io.github.callkitd.CallKit1.Error.InvalidAction: ")
-    assert "unknown caller" in result.stderr
-    result = run_callctl("history", "seen", "abc", check=False)
-    assert_exit(result, 1, "io.github.callkitd.CallKit1.Error.InvalidArgument: ")
+    assert_exit(result, 3, "callctl: Could not call back entry 999999: there is no history "
+                           "entry 999999.")
+    result = run_callctl("--verbose", "call-back", scene["unknown"]["id"], check=False)
+    assert_exit(result, 1, "unknown caller")
+    assert "(io.github.callkitd.CallKit1.Error.InvalidAction)" in result.stderr
+    result = run_callctl("--verbose", "history", "seen", "abc", check=False)
+    assert_exit(result, 1, "Could not mark the missed calls seen: 'abc' is not a history "
+                           "entry id. (io.github.callkitd.CallKit1.Error.InvalidArgument)")
+    # For scripts: the error as JSON.
+    result = run_callctl("--json", "history", "delete", "x", check=False)
+    assert json.loads(result.stderr) == {
+        "error": "io.github.callkitd.CallKit1.Error.InvalidArgument",
+        "message": "Could not delete the entries: 'x' is not a history entry id."}
 
 
 def test_terminal_escapes_are_not_printed(phone, client, run_callctl):

@@ -16,6 +16,7 @@ import subprocess
 
 import pytest
 
+import harness
 from harness import (BUS_NAME, PROVIDER_IFACE, ROOT_PATH, call_path, new_uuid,
                      raises_dbus_error, scaled, wait_until)
 from test_flows_support import action_timeout_ms
@@ -39,7 +40,8 @@ class LibcallkitApp:
         self.proc = subprocess.Popen([path] + [str(a) for a in args],
                                      stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=self._log)
+                                     stderr=self._log,
+                                     preexec_fn=harness.die_with_test)
         self.events = []       # every line, split, in order
         self._consumed = set()
         self._buffer = b""

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+import harness
 from harness import MANAGER_IFACE, ROOT_PATH, ring, scaled, wait_until
 
 TOOLS = ("dunst", "dunstctl", "Xvfb", "import", "compare")
@@ -39,7 +40,7 @@ def display(tmp_path):
         ["Xvfb", "-displayfd", str(write_end), "-nolock", "-nolisten", "tcp",
          "-nolisten", "unix", "-screen", "0", "640x360x24"],
         pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=log,
-        stderr=subprocess.STDOUT)
+        stderr=subprocess.STDOUT, preexec_fn=harness.die_with_test)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:
         number = reader.readline().strip().decode()
@@ -62,7 +63,8 @@ def dunst(bus, display, tmp_path):
     log = open(tmp_path / "dunst.log", "ab")
     proc = subprocess.Popen(["dunst", "-conf", str(config)], env=env,
                             stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=harness.die_with_test)
     bus.wait_for_name_owner("org.freedesktop.Notifications", process=proc)
     yield env
     proc.terminate()

@@ -31,6 +31,7 @@ import subprocess
 import pytest
 from gi.repository import GLib
 
+import harness
 from harness import (
     CALL_IFACE, CONTROLLER_IFACE, MANAGER_IFACE, PROPERTIES_IFACE,
     PROVIDER_IFACE, ROOT_PATH, RemoteDBusError, call_path,
@@ -372,7 +373,8 @@ class SandboxedApp:
             "/usr/bin/python3", "/app/client.py", bus.address]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=self._stderr)
+                                     stderr=self._stderr,
+                                     preexec_fn=harness.die_with_test)
         self._buffer = b""
         self._lines = []
         self._eof = False

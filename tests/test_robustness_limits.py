@@ -17,6 +17,7 @@ import uuid as uuidlib
 import pytest
 from gi.repository import Gio, GLib
 
+import harness
 from harness import (
     CALL_PATH_PREFIX, CONTROLLER_IFACE, MANAGER_IFACE, PROVIDER_IFACE,
     PROVIDER_PATH_PREFIX, ROOT_PATH, call_path, raises_dbus_error, scaled,
@@ -424,7 +425,8 @@ def test_provider_process_killed(client, bus):
     uuids = [new_uuid() for _ in range(3)]
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_APP, bus.address] + uuids,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=harness.die_with_test)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], scaled(20))
         assert ready, "the provider process did not start"

@@ -14,6 +14,8 @@
 #   tools/demo.sh --once     show the call ringing, answer it with callctl,
 #                            show it active and the audio decision in
 #                            PipeWire, and stop (for scripts and CI)
+#   tools/demo.sh --sip [--once]  a real SIP call instead: sipp calls baresip,
+#                            bridged to callkitd (tools/demo-sip.sh)
 #
 # CALLKITD_ARGS adds options to callkitd, e.g. CALLKITD_ARGS=--replace to
 # take over from a callkitd that already runs on your session bus.
@@ -27,15 +29,15 @@ source tools/lib.sh
 
 once=false
 case "${1:-}" in
+  --sip) shift; exec tools/demo-sip.sh "$@" ;;
   --once) once=true ;;
   "") ;;
-  *) echo "usage: $0 [--once]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--once | --sip [--once]]" >&2; exit 2 ;;
 esac
 
 builddir=${CKD_BUILDDIR:-}
 if [ -z "$builddir" ]; then
-  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" dbus-daemon pipewire \
-    pipewire-bin wireplumber sound-theme-freedesktop
+  ckd_ensure_packages "${CKD_BUILD_PACKAGES[@]}" "${CKD_DEMO_PACKAGES[@]}"
   ckd_log "building into build/"
   ckd_meson_setup build >/dev/null
   meson compile -C build >/dev/null
@@ -50,7 +52,6 @@ chmod 700 "$workdir"
 # What we started, in order; stopped in reverse order by PID.
 pids=()
 names=()
-bus_pid=
 
 cleanup() {
   local i pid
@@ -63,11 +64,6 @@ cleanup() {
       wait "$pid" 2>/dev/null || true
     fi
   done
-  if [ -n "$bus_pid" ] && kill -0 "$bus_pid" 2>/dev/null; then
-    # Forked away from us, so not a child we can wait for.
-    ckd_log "stopping the private dbus-daemon (pid $bus_pid)"
-    kill -TERM "$bus_pid" 2>/dev/null || true
-  fi
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -104,19 +100,30 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
   </policy>
 </busconfig>
 EOF
-    {
-      read -r address
-      read -r bus_pid
-    } < <(dbus-daemon --config-file="$workdir/bus.conf" --fork \
-      --print-address=1 --print-pid=1 --nopidfile)
+    # Not --fork: the bus stays our child, stopped with the rest and
+    # killed with our process group.
+    dbus-daemon --config-file="$workdir/bus.conf" --nofork --print-address=1 \
+      --nopidfile >"$workdir/bus.address" 2>"$workdir/bus.log" &
+    started $! dbus-daemon
+    for _ in $(seq 200); do
+      [ -s "$workdir/bus.address" ] && break
+      kill -0 "${pids[-1]}" 2>/dev/null || break
+      sleep 0.05
+    done
+    if ! read -r address <"$workdir/bus.address" || [ -z "$address" ]; then
+      cat "$workdir/bus.log" >&2
+      ckd_log "dbus-daemon did not start"
+      exit 1
+    fi
     export DBUS_SESSION_BUS_ADDRESS="$address"
-    ckd_log "started a private session bus (pid $bus_pid); to reach it from another shell:"
+    ckd_log "started a private session bus (pid ${pids[-1]}); to reach it from another shell:"
     echo "export DBUS_SESSION_BUS_ADDRESS='$address'"
   fi
 fi
 
 # Call audio: the PipeWire server of this runtime dir if one runs, else a
 # private one. Started before callkitd, which then connects at once.
+own_pipewire=false
 pw_socket=${XDG_RUNTIME_DIR:-/nonexistent}/pipewire-0
 module=$builddir/pipewire-module/libpipewire-module-callkit.so
 # A module built with sanitizers cannot be loaded into a plain pipewire
@@ -145,14 +152,22 @@ EOF
     PIPEWIRE_MODULE_DIR="$(dirname "$module"):$(pkg-config --variable=moduledir libpipewire-0.3)" \
     pipewire >"$workdir/pipewire.log" 2>&1 &
   started $! pipewire
+  own_pipewire=true
   for _ in $(seq 100); do
     [ -S "$pw_socket" ] && break
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.05
   done
+  # WirePlumber 0.4 loads a logind plugin for its Bluetooth monitor, and
+  # that plugin ends it at once where /run/systemd is missing (a fresh
+  # root, a container). The demo's sink is not Bluetooth.
+  mkdir -p "$workdir/config/wireplumber/bluetooth.lua.d"
+  echo "bluez_monitor.enabled = false" \
+    >"$workdir/config/wireplumber/bluetooth.lua.d/80-callkit-demo.lua"
   if [ -S "$pw_socket" ]; then
     # WirePlumber links the streams to the sink; its state stays here.
-    XDG_STATE_HOME=$workdir/state wireplumber >"$workdir/wireplumber.log" 2>&1 &
+    XDG_CONFIG_HOME=$workdir/config XDG_STATE_HOME=$workdir/state \
+      wireplumber >"$workdir/wireplumber.log" 2>&1 &
     started $! wireplumber
   else
     cat "$workdir/pipewire.log" >&2
@@ -189,10 +204,13 @@ if ! $once; then
   cat >&2 <<EOF
 ==> speakerbox is running: Alice calls in a second. In another shell (after
     the export line above, if one was printed):
-      $callctl list
-      $callctl answer <UUID>     # or: answer, typed here
-    Type help here for the phone's commands (hold, mute, dtmf 123,
-    remote-end remote-ended, incoming bob, outgoing +15551234567, quit).
+      export PATH="$(cd "$(dirname "$callctl")" && pwd):\$PATH"
+      callctl list
+      callctl answer             # or: answer, typed here
+    A call nobody answers ends after 60 seconds (unanswered); type
+    "incoming alice" here to ring again. Type help here for the phone's
+    commands (hold, mute, dtmf 123, remote-end remote-ended, incoming bob,
+    outgoing +15551234567, quit).
 EOF
   "$speakerbox" "${ring[@]}" || true
   exit 0
@@ -218,11 +236,15 @@ ckd_log "callctl answer $uuid"
 "$callctl" answer "$uuid"
 ckd_log "callctl list"
 "$callctl" list
+audio_ok=false
 if [ -S "$pw_socket" ] && command -v pw-metadata >/dev/null; then
   # Wait for the module's word on the call's streams (WirePlumber links
   # them a moment after the audio session is activated).
   for _ in $(seq 100); do
-    timeout 2 pw-metadata -n callkit 2>/dev/null | grep -q '"policy": *"allowed"' && break
+    if timeout 2 pw-metadata -n callkit 2>/dev/null | grep -q '"policy": *"allowed"'; then
+      audio_ok=true
+      break
+    fi
     sleep 0.05
   done
   ckd_log "pw-metadata -n callkit: what callkitd decided and the module did"
@@ -230,3 +252,10 @@ if [ -S "$pw_socket" ] && command -v pw-metadata >/dev/null; then
 fi
 ckd_log "what speakerbox saw"
 cat "$workdir/speakerbox.log" >&2
+# The PipeWire this script started must have given the call its audio:
+# if not, say why (WirePlumber's log first) and fail.
+if $own_pipewire && ! $audio_ok; then
+  cat "$workdir/wireplumber.log" "$workdir/pipewire.log" >&2 2>/dev/null || true
+  ckd_log "the call got no audio: the module never allowed its streams"
+  exit 1
+fi

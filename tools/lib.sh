@@ -2,14 +2,37 @@
 # shellcheck shell=bash disable=SC2034
 # Shared by tools/*.sh: source it, do not run it.
 
-# What building callkitd needs (Debian 12 package names).
-CKD_BUILD_PACKAGES=(gcc meson ninja-build pkg-config libglib2.0-dev
-  libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev libsndfile1-dev libsqlite3-dev
-  gettext)
-# What running the tests needs on top of that.
-CKD_TEST_PACKAGES=(dbus-daemon python3-gi python3-dbusmock python3-pytest
-  python3-docutils bubblewrap dunst xvfb imagemagick pipewire pipewire-bin
-  wireplumber sound-theme-freedesktop valgrind)
+# Every install step of the tools lives in one of these lists, one per
+# purpose (Debian 12 package names). tools/fresh-check.sh proves them on a
+# root with nothing but the base system; debian/control says the same for
+# the packages.
+
+# What building callkitd needs.
+CKD_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
+  libglib2.0-dev libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev
+  libsndfile1-dev libjson-glib-dev libsmartcols-dev libsqlite3-dev gettext)
+# What running the tests needs on top of that: the real components (a
+# private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb), the
+# tools the tests and recipes call (busctl from systemd, sox, readelf
+# from binutils, ImageMagick, valgrind, bubblewrap) and Python's side.
+CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
+  python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
+  xvfb imagemagick sox pipewire pipewire-bin wireplumber
+  sound-theme-freedesktop valgrind)
+# The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
+# (baresip, with its ctrl_tcp module), a real far end (sipp) and
+# PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
+CKD_SIP_PACKAGES=(baresip-core sip-tester pipewire-alsa)
+CKD_TEST_PACKAGES+=("${CKD_SIP_PACKAGES[@]}")
+# What tools/demo.sh needs on top of the build: the bus, PipeWire with
+# WirePlumber for the call's audio, the ringtone.
+CKD_DEMO_PACKAGES=(dbus-daemon pipewire pipewire-bin wireplumber
+  sound-theme-freedesktop)
+# What tools/installed-check.sh needs beside the callkitd packages: a
+# session bus, and a compiler for a program against callkit.pc.
+CKD_INSTALLED_CHECK_PACKAGES=(dbus-daemon gcc libc6-dev pkg-config)
+# What tools/fresh-check.sh needs on the machine that runs it.
+CKD_FRESH_CHECK_PACKAGES=(mmdebstrap bubblewrap git)
 
 ckd_log() {
   printf '==> %s\n' "$*" >&2

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "callctl-history.h"
-#include "callctl-json.h"
 #include "callkit.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkHistory, ck_history_unref)
@@ -154,48 +153,17 @@ callctl_history_check_usage (const char *verb, int n_args, char **args, GError *
 /* ---- talking to callkitd -------------------------------------------- */
 
 static CkHistory *
-connect_history (int *exit_code)
+open_history (const CallctlHistoryRun *run, int *exit_code)
 {
-  g_autoptr (GError) error = NULL;
-  sd_bus *bus = NULL;
   CkHistory *history = NULL;
-  int r;
+  int r = ck_history_new (run->bus, NULL, NULL, &history);
 
-  r = sd_bus_open_user (&bus);
-  if (r >= 0)
-    r = ck_history_new (bus, NULL, NULL, &history);
-  sd_bus_unref (bus);
   if (r < 0)
     {
-      g_printerr ("callctl: cannot connect to the session bus: %s\n", g_strerror (-r));
-      *exit_code = EXIT_NO_DAEMON;
-      return NULL;
+      g_printerr ("callctl: cannot read the history: %s\n", g_strerror (-r));
+      *exit_code = EXIT_ERROR;
     }
   return history;
-}
-
-/* Prints what went wrong as callctl does ("callctl: NAME: message") and
- * returns the exit status. */
-static int
-report (CkHistory *history, int r)
-{
-  CkError e = ck_history_get_last_error (history);
-  g_autofree char *message = callctl_sanitize (ck_history_get_last_error_message (history));
-
-  if (r == -EBADR)
-    {
-      g_printerr ("callctl: io.github.callkitd.CallKit1.Error.%s: %s\n", ck_error_to_string (e),
-                  message);
-      return e == CK_ERROR_UNKNOWN_ENTRY ? EXIT_NOT_FOUND : EXIT_ERROR;
-    }
-  /* The name has no owner (any more), or the bus is gone. */
-  if (r == -EHOSTUNREACH || r == -ENXIO || r == -ENOTCONN || r == -ECONNRESET)
-    {
-      g_printerr ("callctl: callkitd is not running on the session bus\n");
-      return EXIT_NO_DAEMON;
-    }
-  g_printerr ("callctl: %s\n", *message != '\0' ? message : g_strerror (-r));
-  return EXIT_ERROR;
 }
 
 /* ---- printing ------------------------------------------------------- */
@@ -253,126 +221,112 @@ duration_of (CkHistoryEntry *entry)
   return g_strdup_printf ("%u:%02u", (guint) (s / 60), (guint) (s % 60));
 }
 
-enum
-{
-  COLUMN_ID,
-  COLUMN_ENDED,
-  COLUMN_KIND,
-  COLUMN_CALLER,
-  COLUMN_APP,
-  COLUMN_DURATION,
-  COLUMN_REASON,
-  N_COLUMNS,
-};
-
 static void
 print_table (CkHistoryEntry **entries, gboolean no_legend)
 {
-  static const char *const headers[N_COLUMNS] = {
-    "ID", "ENDED", "KIND", "CALLER", "APP", "DURATION", "REASON",
+  static const char *const headers[] = {
+    "ID", "ENDED", "KIND", "CALLER", "APP", "DURATION", "REASON", NULL,
   };
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  glong widths[N_COLUMNS] = { 0 };
-
-  if (!no_legend)
-    g_ptr_array_add (rows, g_strdupv ((char **) headers));
-  for (CkHistoryEntry **e = entries; *e != NULL; e++)
-    {
-      char **row = g_new0 (char *, N_COLUMNS + 1);
-
-      row[COLUMN_ID] = g_strdup (ck_history_entry_get_id (*e));
-      row[COLUMN_ENDED] = when_of (ck_history_entry_get_ended_at (*e));
-      row[COLUMN_KIND] = kind_of (*e);
-      row[COLUMN_CALLER] = caller_of (*e);
-      row[COLUMN_APP] = g_strdup (ck_history_entry_get_provider_name (*e));
-      row[COLUMN_DURATION] = duration_of (*e);
-      row[COLUMN_REASON] = g_strdup (ck_history_entry_get_ended_reason (*e));
-      /* Names and handles come from other apps: never raw to a terminal. */
-      for (int c = 0; c < N_COLUMNS; c++)
-        {
-          char *clean = callctl_sanitize (row[c]);
-          g_free (row[c]);
-          row[c] = clean;
-        }
-      g_ptr_array_add (rows, row);
-    }
-  for (guint i = 0; i < rows->len; i++)
-    for (int c = 0; c < N_COLUMNS; c++)
-      widths[c] = MAX (widths[c], g_utf8_strlen (((char **) rows->pdata[i])[c], -1));
-  for (guint i = 0; i < rows->len; i++)
-    {
-      char **row = rows->pdata[i];
-      g_autoptr (GString) line = g_string_new (NULL);
-
-      for (int c = 0; c < N_COLUMNS; c++)
-        {
-          g_string_append (line, row[c]);
-          if (c + 1 < N_COLUMNS)
-            for (glong pad = g_utf8_strlen (row[c], -1); pad < widths[c] + 2; pad++)
-              g_string_append_c (line, ' ');
-        }
-      printf ("%s\n", line->str);
-    }
-}
-
-static void
-append_json_field (GString *out, const char *key, const char *value)
-{
-  callctl_json_append_string (out, key);
-  g_string_append (out, ": ");
-  callctl_json_append_string (out, value);
-  g_string_append (out, ", ");
-}
-
-static void
-print_json (CkHistoryEntry **entries)
-{
-  g_autoptr (GString) out = g_string_new ("[");
+  struct libscols_table *table = callctl_table_new (headers, no_legend);
 
   for (CkHistoryEntry **e = entries; *e != NULL; e++)
     {
-      const char *type, *value;
+      g_autofree char *ended = when_of (ck_history_entry_get_ended_at (*e));
+      g_autofree char *kind = kind_of (*e);
+      g_autofree char *caller = caller_of (*e);
+      g_autofree char *duration = duration_of (*e);
 
-      ck_history_entry_get_remote_handle (*e, &type, &value);
-      g_string_append (out, e == entries ? "\n  {" : ",\n  {");
-      append_json_field (out, "id", ck_history_entry_get_id (*e));
-      append_json_field (out, "call", ck_history_entry_get_call (*e));
-      append_json_field (out, "app_id", ck_history_entry_get_app_id (*e));
-      append_json_field (out, "provider_name", ck_history_entry_get_provider_name (*e));
-      g_string_append (out, "\"remote_handle\": {");
-      append_json_field (out, "type", type);
-      callctl_json_append_string (out, "value");
-      g_string_append (out, ": ");
-      callctl_json_append_string (out, value);
-      g_string_append (out, "}, ");
-      append_json_field (out, "localized_caller_name",
-                         ck_history_entry_get_localized_caller_name (*e));
-      g_string_append_printf (out,
-                              "\"is_outgoing\": %s, \"has_video\": %s, "
-                              "\"started_at\": %" G_GUINT64_FORMAT
-                              ", \"connected_at\": %" G_GUINT64_FORMAT
-                              ", \"ended_at\": %" G_GUINT64_FORMAT ", ",
-                              ck_history_entry_is_outgoing (*e) ? "true" : "false",
-                              ck_history_entry_has_video (*e) ? "true" : "false",
-                              ck_history_entry_get_started_at (*e),
-                              ck_history_entry_get_connected_at (*e),
-                              ck_history_entry_get_ended_at (*e));
-      append_json_field (out, "ended_reason", ck_history_entry_get_ended_reason (*e));
-      g_string_append_printf (out, "\"missed\": %s, \"seen\": %s, ",
-                              ck_history_entry_is_missed (*e) ? "true" : "false",
-                              ck_history_entry_is_seen (*e) ? "true" : "false");
-      append_json_field (out, "filtered", ck_history_entry_get_filtered (*e));
-      append_json_field (out, "icon_name", ck_history_entry_get_icon_name (*e));
-      callctl_json_append_string (out, "desktop_entry");
-      g_string_append (out, ": ");
-      callctl_json_append_string (out, ck_history_entry_get_desktop_entry (*e));
-      g_string_append (out, "}");
+      /* The table sanitizes every cell: names come from other apps. */
+      callctl_table_add_row (table, (const char *[]) {
+        ck_history_entry_get_id (*e),
+        ended,
+        kind,
+        caller,
+        ck_history_entry_get_provider_name (*e),
+        duration,
+        ck_history_entry_get_ended_reason (*e),
+        NULL,
+      });
     }
-  g_string_append (out, entries[0] != NULL ? "\n]\n" : "]\n");
-  fputs (out->str, stdout);
+  if (entries[0] != NULL || !no_legend)
+    scols_print_table (table);
+  scols_unref_table (table);
+}
+
+static void
+add_string (JsonBuilder *builder, const char *key, const char *value)
+{
+  json_builder_set_member_name (builder, key);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_boolean (JsonBuilder *builder, const char *key, gboolean value)
+{
+  json_builder_set_member_name (builder, key);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static void
+add_time (JsonBuilder *builder, const char *key, guint64 value)
+{
+  json_builder_set_member_name (builder, key);
+  json_builder_add_int_value (builder, (gint64) value);
+}
+
+/* One entry with the keys of the D-Bus entries. */
+static void
+add_entry (JsonBuilder *builder, CkHistoryEntry *e)
+{
+  const char *type, *value;
+
+  ck_history_entry_get_remote_handle (e, &type, &value);
+  json_builder_begin_object (builder);
+  add_string (builder, "id", ck_history_entry_get_id (e));
+  add_string (builder, "call", ck_history_entry_get_call (e));
+  add_string (builder, "app_id", ck_history_entry_get_app_id (e));
+  add_string (builder, "provider_name", ck_history_entry_get_provider_name (e));
+  json_builder_set_member_name (builder, "remote_handle");
+  json_builder_begin_object (builder);
+  add_string (builder, "type", type);
+  add_string (builder, "value", value);
+  json_builder_end_object (builder);
+  add_string (builder, "localized_caller_name", ck_history_entry_get_localized_caller_name (e));
+  add_boolean (builder, "is_outgoing", ck_history_entry_is_outgoing (e));
+  add_boolean (builder, "has_video", ck_history_entry_has_video (e));
+  add_time (builder, "started_at", ck_history_entry_get_started_at (e));
+  add_time (builder, "connected_at", ck_history_entry_get_connected_at (e));
+  add_time (builder, "ended_at", ck_history_entry_get_ended_at (e));
+  add_string (builder, "ended_reason", ck_history_entry_get_ended_reason (e));
+  add_boolean (builder, "missed", ck_history_entry_is_missed (e));
+  add_boolean (builder, "seen", ck_history_entry_is_seen (e));
+  add_string (builder, "filtered", ck_history_entry_get_filtered (e));
+  add_string (builder, "icon_name", ck_history_entry_get_icon_name (e));
+  add_string (builder, "desktop_entry", ck_history_entry_get_desktop_entry (e));
+  json_builder_end_object (builder);
+}
+
+static int
+print_json (int json, CkHistoryEntry **entries)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (CkHistoryEntry **e = entries; *e != NULL; e++)
+    add_entry (builder, *e);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return callctl_print_json (json, root);
 }
 
 /* ---- the commands --------------------------------------------------- */
+
+static int
+report (const CallctlHistoryRun *run, CkHistory *history, int r, const char *doing)
+{
+  return callctl_report_bus_error (run->ctl, ck_history_get_last_bus_error (history), r, doing);
+}
 
 static CkHistoryFilter
 filter_from_options (void)
@@ -387,7 +341,7 @@ filter_from_options (void)
 }
 
 static int
-list (CkHistory *history, gboolean json, gboolean no_legend)
+list (CkHistory *history, const CallctlHistoryRun *run)
 {
   CkHistoryFilter filter = filter_from_options ();
   CkHistoryEntry **entries = NULL;
@@ -396,18 +350,21 @@ list (CkHistory *history, gboolean json, gboolean no_legend)
   int r;
 
   r = ck_history_get_entries (history, &filter, &entries, &n);
-  if (r >= 0 && !json && !no_legend)
+  if (r >= 0 && !run->json && !run->no_legend)
     r = ck_history_get_missed_count (history, &missed);
   if (r < 0)
     {
       ck_history_entries_free (entries);
-      return report (history, r);
+      return report (run, history, r, "read the history");
     }
-  if (json)
-    print_json (entries);
-  else
-    print_table (entries, no_legend);
-  if (!json && !no_legend)
+  if (run->json)
+    {
+      r = print_json (run->json, entries);
+      ck_history_entries_free (entries);
+      return r;
+    }
+  print_table (entries, run->no_legend);
+  if (!run->no_legend)
     printf ("\n%zu %s%s, %u missed %s not seen\n", n, n == 1 ? "entry" : "entries",
             /* One reply's worth: callkitd's limit. */
             n == 1000 ? " (the newest; narrow with --since)" : "", missed,
@@ -417,34 +374,42 @@ list (CkHistory *history, gboolean json, gboolean no_legend)
 }
 
 int
-callctl_history_verb_history (gboolean json, gboolean no_legend, int argc, char **argv)
+callctl_history_verb_history (const CallctlHistoryRun *run, int argc, char **argv)
 {
   int exit_code = EXIT_OK;
-  g_autoptr (CkHistory) history = connect_history (&exit_code);
+  g_autoptr (CkHistory) history = open_history (run, &exit_code);
   const char *sub = argc > 1 ? argv[1] : NULL;
+  const char *doing;
   int r;
 
   if (history == NULL)
     return exit_code;
   if (sub == NULL)
-    return list (history, json, no_legend);
+    return list (history, run);
   if (g_str_equal (sub, "clear"))
     {
       CkHistoryFilter filter = filter_from_options ();
+      doing = "clear the history";
       r = ck_history_clear (history, &filter);
     }
   else if (g_str_equal (sub, "seen"))
-    r = ck_history_mark_seen (history, (const char *const *) argv + 2);
+    {
+      doing = "mark the missed calls seen";
+      r = ck_history_mark_seen (history, (const char *const *) argv + 2);
+    }
   else
-    r = ck_history_delete_entries (history, (const char *const *) argv + 2);
-  return r < 0 ? report (history, r) : callctl_finish_output ();
+    {
+      doing = "delete the entries";
+      r = ck_history_delete_entries (history, (const char *const *) argv + 2);
+    }
+  return r < 0 ? report (run, history, r, doing) : callctl_finish_output ();
 }
 
 int
-callctl_history_verb_call_back (int argc, char **argv)
+callctl_history_verb_call_back (const CallctlHistoryRun *run, int argc, char **argv)
 {
   int exit_code = EXIT_OK;
-  g_autoptr (CkHistory) history = connect_history (&exit_code);
+  g_autoptr (CkHistory) history = open_history (run, &exit_code);
   g_autofree char *transaction = NULL;
   int r;
 
@@ -452,7 +417,10 @@ callctl_history_verb_call_back (int argc, char **argv)
     return exit_code;
   r = ck_history_call_back (history, argv[1], &transaction);
   if (r < 0)
-    return report (history, r);
+    {
+      g_autofree char *doing = g_strdup_printf ("call back entry %s", argv[1]);
+      return report (run, history, r, doing);
+    }
   if (*transaction != '\0')
     printf ("%s\n", transaction);
   else

@@ -1,197 +1,187 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Just enough JSON writing for callctl's output, so that the tool needs
- * nothing beyond GLib. Strings from D-Bus are valid UTF-8 by the protocol's
- * rules, so only quotes, backslashes and control characters need escaping;
- * everything else passes through unchanged. */
+/* D-Bus values, as libcallkit hands them over (sd-bus messages), turned
+ * into json-glib nodes. json-glib does the writing and the escaping. */
 
 #include "callctl-json.h"
 
 #include <math.h>
 
-void
-callctl_json_append_string (GString    *out,
-                            const char *str)
+static JsonNode *
+node_from_basic (sd_bus_message *m,
+                 char            type)
 {
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) str; *p != '\0'; p++)
+  union
+  {
+    uint8_t u8;
+    int b;
+    int16_t s16;
+    uint16_t u16;
+    int32_t s32;
+    uint32_t u32;
+    int64_t s64;
+    uint64_t u64;
+    double d;
+    const char *str;
+    int fd;
+  } v;
+  JsonNode *node = json_node_alloc ();
+
+  if (sd_bus_message_read_basic (m, type, &v) <= 0)
     {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\b':
-          g_string_append (out, "\\b");
-          break;
-        case '\f':
-          g_string_append (out, "\\f");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        case '\r':
-          g_string_append (out, "\\r");
-          break;
-        case '\t':
-          g_string_append (out, "\\t");
-          break;
-        default:
-          /* DEL is legal in JSON, but escaping it keeps the output safe to
-           * show on a terminal as it is. */
-          if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-          break;
-        }
+      json_node_unref (node);
+      return NULL;
     }
-  g_string_append_c (out, '"');
-}
 
-static void
-append_key (GString  *out,
-            GVariant *key)
-{
-  if (g_variant_is_of_type (key, G_VARIANT_TYPE_STRING) ||
-      g_variant_is_of_type (key, G_VARIANT_TYPE_OBJECT_PATH) ||
-      g_variant_is_of_type (key, G_VARIANT_TYPE_SIGNATURE))
+  switch (type)
     {
-      callctl_json_append_string (out, g_variant_get_string (key, NULL));
-    }
-  else
-    {
-      /* JSON object keys are strings: numbers and booleans become their
-       * textual form. */
-      g_autofree char *text = g_variant_print (key, FALSE);
-      callctl_json_append_string (out, text);
-    }
-}
-
-void
-callctl_json_append_variant (GString  *out,
-                             GVariant *value)
-{
-  switch (g_variant_classify (value))
-    {
-    case G_VARIANT_CLASS_BOOLEAN:
-      g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
-      break;
-    case G_VARIANT_CLASS_BYTE:
-      g_string_append_printf (out, "%u", (unsigned) g_variant_get_byte (value));
-      break;
-    case G_VARIANT_CLASS_INT16:
-      g_string_append_printf (out, "%d", (int) g_variant_get_int16 (value));
-      break;
-    case G_VARIANT_CLASS_UINT16:
-      g_string_append_printf (out, "%u", (unsigned) g_variant_get_uint16 (value));
-      break;
-    case G_VARIANT_CLASS_INT32:
-      g_string_append_printf (out, "%" G_GINT32_FORMAT, g_variant_get_int32 (value));
-      break;
-    case G_VARIANT_CLASS_UINT32:
-      g_string_append_printf (out, "%" G_GUINT32_FORMAT, g_variant_get_uint32 (value));
-      break;
-    case G_VARIANT_CLASS_INT64:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, g_variant_get_int64 (value));
-      break;
-    case G_VARIANT_CLASS_UINT64:
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
-      break;
-    case G_VARIANT_CLASS_HANDLE:
-      g_string_append_printf (out, "%" G_GINT32_FORMAT, g_variant_get_handle (value));
-      break;
-    case G_VARIANT_CLASS_DOUBLE:
-      {
-        double d = g_variant_get_double (value);
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-        /* JSON has no NaN or infinity. */
-        if (isfinite (d))
-          g_string_append (out, g_ascii_dtostr (buf, sizeof buf, d));
-        else
-          g_string_append (out, "null");
-      }
-      break;
-    case G_VARIANT_CLASS_STRING:
-    case G_VARIANT_CLASS_OBJECT_PATH:
-    case G_VARIANT_CLASS_SIGNATURE:
-      callctl_json_append_string (out, g_variant_get_string (value, NULL));
-      break;
-    case G_VARIANT_CLASS_VARIANT:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_variant (value);
-        callctl_json_append_variant (out, inner);
-      }
-      break;
-    case G_VARIANT_CLASS_MAYBE:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_maybe (value);
-
-        if (inner != NULL)
-          callctl_json_append_variant (out, inner);
-        else
-          g_string_append (out, "null");
-      }
-      break;
-    case G_VARIANT_CLASS_ARRAY:
-      {
-        const GVariantType *element = g_variant_type_element (g_variant_get_type (value));
-        gboolean is_dict = g_variant_type_is_dict_entry (element);
-        size_t n = g_variant_n_children (value);
-
-        g_string_append_c (out, is_dict ? '{' : '[');
-        for (size_t i = 0; i < n; i++)
-          {
-            g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-
-            if (i > 0)
-              g_string_append_c (out, ',');
-            if (is_dict)
-              {
-                g_autoptr(GVariant) key = g_variant_get_child_value (child, 0);
-                g_autoptr(GVariant) val = g_variant_get_child_value (child, 1);
-
-                append_key (out, key);
-                g_string_append_c (out, ':');
-                callctl_json_append_variant (out, val);
-              }
-            else
-              {
-                callctl_json_append_variant (out, child);
-              }
-          }
-        g_string_append_c (out, is_dict ? '}' : ']');
-      }
-      break;
-    case G_VARIANT_CLASS_TUPLE:
-    case G_VARIANT_CLASS_DICT_ENTRY:
-      {
-        size_t n = g_variant_n_children (value);
-
-        g_string_append_c (out, '[');
-        for (size_t i = 0; i < n; i++)
-          {
-            g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-
-            if (i > 0)
-              g_string_append_c (out, ',');
-            callctl_json_append_variant (out, child);
-          }
-        g_string_append_c (out, ']');
-      }
-      break;
+    case SD_BUS_TYPE_BOOLEAN:
+      return json_node_init_boolean (node, v.b);
+    case SD_BUS_TYPE_BYTE:
+      return json_node_init_int (node, v.u8);
+    case SD_BUS_TYPE_INT16:
+      return json_node_init_int (node, v.s16);
+    case SD_BUS_TYPE_UINT16:
+      return json_node_init_int (node, v.u16);
+    case SD_BUS_TYPE_INT32:
+      return json_node_init_int (node, v.s32);
+    case SD_BUS_TYPE_UINT32:
+      return json_node_init_int (node, v.u32);
+    case SD_BUS_TYPE_INT64:
+      return json_node_init_int (node, v.s64);
+    case SD_BUS_TYPE_UINT64:
+      /* JSON numbers above 2^63 are rare enough to pass as doubles. */
+      if (v.u64 > G_MAXINT64)
+        return json_node_init_double (node, (double) v.u64);
+      return json_node_init_int (node, (gint64) v.u64);
+    case SD_BUS_TYPE_DOUBLE:
+      /* JSON has no NaN or infinity. */
+      if (!isfinite (v.d))
+        return json_node_init_null (node);
+      return json_node_init_double (node, v.d);
+    case SD_BUS_TYPE_UNIX_FD:
+      return json_node_init_int (node, v.fd);
     default:
-      g_string_append (out, "null");
-      break;
+      return json_node_init_string (node, v.str);
     }
 }
 
-/* "IsOnHold" → "is_on_hold", "SupportsDTMF" → "supports_dtmf",
- * "UUID" → "uuid": the snake_case that the API uses for dictionary keys. */
+/* Object keys are text: numbers and booleans become their JSON form. */
+static char *
+key_from_node (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_dup_string (node);
+  return json_to_string (node, FALSE);
+}
+
+JsonNode *
+callctl_json_from_message (sd_bus_message *m)
+{
+  const char *contents = NULL;
+  char type;
+  int r;
+
+  r = sd_bus_message_peek_type (m, &type, &contents);
+  if (r <= 0)
+    return NULL;
+
+  switch (type)
+    {
+    case SD_BUS_TYPE_VARIANT:
+      {
+        JsonNode *inner;
+
+        if (sd_bus_message_enter_container (m, type, contents) < 0)
+          return NULL;
+        inner = callctl_json_from_message (m);
+        if (inner == NULL || sd_bus_message_exit_container (m) < 0)
+          {
+            g_clear_pointer (&inner, json_node_unref);
+            return NULL;
+          }
+        return inner;
+      }
+
+    case SD_BUS_TYPE_ARRAY:
+      if (contents[0] == SD_BUS_TYPE_DICT_ENTRY_BEGIN)
+        {
+          g_autoptr(JsonObject) object = json_object_new ();
+
+          if (sd_bus_message_enter_container (m, type, contents) < 0)
+            return NULL;
+          while ((r = sd_bus_message_peek_type (m, NULL, &contents)) > 0)
+            {
+              g_autoptr(JsonNode) key = NULL;
+              g_autofree char *key_text = NULL;
+              JsonNode *value;
+
+              if (sd_bus_message_enter_container (m, SD_BUS_TYPE_DICT_ENTRY, contents) < 0)
+                return NULL;
+              key = callctl_json_from_message (m);
+              value = key != NULL ? callctl_json_from_message (m) : NULL;
+              if (value == NULL || sd_bus_message_exit_container (m) < 0)
+                {
+                  g_clear_pointer (&value, json_node_unref);
+                  return NULL;
+                }
+              key_text = key_from_node (key);
+              json_object_set_member (object, key_text, value);
+            }
+          if (r < 0 || sd_bus_message_exit_container (m) < 0)
+            return NULL;
+          return json_node_init_object (json_node_alloc (), object);
+        }
+      G_GNUC_FALLTHROUGH;
+
+    case SD_BUS_TYPE_STRUCT:
+    case SD_BUS_TYPE_DICT_ENTRY:
+      {
+        g_autoptr(JsonArray) array = json_array_new ();
+
+        if (sd_bus_message_enter_container (m, type, contents) < 0)
+          return NULL;
+        while ((r = sd_bus_message_peek_type (m, NULL, NULL)) > 0)
+          {
+            JsonNode *element = callctl_json_from_message (m);
+
+            if (element == NULL)
+              return NULL;
+            json_array_add_element (array, element);
+          }
+        if (r < 0 || sd_bus_message_exit_container (m) < 0)
+          return NULL;
+        return json_node_init_array (json_node_alloc (), array);
+      }
+
+    default:
+      return node_from_basic (m, type);
+    }
+}
+
+JsonNode *
+callctl_json_from_property (sd_bus_message *m)
+{
+  const char *contents = NULL;
+
+  if (sd_bus_message_peek_type (m, NULL, &contents) > 0 && g_strcmp0 (contents, "(ss)") == 0)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      const char *type, *value;
+
+      if (sd_bus_message_read (m, "v", "(ss)", &type, &value) < 0)
+        return NULL;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, type);
+      json_builder_set_member_name (builder, "value");
+      json_builder_add_string_value (builder, value);
+      json_builder_end_object (builder);
+      return json_builder_get_root (builder);
+    }
+  return callctl_json_from_message (m);
+}
+
 char *
 callctl_json_key_from_property (const char *property_name)
 {

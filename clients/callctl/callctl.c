@@ -2,9 +2,11 @@
 
 /* callctl: list, watch and control the calls that callkitd knows about.
  *
- * Every command is one entry of the verbs table below. Read commands take
- * --json. Exit codes are part of the interface (see callctl(1)): scripts
- * tell "no such call" from "the daemon said no" from "no daemon". */
+ * A client of libcallkit like any other: a CkCallObserver sees the calls
+ * and providers, a CkCallController changes them. Every command is one
+ * entry of the verbs table below. Read commands take --json. Exit codes
+ * are part of the interface (see callctl(1)): scripts tell "no such call"
+ * from "the daemon said no" from "no daemon". */
 
 #include "config.h"
 
@@ -15,12 +17,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <libsmartcols.h>
 
+#include "callkit.h"
+#include "callkit-glib.h"
+#include "callkit-names.h"
 #include "callctl-history.h"
 #include "callctl-json.h"
-#include "ckd-dbus-generated.h"
 
 typedef enum
 {
@@ -31,34 +37,82 @@ typedef enum
   EXIT_NO_DAEMON = 4,
 } CallctlExit;
 
-#define CKD_ERROR_PREFIX CKD_INTERFACE_PREFIX "Error."
-#define CKD_PROVIDER_PREFIX CKD_OBJECT_ROOT "/provider/"
+typedef enum
+{
+  JSON_OFF,
+  JSON_SHORT,
+  JSON_PRETTY,
+} JsonMode;
+
+struct Verb;
 
 typedef struct
 {
   /* options */
-  gboolean json;
+  JsonMode json;
+  gboolean json_auto;
   gboolean no_legend;
   gboolean no_wait;
   gboolean video;
+  gboolean verbose;
+  gboolean hold_active;
+  gboolean end_active;
+  gboolean value_only;
+  char **properties;
   char *handle_type;
+  const struct Verb *verb;
 
-  GDBusConnection *bus;
-  GDBusObjectManager *manager;
+  sd_bus *bus;
+  GSource *bus_source;
+  CkCallObserver *observer;
+  CkCallController *controller;
+
+  /* monitor */
   GMainLoop *loop;
+  GHashTable *seen; /* object paths reported as added */
   int monitor_exit;
+
+  /* waiting for a transaction */
+  gboolean daemon_gone;
 } Callctl;
 
 static void
 callctl_clear (Callctl *ctl)
 {
   g_clear_pointer (&ctl->handle_type, g_free);
-  g_clear_object (&ctl->manager);
-  g_clear_object (&ctl->bus);
+  g_clear_pointer (&ctl->properties, g_strfreev);
+  g_clear_pointer (&ctl->observer, ck_call_observer_unref);
+  g_clear_pointer (&ctl->controller, ck_call_controller_unref);
+  if (ctl->bus_source != NULL)
+    {
+      g_source_destroy (ctl->bus_source);
+      g_clear_pointer (&ctl->bus_source, g_source_unref);
+    }
+  g_clear_pointer (&ctl->bus, sd_bus_flush_close_unref);
   g_clear_pointer (&ctl->loop, g_main_loop_unref);
+  g_clear_pointer (&ctl->seen, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Callctl, callctl_clear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (sd_bus_error, sd_bus_error_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkTransaction, ck_transaction_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkCall, ck_call_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkProviderInfo, ck_provider_info_unref)
+typedef struct libscols_table ScolsTable;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScolsTable, scols_unref_table)
+
+static void
+call_unref (gpointer call)
+{
+  ck_call_unref (call);
+}
+
+static void
+provider_info_unref (gpointer provider)
+{
+  ck_provider_info_unref (provider);
+}
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -73,6 +127,7 @@ exit_code_for_error_name (const char *name)
   } map[] = {
     { CKD_ERROR_PREFIX "UnknownCallUUID", EXIT_NOT_FOUND },
     { CKD_ERROR_PREFIX "UnknownCallProvider", EXIT_NOT_FOUND },
+    { CKD_ERROR_PREFIX "UnknownEntry", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.UnknownObject", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.ServiceUnknown", EXIT_NO_DAEMON },
     { "org.freedesktop.DBus.Error.NameHasNoOwner", EXIT_NO_DAEMON },
@@ -85,57 +140,130 @@ exit_code_for_error_name (const char *name)
   return EXIT_ERROR;
 }
 
-static gboolean
-daemon_has_owner (Callctl *ctl)
-{
-  g_autoptr(GVariant) reply = NULL;
-  gboolean has_owner = FALSE;
+static char *json_to_text (JsonMode  mode,
+                           JsonNode *node);
+static char *sanitize (const char *str);
 
-  reply = g_dbus_connection_call_sync (ctl->bus,
-                                       "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus",
-                                       "NameHasOwner",
-                                       g_variant_new ("(s)", CKD_BUS_NAME),
-                                       G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE,
-                                       -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &has_owner);
-  return has_owner;
+/* callkitd's messages name the failing action by its index in the
+ * transaction ("action 0: call ... is active, not ringing"): callctl
+ * made the transaction, so the index means nothing to its user. */
+static const char *
+strip_action_index (const char *message)
+{
+  const char *p = message;
+
+  if (!g_str_has_prefix (p, "action "))
+    return message;
+  p += strlen ("action ");
+  if (!g_ascii_isdigit (*p))
+    return message;
+  while (g_ascii_isdigit (*p))
+    p++;
+  return g_str_has_prefix (p, ": ") ? p + 2 : message;
 }
 
-/* Prints "callctl: <D-Bus error name>: <message>" for errors that came over
- * the bus, "callctl: <message>" for local ones, and maps them to an exit
- * code. */
-static int
-report_error (Callctl *ctl,
-              GError  *error)
+/* Prints an error as one sentence for people: "callctl: Could not answer
+ * call X: call X is active, not ringing." The D-Bus error name follows
+ * only with --verbose; with --json the error is a JSON object on stderr
+ * ({"error": NAME, "message": SENTENCE}) for scripts. */
+static void
+print_error (Callctl    *ctl,
+             const char *doing,
+             const char *name,
+             const char *reason,
+             const char *hint)
 {
-  g_autofree char *name = NULL;
+  g_autoptr(GString) sentence = g_string_new (NULL);
+  g_autofree char *clean = sanitize (strip_action_index (reason != NULL ? reason : ""));
 
-  if (g_dbus_error_is_remote_error (error))
+  if (doing != NULL)
+    g_string_append_printf (sentence, "Could not %s", doing);
+  if (*clean != '\0')
     {
-      int exit_code;
+      if (sentence->len > 0)
+        g_string_append (sentence, ": ");
+      g_string_append (sentence, clean);
+    }
+  if (sentence->len > 0 && strchr (".!?", sentence->str[sentence->len - 1]) == NULL)
+    g_string_append_c (sentence, '.');
+  if (hint != NULL)
+    g_string_append_printf (sentence, " %s", hint);
 
-      name = g_dbus_error_get_remote_error (error);
-      g_dbus_error_strip_remote_error (error);
-      g_printerr ("callctl: %s: %s\n", name, error->message);
+  if (ctl->json != JSON_OFF)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
 
-      exit_code = exit_code_for_error_name (name);
-      /* NoReply is what the bus sends when callkitd died while we waited;
-       * it also covers a bus-side timeout, so ask. */
-      if (g_str_equal (name, "org.freedesktop.DBus.Error.NoReply") &&
-          ctl->bus != NULL && !g_dbus_connection_is_closed (ctl->bus) &&
-          !daemon_has_owner (ctl))
-        exit_code = EXIT_NO_DAEMON;
-      return exit_code;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "error");
+      if (name != NULL)
+        json_builder_add_string_value (builder, name);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, sentence->str);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_text (JSON_SHORT, root);
+      g_printerr ("%s\n", text);
+    }
+  else if (ctl->verbose && name != NULL)
+    {
+      g_printerr ("callctl: %s (%s)\n", sentence->str, name);
+    }
+  else
+    {
+      g_printerr ("callctl: %s\n", sentence->str);
+    }
+}
+
+/* The error of a failed request to callkitd: doing says what callctl
+ * tried ("answer call X"). Returns the exit code. */
+static int
+report_bus_error (Callctl            *ctl,
+                  const sd_bus_error *error,
+                  int                 r,
+                  const char         *doing)
+{
+  const char *hint = NULL;
+
+  if (error == NULL || !sd_bus_error_is_set (error))
+    {
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
+      return r == -ENOTCONN || r == -ECONNRESET ? EXIT_NO_DAEMON : EXIT_ERROR;
     }
 
-  g_printerr ("callctl: %s\n", error->message);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
-    return EXIT_NO_DAEMON;
-  return EXIT_ERROR;
+  /* NoReply is what the bus sends when callkitd died while we waited; it
+   * also covers a timeout, so look. */
+  if (g_str_equal (error->name, "org.freedesktop.DBus.Error.NoReply") &&
+      (ctl->daemon_gone || ck_call_observer_get_daemon (ctl->observer) == NULL))
+    {
+      print_error (ctl, doing, error->name, "callkitd left the session bus before it answered", NULL);
+      return EXIT_NO_DAEMON;
+    }
+  /* A second call while one is active that callkitd cannot hold by itself
+   * (answering holds a call that can be held): callctl can make the
+   * transaction the message asks for. */
+  if (g_str_equal (error->name, CKD_ERROR_PREFIX "MaximumCallGroupsReached") &&
+      !ctl->hold_active && !ctl->end_active)
+    hint = "Answer with --end-active to end that call first.";
+  print_error (ctl, doing, error->name, error->message, hint);
+  return exit_code_for_error_name (error->name);
+}
+
+int
+callctl_report_bus_error (gpointer ctl, const sd_bus_error *error, int r, const char *doing)
+{
+  return report_bus_error (ctl, error, r, doing);
+}
+
+static int
+report_controller_error (Callctl    *ctl,
+                         int         r,
+                         const char *doing)
+{
+  return report_bus_error (ctl, ck_call_controller_get_last_bus_error (ctl->controller), r, doing);
 }
 
 static int
@@ -202,20 +330,6 @@ sanitize (const char *str)
   return g_string_free (out, FALSE);
 }
 
-char *
-callctl_sanitize (const char *str)
-{
-  return sanitize (str);
-}
-
-static int finish_output (void);
-
-int
-callctl_finish_output (void)
-{
-  return finish_output ();
-}
-
 static const char *
 yes_no (gboolean b)
 {
@@ -249,29 +363,52 @@ needs_quoting (const char *text)
   return FALSE;
 }
 
+static char *
+json_to_text (JsonMode  mode,
+              JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_pretty (generator, mode == JSON_PRETTY);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, NULL);
+}
+
 /* One value for people: yes/no, local times, "type:value" handles.
  * In key=value lines (monitor), values with spaces or quotes are quoted
- * JSON-style so that a line still splits on spaces. */
+ * JSON-style so that a line still splits on spaces. value is positioned at
+ * the property's variant, or NULL when the property is not known. */
 static char *
-format_value (const char *property,
-              GVariant   *value,
-              gboolean    for_key_value)
+format_value (const char     *property,
+              sd_bus_message *value,
+              gboolean        for_key_value)
 {
   g_autofree char *text = NULL;
-  g_autofree char *clean = NULL;
+  const char *contents = NULL;
 
-  if (value == NULL)
+  if (value == NULL || sd_bus_message_peek_type (value, NULL, &contents) <= 0)
     return g_strdup ("n/a");
 
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    return g_strdup (yes_no (g_variant_get_boolean (value)));
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64) && g_str_has_suffix (property, "At"))
-    return format_time (g_variant_get_int64 (value));
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(ss)")))
+  if (g_str_equal (contents, "b"))
     {
-      const char *type, *handle;
+      int b = 0;
 
-      g_variant_get (value, "(&s&s)", &type, &handle);
+      (void) sd_bus_message_read (value, "v", "b", &b);
+      return g_strdup (yes_no (b));
+    }
+  if (g_str_equal (contents, "x") && g_str_has_suffix (property, "At"))
+    {
+      int64_t x = 0;
+
+      (void) sd_bus_message_read (value, "v", "x", &x);
+      return format_time (x);
+    }
+  if (g_str_equal (contents, "(ss)"))
+    {
+      const char *type = "", *handle = "";
+
+      (void) sd_bus_message_read (value, "v", "(ss)", &type, &handle);
       if (for_key_value)
         text = g_strdup_printf ("%s:%s", type, handle);
       else if (*handle == '\0')
@@ -279,93 +416,60 @@ format_value (const char *property,
       else
         text = g_strdup_printf ("%s (%s)", handle, type);
     }
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ||
-           g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH))
+  else if (g_str_equal (contents, "s") || g_str_equal (contents, "o"))
     {
-      text = g_variant_dup_string (value, NULL);
-      if (!for_key_value && *text == '\0')
+      const char *s = "";
+
+      (void) sd_bus_message_read (value, "v", contents, &s);
+      if (!for_key_value && *s == '\0')
         return g_strdup ("n/a");
+      text = g_strdup (s);
     }
   else
     {
-      text = g_variant_print (value, FALSE);
+      g_autoptr(JsonNode) node = callctl_json_from_message (value);
+
+      text = node != NULL ? json_to_text (JSON_SHORT, node) : g_strdup ("?");
     }
 
   if (for_key_value && needs_quoting (text))
     {
-      g_autoptr(GString) quoted = g_string_new (NULL);
+      g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), text);
+      g_autofree char *quoted = json_to_text (JSON_SHORT, node);
 
-      callctl_json_append_string (quoted, text);
-      return sanitize (quoted->str);
+      return sanitize (quoted);
     }
-
-  clean = sanitize (text);
-  return g_steal_pointer (&clean);
+  return sanitize (text);
 }
 
-/* A table for people: columns padded to the widest cell, two spaces apart. */
-typedef struct
+/* A table for people: columns as wide as their widest cell on screen
+ * (libsmartcols measures display width: CJK, emoji), two spaces apart. */
+static struct libscols_table *
+table_new (const char * const *headers,
+           gboolean             no_legend)
 {
-  guint n_columns;
-  GPtrArray *cells; /* of char*, row-major */
-} Table;
+  struct libscols_table *table = scols_new_table ();
 
-static Table *
-table_new (guint n_columns)
-{
-  Table *table = g_new0 (Table, 1);
-
-  table->n_columns = n_columns;
-  table->cells = g_ptr_array_new_with_free_func (g_free);
+  /* Cells are sanitized already: print them as they are. */
+  scols_table_enable_noencoding (table, TRUE);
+  scols_table_enable_noheadings (table, no_legend);
+  scols_table_set_column_separator (table, "  ");
+  for (size_t i = 0; headers[i] != NULL; i++)
+    scols_table_new_column (table, headers[i], 0, 0);
   return table;
 }
 
 static void
-table_free (Table *table)
+table_add_row (struct libscols_table *table,
+               const char * const    *cells)
 {
-  g_ptr_array_unref (table->cells);
-  g_free (table);
-}
+  struct libscols_line *line = scols_table_new_line (table, NULL);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Table, table_free)
-
-static void
-table_add (Table      *table,
-           const char *cell)
-{
-  g_ptr_array_add (table->cells, sanitize (cell != NULL ? cell : ""));
-}
-
-static void
-table_print (Table   *table,
-             gboolean header)
-{
-  g_autofree size_t *widths = g_new0 (size_t, table->n_columns);
-  guint start = header ? 0 : table->n_columns;
-
-  for (guint i = start; i < table->cells->len; i++)
+  for (size_t i = 0; cells[i] != NULL; i++)
     {
-      size_t width = g_utf8_strlen (table->cells->pdata[i], -1);
-      guint column = i % table->n_columns;
+      g_autofree char *clean = sanitize (cells[i]);
 
-      widths[column] = MAX (widths[column], width);
-    }
-
-  for (guint i = start; i < table->cells->len; i++)
-    {
-      const char *cell = table->cells->pdata[i];
-      guint column = i % table->n_columns;
-
-      fputs (cell, stdout);
-      if (column + 1 == table->n_columns)
-        {
-          fputc ('\n', stdout);
-        }
-      else
-        {
-          for (size_t pad = g_utf8_strlen (cell, -1); pad < widths[column] + 2; pad++)
-            fputc (' ', stdout);
-        }
+      scols_line_set_data (line, i, clean);
     }
 }
 
@@ -380,102 +484,160 @@ finish_output (void)
   return EXIT_OK;
 }
 
+/* Prints JSON and a newline. */
+static int
+print_json (Callctl  *ctl,
+            JsonNode *node)
+{
+  return callctl_print_json (ctl->json, node);
+}
+
+/* ---- for the history's commands (callctl-history.c) ---- */
+
+int
+callctl_print_json (int json, JsonNode *node)
+{
+  g_autofree char *text = json_to_text (json, node);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  return finish_output ();
+}
+
+char *
+callctl_sanitize (const char *str)
+{
+  return sanitize (str);
+}
+
+int
+callctl_finish_output (void)
+{
+  return finish_output ();
+}
+
+struct libscols_table *
+callctl_table_new (const char *const *headers, gboolean no_legend)
+{
+  return table_new (headers, no_legend);
+}
+
+void
+callctl_table_add_row (struct libscols_table *table, const char *const *cells)
+{
+  table_add_row (table, cells);
+}
+
 /* ------------------------------------------------------------------ */
 /* Talking to callkitd */
 
-static int
-callctl_connect (Callctl *ctl)
+static void
+on_daemon_changed (CkCallObserver *observer,
+                   const char     *daemon,
+                   void           *userdata)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *owner = NULL;
+  Callctl *ctl = userdata;
 
-  ctl->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  if (ctl->bus == NULL)
-    {
-      g_printerr ("callctl: cannot connect to the session bus: %s\n", error->message);
-      return EXIT_NO_DAEMON;
-    }
-
-  /* Never start callkitd behind the user's back: "is it running?" is a
-   * question callctl must answer truthfully. */
-  ctl->manager = ckd_dbus_object_manager_client_new_sync (ctl->bus,
-                                                          G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                                          CKD_BUS_NAME,
-                                                          CKD_OBJECT_ROOT,
-                                                          NULL, &error);
-  if (ctl->manager == NULL)
-    return report_error (ctl, error);
-
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->manager));
-  if (owner == NULL)
-    {
-      g_printerr ("callctl: callkitd is not running on the session bus (%s has no owner)\n",
-                  CKD_BUS_NAME);
-      return EXIT_NO_DAEMON;
-    }
-
-  return EXIT_OK;
+  if (daemon == NULL)
+    ctl->daemon_gone = TRUE;
 }
 
-static const char *
-call_uuid (CkdDbusCall *call)
-{
-  const char *uuid = ckd_dbus_call_get_uuid (call);
+static void on_call_changed (CkCallObserver *observer,
+                             CkCall         *call,
+                             void           *userdata);
 
-  return uuid != NULL ? uuid : "";
+/* Calls are followed by monitor only: the table of what was seen exists
+ * while it runs. */
+static void
+dispatch_call_changed (CkCallObserver *observer,
+                       CkCall         *call,
+                       void           *userdata)
+{
+  Callctl *ctl = userdata;
+
+  if (ctl->seen != NULL)
+    on_call_changed (observer, call, userdata);
+}
+
+static int
+callctl_connect (Callctl *ctl,
+                 gboolean wait_for_daemon)
+{
+  g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+  int r;
+
+  r = sd_bus_open_user (&ctl->bus);
+  if (r < 0)
+    {
+      g_printerr ("callctl: cannot connect to the session bus: %s\n", g_strerror (-r));
+      return EXIT_NO_DAEMON;
+    }
+
+  /* As hostnamectl starts hostnamed: callkitd exits when idle and comes
+   * back by D-Bus activation at the first request. */
+  r = ck_call_observer_new_with_flags (ctl->bus, CK_CALL_OBSERVER_START_DAEMON, dispatch_call_changed, ctl,
+                                       &error, &ctl->observer);
+  if (r < 0 && wait_for_daemon)
+    {
+      /* monitor: follow callkitd from the moment it appears. */
+      g_printerr ("callctl: callkitd is not running on the session bus and cannot be started (%s); "
+                  "waiting for it\n", error.message != NULL ? error.message : g_strerror (-r));
+      r = ck_call_observer_new (ctl->bus, dispatch_call_changed, ctl, &ctl->observer);
+    }
+  if (r < 0)
+    {
+      g_autofree char *reason = NULL;
+
+      /* ServiceUnknown: nothing can start it; a Spawn error: it was
+       * started and failed. */
+      if (sd_bus_error_has_name (&error, SD_BUS_ERROR_SERVICE_UNKNOWN))
+        reason = g_strdup ("callkitd is not running on the session bus and cannot be started: "
+                           "no D-Bus activation file names " CKD_BUS_NAME);
+      else if (sd_bus_error_is_set (&error))
+        reason = g_strdup_printf ("callkitd is not running on the session bus and did not start: %s",
+                                  error.message != NULL ? error.message : error.name);
+      else
+        reason = g_strdup_printf ("callkitd is not running on the session bus: %s", g_strerror (-r));
+      print_error (ctl, NULL, error.name, reason, NULL);
+      return EXIT_NO_DAEMON;
+    }
+  ck_call_observer_set_daemon_changed (ctl->observer, on_daemon_changed, ctl);
+
+  r = ck_call_controller_new (ctl->bus, &ctl->controller);
+  if (r < 0)
+    {
+      g_printerr ("callctl: cannot create a call controller: %s\n", g_strerror (-r));
+      return EXIT_ERROR;
+    }
+
+  /* Everything that arrives on the bus is handled from GLib's main loop. */
+  ctl->bus_source = ck_glib_bus_source_new (ctl->bus);
+  if (ctl->bus_source == NULL)
+    {
+      g_printerr ("callctl: the session bus connection has no file descriptor\n");
+      return EXIT_ERROR;
+    }
+  g_source_attach (ctl->bus_source, NULL);
+  return EXIT_OK;
 }
 
 static gint
 compare_calls (gconstpointer a,
                gconstpointer b)
 {
-  CkdDbusCall *call_a = *(CkdDbusCall * const *) a;
-  CkdDbusCall *call_b = *(CkdDbusCall * const *) b;
-
-  return g_strcmp0 (g_dbus_proxy_get_object_path (G_DBUS_PROXY (call_a)),
-                    g_dbus_proxy_get_object_path (G_DBUS_PROXY (call_b)));
+  return g_strcmp0 (ck_call_get_object_path (*(CkCall * const *) a),
+                    ck_call_get_object_path (*(CkCall * const *) b));
 }
 
-/* The provider number N of provider/N, or G_MAXUINT64 for other paths. */
-static guint64
-provider_number (const char *path)
-{
-  guint64 n;
-
-  if (!g_str_has_prefix (path, CKD_PROVIDER_PREFIX) ||
-      !g_ascii_string_to_unsigned (path + strlen (CKD_PROVIDER_PREFIX), 10, 0, G_MAXUINT64 - 1, &n, NULL))
-    return G_MAXUINT64;
-  return n;
-}
-
-static gint
-compare_providers (gconstpointer a,
-                   gconstpointer b)
-{
-  const char *path_a = g_dbus_proxy_get_object_path (G_DBUS_PROXY (*(CkdDbusProvider * const *) a));
-  const char *path_b = g_dbus_proxy_get_object_path (G_DBUS_PROXY (*(CkdDbusProvider * const *) b));
-  guint64 n_a = provider_number (path_a);
-  guint64 n_b = provider_number (path_b);
-
-  if (n_a != n_b)
-    return n_a < n_b ? -1 : 1;
-  return g_strcmp0 (path_a, path_b);
-}
-
-/* Live calls, sorted by UUID, each a new reference. */
+/* Live calls, sorted by object path (so by UUID), each a new reference. */
 static GPtrArray *
 list_calls (Callctl *ctl)
 {
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (ctl->manager);
-  GPtrArray *calls = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *calls = g_ptr_array_new_with_free_func (call_unref);
+  size_t n = ck_call_observer_get_n_calls (ctl->observer);
 
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      CkdDbusCall *call = ckd_dbus_object_get_call (CKD_DBUS_OBJECT (l->data));
-
-      if (call != NULL)
-        g_ptr_array_add (calls, call);
-    }
+  for (size_t i = 0; i < n; i++)
+    g_ptr_array_add (calls, ck_call_ref (ck_call_observer_get_call (ctl->observer, i)));
   g_ptr_array_sort (calls, compare_calls);
   return calls;
 }
@@ -484,45 +646,22 @@ list_calls (Callctl *ctl)
 static GPtrArray *
 list_providers (Callctl *ctl)
 {
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (ctl->manager);
-  GPtrArray *providers = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *providers = g_ptr_array_new_with_free_func (provider_info_unref);
+  size_t n = ck_call_observer_get_n_providers (ctl->observer);
 
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      CkdDbusProvider *provider = ckd_dbus_object_get_provider (CKD_DBUS_OBJECT (l->data));
-
-      if (provider != NULL)
-        g_ptr_array_add (providers, provider);
-    }
-  g_ptr_array_sort (providers, compare_providers);
+  for (size_t i = 0; i < n; i++)
+    g_ptr_array_add (providers, ck_provider_info_ref (ck_call_observer_get_provider (ctl->observer, i)));
   return providers;
 }
 
-static char *
-provider_localized_name (CkdDbusProvider *provider)
-{
-  GVariant *configuration = ckd_dbus_provider_get_configuration (provider);
-  const char *name = NULL;
-
-  if (configuration != NULL &&
-      g_variant_lookup (configuration, "localized_name", "&s", &name))
-    return g_strdup (name);
-  return g_strdup ("");
-}
-
 /* The localized name of the provider at @path, or "" if it is not known. */
-static char *
+static const char *
 provider_name_for_path (Callctl    *ctl,
                         const char *path)
 {
-  g_autoptr(GDBusInterface) iface = NULL;
+  CkProviderInfo *provider = ck_call_observer_find_provider (ctl->observer, path);
 
-  if (path == NULL || !g_variant_is_object_path (path))
-    return g_strdup ("");
-  iface = g_dbus_object_manager_get_interface (ctl->manager, path, CKD_INTERFACE_PREFIX "Provider");
-  if (iface == NULL)
-    return g_strdup ("");
-  return provider_localized_name (CKD_DBUS_PROVIDER (iface));
+  return provider != NULL ? ck_provider_info_get_localized_name (provider) : "";
 }
 
 static char *
@@ -531,7 +670,7 @@ format_call_list (GPtrArray *calls)
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; i < calls->len && i < 5; i++)
-    g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", call_uuid (calls->pdata[i]));
+    g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", ck_call_get_uuid (calls->pdata[i]));
   if (calls->len > 5)
     g_string_append (text, ", ...");
   return g_string_free (text, FALSE);
@@ -540,9 +679,9 @@ format_call_list (GPtrArray *calls)
 /* CALL is a UUID (any case), a unique prefix of a live call's UUID, or the
  * call's object path. */
 static int
-lookup_call (Callctl      *ctl,
-             const char   *arg,
-             CkdDbusCall **out_call)
+lookup_call (Callctl    *ctl,
+             const char *arg,
+             CkCall    **out_call)
 {
   g_autoptr(GPtrArray) calls = NULL;
   g_autoptr(GPtrArray) matches = g_ptr_array_new ();
@@ -557,21 +696,20 @@ lookup_call (Callctl      *ctl,
 
   for (guint i = 0; i < calls->len; i++)
     {
-      CkdDbusCall *call = calls->pdata[i];
-      const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (call));
+      CkCall *call = calls->pdata[i];
 
-      if (g_str_equal (call_uuid (call), wanted) || g_str_equal (path, arg))
+      if (g_str_equal (ck_call_get_uuid (call), wanted) || g_str_equal (ck_call_get_object_path (call), arg))
         {
-          *out_call = g_object_ref (call);
+          *out_call = ck_call_ref (call);
           return EXIT_OK;
         }
-      if (g_str_has_prefix (call_uuid (call), wanted))
+      if (g_str_has_prefix (ck_call_get_uuid (call), wanted))
         g_ptr_array_add (matches, call);
     }
 
   if (matches->len == 1)
     {
-      *out_call = g_object_ref (matches->pdata[0]);
+      *out_call = ck_call_ref (matches->pdata[0]);
       return EXIT_OK;
     }
   if (matches->len == 0)
@@ -602,40 +740,37 @@ is_all_digits (const char *str)
 /* PROVIDER is an object path, a number N (provider/N) or a localized name;
  * names match exactly first, then ignoring case. */
 static int
-lookup_provider (Callctl          *ctl,
-                 const char       *arg,
-                 CkdDbusProvider **out_provider)
+lookup_provider (Callctl         *ctl,
+                 const char      *arg,
+                 CkProviderInfo **out_provider)
 {
   g_autoptr(GPtrArray) providers = list_providers (ctl);
   g_autoptr(GPtrArray) exact = g_ptr_array_new ();
   g_autoptr(GPtrArray) folded = g_ptr_array_new ();
-  g_autofree char *wanted_path = NULL;
   g_autofree char *wanted_folded = g_utf8_casefold (arg, -1);
   g_autofree char *clean = sanitize (arg);
+  gboolean by_number = is_all_digits (arg);
   GPtrArray *matches;
 
   if (*arg == '\0')
     return usage_error ("PROVIDER must not be empty");
 
-  if (is_all_digits (arg))
-    wanted_path = g_strconcat (CKD_PROVIDER_PREFIX, arg, NULL);
-  else if (arg[0] == '/')
-    wanted_path = g_strdup (arg);
-
   for (guint i = 0; i < providers->len; i++)
     {
-      CkdDbusProvider *provider = providers->pdata[i];
-      const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider));
-      g_autofree char *name = provider_localized_name (provider);
+      CkProviderInfo *provider = providers->pdata[i];
+      const char *path = ck_provider_info_get_object_path (provider);
+      const char *name = ck_provider_info_get_localized_name (provider);
       g_autofree char *name_folded = g_utf8_casefold (name, -1);
+      uint64_t number;
 
-      if (wanted_path != NULL)
+      if (by_number || arg[0] == '/')
         {
           /* "07" is provider 7 too. */
-          if (g_str_equal (path, wanted_path) ||
-              (is_all_digits (arg) && provider_number (path) == g_ascii_strtoull (arg, NULL, 10)))
+          if (g_str_equal (path, arg) ||
+              (by_number && ck_provider_info_get_number (provider, &number) >= 0 &&
+               number == g_ascii_strtoull (arg, NULL, 10)))
             {
-              *out_provider = g_object_ref (provider);
+              *out_provider = ck_provider_info_ref (provider);
               return EXIT_OK;
             }
           continue;
@@ -650,7 +785,7 @@ lookup_provider (Callctl          *ctl,
   matches = exact->len > 0 ? exact : folded;
   if (matches->len == 1)
     {
-      *out_provider = g_object_ref (matches->pdata[0]);
+      *out_provider = ck_provider_info_ref (matches->pdata[0]);
       return EXIT_OK;
     }
   if (matches->len == 0)
@@ -659,11 +794,9 @@ lookup_provider (Callctl          *ctl,
       return EXIT_NOT_FOUND;
     }
 
-  g_printerr ("callctl: \"%s\" is ambiguous: %u providers have that name (",
-              clean, matches->len);
+  g_printerr ("callctl: \"%s\" is ambiguous: %u providers have that name (", clean, matches->len);
   for (guint i = 0; i < matches->len; i++)
-    g_printerr ("%s%s", i > 0 ? ", " : "",
-                g_dbus_proxy_get_object_path (G_DBUS_PROXY (matches->pdata[i])));
+    g_printerr ("%s%s", i > 0 ? ", " : "", ck_provider_info_get_object_path (matches->pdata[i]));
   g_printerr ("); use the number or the path\n");
   return EXIT_NOT_FOUND;
 }
@@ -671,94 +804,85 @@ lookup_provider (Callctl          *ctl,
 /* ------------------------------------------------------------------ */
 /* JSON shapes */
 
-/* Every property of @proxy, in the order of its interface description,
- * under snake_case keys. */
+typedef int (*GetProperty) (gpointer object, const char *name, sd_bus_message **ret);
+
+/* Every property of an object, in the order callkitd sends them, under
+ * snake_case keys. */
 static void
-append_properties_json (GString                  *out,
-                        GDBusProxy               *proxy,
-                        const GDBusInterfaceInfo *info)
+add_properties_json (JsonBuilder *builder,
+                     gpointer     object,
+                     char       **names,
+                     GetProperty  get)
 {
-  for (guint i = 0; info->properties[i] != NULL; i++)
+  for (size_t i = 0; names[i] != NULL; i++)
     {
-      const GDBusPropertyInfo *property = info->properties[i];
-      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, property->name);
-      g_autofree char *key = callctl_json_key_from_property (property->name);
+      g_autoptr(sd_bus_message) value = NULL;
+      g_autofree char *key = callctl_json_key_from_property (names[i]);
+      JsonNode *node = NULL;
 
-      g_string_append_c (out, ',');
-      callctl_json_append_string (out, key);
-      g_string_append_c (out, ':');
-
-      if (value == NULL)
-        {
-          g_string_append (out, "null");
-        }
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(ss)")))
-        {
-          const char *type, *handle;
-
-          g_variant_get (value, "(&s&s)", &type, &handle);
-          g_string_append (out, "{\"type\":");
-          callctl_json_append_string (out, type);
-          g_string_append (out, ",\"value\":");
-          callctl_json_append_string (out, handle);
-          g_string_append_c (out, '}');
-        }
+      if (get (object, names[i], &value) >= 0)
+        node = callctl_json_from_property (value);
+      json_builder_set_member_name (builder, key);
+      if (node != NULL)
+        json_builder_add_value (builder, node);
       else
-        {
-          callctl_json_append_variant (out, value);
-        }
+        json_builder_add_null_value (builder);
     }
 }
 
 static void
-append_call_json (Callctl     *ctl,
-                  GString     *out,
-                  CkdDbusCall *call)
+add_call_json (Callctl     *ctl,
+               JsonBuilder *builder,
+               CkCall      *call)
 {
-  g_autofree char *provider_name = provider_name_for_path (ctl, ckd_dbus_call_get_provider (call));
-
-  g_string_append (out, "{\"path\":");
-  callctl_json_append_string (out, g_dbus_proxy_get_object_path (G_DBUS_PROXY (call)));
-  append_properties_json (out, G_DBUS_PROXY (call), ckd_dbus_call_interface_info ());
-  g_string_append (out, ",\"provider_name\":");
-  callctl_json_append_string (out, provider_name);
-  g_string_append_c (out, '}');
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, ck_call_get_object_path (call));
+  add_properties_json (builder, call, ck_call_get_property_names (call), (GetProperty) ck_call_get_property);
+  json_builder_set_member_name (builder, "provider_name");
+  json_builder_add_string_value (builder, provider_name_for_path (ctl, ck_call_get_provider (call)));
+  json_builder_end_object (builder);
 }
 
 static guint
-count_live_calls (GPtrArray  *calls,
+count_live_calls (Callctl    *ctl,
                   const char *provider_path)
 {
-  guint n = 0;
+  size_t n = ck_call_observer_get_n_calls (ctl->observer);
+  guint live = 0;
 
-  for (guint i = 0; i < calls->len; i++)
+  for (size_t i = 0; i < n; i++)
     {
-      CkdDbusCall *call = calls->pdata[i];
+      CkCall *call = ck_call_observer_get_call (ctl->observer, i);
 
-      if (g_strcmp0 (ckd_dbus_call_get_provider (call), provider_path) == 0 &&
-          !ckd_dbus_call_get_has_ended (call))
-        n++;
+      if (g_strcmp0 (ck_call_get_provider (call), provider_path) == 0 && !ck_call_has_ended (call))
+        live++;
     }
-  return n;
+  return live;
 }
 
 static void
-append_provider_json (GString         *out,
-                      CkdDbusProvider *provider,
-                      guint            n_calls)
+add_provider_json (Callctl        *ctl,
+                   JsonBuilder    *builder,
+                   CkProviderInfo *provider)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider));
-  g_autofree char *name = provider_localized_name (provider);
-  guint64 number = provider_number (path);
+  uint64_t number;
 
-  g_string_append (out, "{\"path\":");
-  callctl_json_append_string (out, path);
-  if (number != G_MAXUINT64)
-    g_string_append_printf (out, ",\"number\":%" G_GUINT64_FORMAT, number);
-  g_string_append (out, ",\"localized_name\":");
-  callctl_json_append_string (out, name);
-  append_properties_json (out, G_DBUS_PROXY (provider), ckd_dbus_provider_interface_info ());
-  g_string_append_printf (out, ",\"calls\":%u}", n_calls);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, ck_provider_info_get_object_path (provider));
+  if (ck_provider_info_get_number (provider, &number) >= 0)
+    {
+      json_builder_set_member_name (builder, "number");
+      json_builder_add_int_value (builder, (gint64) number);
+    }
+  json_builder_set_member_name (builder, "localized_name");
+  json_builder_add_string_value (builder, ck_provider_info_get_localized_name (provider));
+  add_properties_json (builder, provider, ck_provider_info_get_property_names (provider),
+                       (GetProperty) ck_provider_info_get_property);
+  json_builder_set_member_name (builder, "calls");
+  json_builder_add_int_value (builder, count_live_calls (ctl, ck_provider_info_get_object_path (provider)));
+  json_builder_end_object (builder);
 }
 
 /* ------------------------------------------------------------------ */
@@ -769,58 +893,88 @@ verb_list (Callctl *ctl,
            int      argc,
            char   **argv)
 {
+  static const char * const headers[] = { "UUID", "STATE", "DIR", "HANDLE", "NAME", "PROVIDER", NULL };
   g_autoptr(GPtrArray) calls = list_calls (ctl);
+  g_autoptr(ScolsTable) table = NULL;
 
   if (ctl->json)
     {
-      g_autoptr(GString) out = g_string_new ("[");
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
 
+      json_builder_begin_array (builder);
       for (guint i = 0; i < calls->len; i++)
-        {
-          if (i > 0)
-            g_string_append_c (out, ',');
-          append_call_json (ctl, out, calls->pdata[i]);
-        }
-      g_string_append (out, "]\n");
-      fputs (out->str, stdout);
-      return finish_output ();
+        add_call_json (ctl, builder, calls->pdata[i]);
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
     }
 
-  {
-    g_autoptr(Table) table = table_new (6);
+  table = table_new (headers, ctl->no_legend);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      CkCall *call = calls->pdata[i];
+      const char *handle, *caller_name = ck_call_get_localized_caller_name (call);
+      const char *provider_name = provider_name_for_path (ctl, ck_call_get_provider (call));
 
-    table_add (table, "UUID");
-    table_add (table, "STATE");
-    table_add (table, "DIR");
-    table_add (table, "HANDLE");
-    table_add (table, "NAME");
-    table_add (table, "PROVIDER");
+      ck_call_get_remote_handle (call, NULL, &handle);
+      table_add_row (table, (const char *[]) {
+        ck_call_get_uuid (call),
+        ck_call_get_state (call),
+        ck_call_is_outgoing (call) ? "out" : "in",
+        *handle != '\0' ? handle : "Unknown",
+        *caller_name != '\0' ? caller_name : "-",
+        *provider_name != '\0' ? provider_name : "-",
+        NULL,
+      });
+    }
 
-    for (guint i = 0; i < calls->len; i++)
-      {
-        CkdDbusCall *call = calls->pdata[i];
-        GVariant *handle = ckd_dbus_call_get_remote_handle (call);
-        const char *handle_value = "";
-        const char *caller_name = ckd_dbus_call_get_localized_caller_name (call);
-        g_autofree char *provider_name = provider_name_for_path (ctl, ckd_dbus_call_get_provider (call));
-
-        if (handle != NULL)
-          g_variant_get (handle, "(&s&s)", NULL, &handle_value);
-
-        table_add (table, call_uuid (call));
-        table_add (table, ckd_dbus_call_get_state (call));
-        table_add (table, ckd_dbus_call_get_is_outgoing (call) ? "out" : "in");
-        table_add (table, *handle_value != '\0' ? handle_value : "Unknown");
-        table_add (table, caller_name != NULL && *caller_name != '\0' ? caller_name : "-");
-        table_add (table, *provider_name != '\0' ? provider_name : "-");
-      }
-
-    if (calls->len > 0 || !ctl->no_legend)
-      table_print (table, !ctl->no_legend);
-    if (!ctl->no_legend)
-      printf ("\n%u call%s listed.\n", calls->len, calls->len == 1 ? "" : "s");
-  }
+  if (calls->len > 0 || !ctl->no_legend)
+    scols_print_table (table);
+  if (!ctl->no_legend)
+    printf ("\n%u call%s listed.\n", calls->len, calls->len == 1 ? "" : "s");
   return finish_output ();
+}
+
+/* show -p: the properties asked for, by D-Bus name ("IsMuted") or JSON
+ * key ("is_muted"), in any case, as a new array of D-Bus names in the
+ * order asked. */
+static int
+select_properties (Callctl  *ctl,
+                   char    **names,
+                   GStrv    *ret_selected)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (size_t i = 0; ctl->properties[i] != NULL; i++)
+    {
+      g_auto(GStrv) wanted = g_strsplit (ctl->properties[i], ",", -1);
+
+      for (size_t j = 0; wanted[j] != NULL; j++)
+        {
+          const char *found = NULL;
+
+          if (*wanted[j] == '\0')
+            continue;
+          for (size_t k = 0; names[k] != NULL && found == NULL; k++)
+            {
+              g_autofree char *key = callctl_json_key_from_property (names[k]);
+
+              if (g_ascii_strcasecmp (names[k], wanted[j]) == 0 || g_ascii_strcasecmp (key, wanted[j]) == 0)
+                found = names[k];
+            }
+          if (found == NULL)
+            {
+              g_autofree char *clean = sanitize (wanted[j]);
+
+              g_printerr ("callctl: A call has no property \"%s\"; 'callctl show CALL' lists them.\n", clean);
+              return EXIT_NOT_FOUND;
+            }
+          g_strv_builder_add (builder, found);
+        }
+    }
+  *ret_selected = g_strv_builder_end (builder);
+  return EXIT_OK;
 }
 
 static int
@@ -828,9 +982,10 @@ verb_show (Callctl *ctl,
            int      argc,
            char   **argv)
 {
-  g_autoptr(CkdDbusCall) call = NULL;
-  const GDBusInterfaceInfo *info = ckd_dbus_call_interface_info ();
-  g_autofree char *provider_name = NULL;
+  g_auto(GStrv) selected = NULL;
+  g_autoptr(CkCall) call = NULL;
+  const char *provider_name;
+  char **names;
   size_t width = 0;
   int r;
 
@@ -838,34 +993,54 @@ verb_show (Callctl *ctl,
   if (r != EXIT_OK)
     return r;
 
-  if (ctl->json)
+  if (ctl->properties != NULL)
     {
-      g_autoptr(GString) out = g_string_new (NULL);
-
-      append_call_json (ctl, out, call);
-      g_string_append_c (out, '\n');
-      fputs (out->str, stdout);
-      return finish_output ();
+      r = select_properties (ctl, ck_call_get_property_names (call), &selected);
+      if (r != EXIT_OK)
+        return r;
     }
 
-  provider_name = provider_name_for_path (ctl, ckd_dbus_call_get_provider (call));
-  for (guint i = 0; info->properties[i] != NULL; i++)
-    width = MAX (width, strlen (info->properties[i]->name));
-
-  for (guint i = 0; info->properties[i] != NULL; i++)
+  if (ctl->json)
     {
-      const GDBusPropertyInfo *property = info->properties[i];
-      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (call), property->name);
-      g_autofree char *text = format_value (property->name, value, FALSE);
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
 
-      if (g_str_equal (property->name, "Provider") && *provider_name != '\0')
+      if (selected != NULL)
         {
-          g_autofree char *clean_name = sanitize (provider_name);
-          printf ("%*s: %s (%s)\n", (int) width, property->name, text, clean_name);
+          json_builder_begin_object (builder);
+          add_properties_json (builder, call, selected, (GetProperty) ck_call_get_property);
+          json_builder_end_object (builder);
         }
       else
         {
-          printf ("%*s: %s\n", (int) width, property->name, text);
+          add_call_json (ctl, builder, call);
+        }
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
+    }
+
+  provider_name = provider_name_for_path (ctl, ck_call_get_provider (call));
+  names = selected != NULL ? selected : ck_call_get_property_names (call);
+  for (size_t i = 0; names[i] != NULL; i++)
+    width = MAX (width, strlen (names[i]));
+
+  for (size_t i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(sd_bus_message) value = NULL;
+      g_autofree char *text = NULL;
+
+      (void) ck_call_get_property (call, names[i], &value);
+      text = format_value (names[i], value, FALSE);
+      if (ctl->value_only)
+        printf ("%s\n", text);
+      else if (g_str_equal (names[i], "Provider") && *provider_name != '\0')
+        {
+          g_autofree char *clean_name = sanitize (provider_name);
+          printf ("%*s: %s (%s)\n", (int) width, names[i], text, clean_name);
+        }
+      else
+        {
+          printf ("%*s: %s\n", (int) width, names[i], text);
         }
     }
   return finish_output ();
@@ -876,156 +1051,414 @@ verb_providers (Callctl *ctl,
                 int      argc,
                 char   **argv)
 {
+  static const char * const headers[] = { "PATH", "NAME", "OWNER", "CALLS", NULL };
   g_autoptr(GPtrArray) providers = list_providers (ctl);
-  g_autoptr(GPtrArray) calls = list_calls (ctl);
+  g_autoptr(ScolsTable) table = NULL;
 
   if (ctl->json)
     {
-      g_autoptr(GString) out = g_string_new ("[");
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
 
+      json_builder_begin_array (builder);
       for (guint i = 0; i < providers->len; i++)
-        {
-          CkdDbusProvider *provider = providers->pdata[i];
-
-          if (i > 0)
-            g_string_append_c (out, ',');
-          append_provider_json (out, provider,
-                                count_live_calls (calls, g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider))));
-        }
-      g_string_append (out, "]\n");
-      fputs (out->str, stdout);
-      return finish_output ();
+        add_provider_json (ctl, builder, providers->pdata[i]);
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
     }
 
+  table = table_new (headers, ctl->no_legend);
+  for (guint i = 0; i < providers->len; i++)
+    {
+      CkProviderInfo *provider = providers->pdata[i];
+      const char *path = ck_provider_info_get_object_path (provider);
+      const char *name = ck_provider_info_get_localized_name (provider);
+      const char *owner = ck_provider_info_get_owner (provider);
+      g_autofree char *n_calls = g_strdup_printf ("%u", count_live_calls (ctl, path));
+
+      table_add_row (table, (const char *[]) {
+        path, *name != '\0' ? name : "-", *owner != '\0' ? owner : "-", n_calls, NULL,
+      });
+    }
+
+  if (providers->len > 0 || !ctl->no_legend)
+    scols_print_table (table);
+  if (!ctl->no_legend)
+    printf ("\n%u provider%s listed.\n", providers->len, providers->len == 1 ? "" : "s");
+  return finish_output ();
+}
+
+static gboolean
+state_is (CkCall     *call,
+          const char *state)
+{
+  return g_str_equal (ck_call_get_state (call), state);
+}
+
+/* As hostnamectl status: what runs, and what it holds now. Being the
+ * first request, it starts callkitd when it was idle. */
+static int
+verb_status (Callctl *ctl,
+             int      argc,
+             char   **argv)
+{
+  static const char * const states[] = { "ringing", "dialing", "connecting", "active", "held", "ended" };
+  g_autofree char *version = NULL;
+  g_auto(GStrv) capabilities = NULL;
+  g_autofree char *joined = NULL;
+  g_autoptr(GString) by_state = g_string_new (NULL);
+  size_t n_calls = ck_call_observer_get_n_calls (ctl->observer);
+  size_t n_providers = ck_call_observer_get_n_providers (ctl->observer);
+  const char *daemon = ck_call_observer_get_daemon (ctl->observer);
+  guint counts[G_N_ELEMENTS (states)] = { 0 };
+  int r;
+
+  r = ck_call_observer_get_daemon_info (ctl->observer, &version, &capabilities);
+  if (r < 0)
+    {
+      print_error (ctl, "read the status of callkitd", NULL, g_strerror (-r), NULL);
+      return EXIT_ERROR;
+    }
+  for (size_t i = 0; i < n_calls; i++)
+    for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+      if (state_is (ck_call_observer_get_call (ctl->observer, i), states[j]))
+        counts[j]++;
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_string_value (builder, version);
+      json_builder_set_member_name (builder, "owner");
+      json_builder_add_string_value (builder, daemon != NULL ? daemon : "");
+      json_builder_set_member_name (builder, "capabilities");
+      json_builder_begin_array (builder);
+      for (size_t i = 0; capabilities[i] != NULL; i++)
+        json_builder_add_string_value (builder, capabilities[i]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "providers");
+      json_builder_add_int_value (builder, n_providers);
+      json_builder_set_member_name (builder, "calls");
+      json_builder_begin_object (builder);
+      for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+        {
+          json_builder_set_member_name (builder, states[j]);
+          json_builder_add_int_value (builder, counts[j]);
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
+    }
+
+  for (size_t j = 0; j < G_N_ELEMENTS (states); j++)
+    if (counts[j] > 0)
+      g_string_append_printf (by_state, "%s%u %s", by_state->len > 0 ? ", " : " (", counts[j], states[j]);
+  if (by_state->len > 0)
+    g_string_append_c (by_state, ')');
+  joined = g_strjoinv (" ", capabilities);
   {
-    g_autoptr(Table) table = table_new (4);
+    g_autofree char *clean_version = sanitize (version);
+    g_autofree char *clean_capabilities = sanitize (*joined != '\0' ? joined : "none");
 
-    table_add (table, "PATH");
-    table_add (table, "NAME");
-    table_add (table, "OWNER");
-    table_add (table, "CALLS");
-
-    for (guint i = 0; i < providers->len; i++)
-      {
-        CkdDbusProvider *provider = providers->pdata[i];
-        const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider));
-        g_autofree char *name = provider_localized_name (provider);
-        const char *owner = ckd_dbus_provider_get_owner (provider);
-        g_autofree char *n_calls = g_strdup_printf ("%u", count_live_calls (calls, path));
-
-        table_add (table, path);
-        table_add (table, *name != '\0' ? name : "-");
-        table_add (table, owner != NULL && *owner != '\0' ? owner : "-");
-        table_add (table, n_calls);
-      }
-
-    if (providers->len > 0 || !ctl->no_legend)
-      table_print (table, !ctl->no_legend);
-    if (!ctl->no_legend)
-      printf ("\n%u provider%s listed.\n", providers->len, providers->len == 1 ? "" : "s");
+    printf ("      Daemon: callkitd %s (%s on the session bus)\n", clean_version, daemon != NULL ? daemon : "?");
+    printf ("Capabilities: %s\n", clean_capabilities);
+    printf ("   Providers: %zu\n", n_providers);
+    printf ("       Calls: %zu%s\n", n_calls, by_state->str);
   }
   return finish_output ();
 }
 
-typedef enum
+/* A transaction that was requested, until callkitd reports its outcome. */
+typedef struct
 {
-  CALL_ACTION_ANSWER,
-  CALL_ACTION_END,
-  CALL_ACTION_HOLD,
-  CALL_ACTION_UNHOLD,
-  CALL_ACTION_MUTE,
-  CALL_ACTION_UNMUTE,
-  CALL_ACTION_DTMF,
-} CallAction;
+  gboolean completed;
+  char *failed_type;    /* the first action that did not succeed, or NULL */
+  char *failed_call;
+  char *failed_reason;
+  gboolean timed_out;
+} Outcome;
 
-static int
-run_call_action (Callctl    *ctl,
-                 const char *call_arg,
-                 CallAction  action,
-                 const char *digits)
+static void
+outcome_clear (Outcome *outcome)
 {
-  g_autoptr(CkdDbusCall) call = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = FALSE;
+  g_clear_pointer (&outcome->failed_type, g_free);
+  g_clear_pointer (&outcome->failed_call, g_free);
+  g_clear_pointer (&outcome->failed_reason, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
+
+static void
+on_transaction_completed (CkCallController       *controller,
+                          const char             *transaction,
+                          const CkActionOutcome  *outcomes,
+                          size_t                  n_outcomes,
+                          void                   *userdata)
+{
+  Outcome *outcome = userdata;
+
+  outcome->completed = TRUE;
+  for (size_t i = 0; i < n_outcomes; i++)
+    if (outcomes[i].result != CK_ACTION_RESULT_FULFILLED)
+      {
+        outcome->failed_type = g_strdup (ck_action_type_to_string (outcomes[i].type) ?: "action");
+        outcome->failed_call = g_strdup (outcomes[i].call);
+        outcome->failed_reason = g_strdup (outcomes[i].reason);
+        outcome->timed_out = outcomes[i].result == CK_ACTION_RESULT_TIMED_OUT;
+        return;
+      }
+}
+
+/* Requests @transaction and, unless no_wait, waits until callkitd reports
+ * what the providers did. doing says what for, in error messages ("answer
+ * call X"). Returns an exit code; errors are printed. */
+static int
+run_transaction (Callctl       *ctl,
+                 CkTransaction *transaction,
+                 const char    *doing,
+                 gboolean       no_wait,
+                 char         **ret_transaction_id)
+{
+  g_auto(Outcome) outcome = { 0 };
+  g_autofree char *id = NULL;
   int r;
 
-  r = lookup_call (ctl, call_arg, &call);
-  if (r != EXIT_OK)
-    return r;
+  /* The provider answers within its action_timeout_ms (10 minutes at
+   * most); callkitd times the action out itself, so this waits as long as
+   * it takes. */
+  r = ck_call_controller_request_transaction (ctl->controller, transaction,
+                                              no_wait ? NULL : on_transaction_completed,
+                                              &outcome, &id);
+  if (r < 0)
+    return report_controller_error (ctl, r, doing);
 
-  /* The methods return when the provider fulfilled the action, which may
-   * take up to its action_timeout_ms (10 minutes at most); callkitd times
-   * the action out itself, so callctl waits as long as it takes. */
-  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (call), G_MAXINT);
+  while (!no_wait && !outcome.completed && !ctl->daemon_gone)
+    g_main_context_iteration (NULL, TRUE);
 
-  switch (action)
+  if (!no_wait && !outcome.completed)
     {
-    case CALL_ACTION_ANSWER:
-      ok = ckd_dbus_call_call_answer_sync (call, NULL, &error);
-      break;
-    case CALL_ACTION_END:
-      ok = ckd_dbus_call_call_end_sync (call, NULL, &error);
-      break;
-    case CALL_ACTION_HOLD:
-    case CALL_ACTION_UNHOLD:
-      ok = ckd_dbus_call_call_set_held_sync (call, action == CALL_ACTION_HOLD, NULL, &error);
-      break;
-    case CALL_ACTION_MUTE:
-    case CALL_ACTION_UNMUTE:
-      ok = ckd_dbus_call_call_set_muted_sync (call, action == CALL_ACTION_MUTE, NULL, &error);
-      break;
-    case CALL_ACTION_DTMF:
-      ok = ckd_dbus_call_call_play_dtmf_sync (call, digits, NULL, &error);
-      break;
-    default:
-      g_assert_not_reached ();
+      print_error (ctl, doing, NULL, "callkitd left the session bus before the provider answered", NULL);
+      return EXIT_NO_DAEMON;
     }
 
-  if (!ok)
-    return report_error (ctl, error);
+  if (outcome.failed_type != NULL)
+    {
+      g_autofree char *reason = NULL;
+
+      if (outcome.timed_out)
+        reason = g_strdup_printf ("the provider did not carry out %s on call %s in time",
+                                  outcome.failed_type, outcome.failed_call);
+      else
+        reason = g_strdup_printf ("the provider failed %s on call %s: %s", outcome.failed_type,
+                                  outcome.failed_call,
+                                  *outcome.failed_reason != '\0' ? outcome.failed_reason : "no reason given");
+      print_error (ctl, doing, outcome.timed_out ? CKD_ERROR_PREFIX "ActionTimedOut" : CKD_ERROR_PREFIX "ActionFailed",
+                   reason, NULL);
+      return EXIT_ERROR;
+    }
+
+  if (ret_transaction_id != NULL)
+    *ret_transaction_id = g_steal_pointer (&id);
   return EXIT_OK;
 }
 
-static int
-verb_answer (Callctl *ctl, int argc, char **argv)
+/* The calls of the session's active group: the ones that hold the audio
+ * session, or are about to (dialing, connecting). */
+static gboolean
+is_active_like (CkCall *call)
 {
-  return run_call_action (ctl, argv[1], CALL_ACTION_ANSWER, NULL);
+  return state_is (call, "active") || state_is (call, "dialing") || state_is (call, "connecting");
+}
+
+typedef struct
+{
+  const char *verb;
+  const char *base;       /* infinitive for messages: "answer" */
+  const char *which;      /* the calls that fit, for messages */
+  gboolean (*fits) (CkCall *call);
+} CallActionInfo;
+
+static gboolean
+fits_answer (CkCall *call)
+{
+  return state_is (call, "ringing") && !ck_call_is_outgoing (call);
+}
+
+static gboolean
+fits_end (CkCall *call)
+{
+  return !ck_call_has_ended (call);
+}
+
+static gboolean
+fits_hold (CkCall *call)
+{
+  return state_is (call, "active");
+}
+
+static gboolean
+fits_unhold (CkCall *call)
+{
+  return state_is (call, "held");
+}
+
+static gboolean
+fits_mute (CkCall *call)
+{
+  return !ck_call_has_ended (call) && !state_is (call, "ringing") && !ck_call_is_muted (call);
+}
+
+static gboolean
+fits_unmute (CkCall *call)
+{
+  return !ck_call_has_ended (call) && ck_call_is_muted (call);
+}
+
+static const CallActionInfo call_actions[] = {
+  { "answer", "answer", "ringing incoming call", fits_answer },
+  { "end", "end", "live call", fits_end },
+  { "hold", "hold", "active call", fits_hold },
+  { "unhold", "resume", "held call", fits_unhold },
+  { "mute", "mute", "unmuted connected call", fits_mute },
+  { "unmute", "unmute", "muted call", fits_unmute },
+  { "dtmf", "send DTMF to", NULL, NULL },
+};
+
+static const CallActionInfo *
+call_action_info (const char *verb)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (call_actions); i++)
+    if (g_str_equal (call_actions[i].verb, verb))
+      return &call_actions[i];
+  g_assert_not_reached ();
+}
+
+/* Without a CALL argument: the one call the command fits, as "answer"
+ * picks the one ringing call. None or several is an error that says
+ * which calls were looked at. */
+static int
+pick_call (Callctl               *ctl,
+           const CallActionInfo  *info,
+           CkCall               **out_call)
+{
+  g_autoptr(GPtrArray) calls = list_calls (ctl);
+  g_autoptr(GPtrArray) fitting = g_ptr_array_new ();
+
+  for (guint i = 0; i < calls->len; i++)
+    if (info->fits (calls->pdata[i]))
+      g_ptr_array_add (fitting, calls->pdata[i]);
+
+  if (fitting->len == 1)
+    {
+      *out_call = ck_call_ref (fitting->pdata[0]);
+      return EXIT_OK;
+    }
+  if (fitting->len == 0)
+    {
+      g_printerr ("callctl: There is no %s to %s.\n", info->which, info->base);
+      return EXIT_NOT_FOUND;
+    }
+
+  {
+    g_autofree char *candidates = format_call_list (fitting);
+    g_printerr ("callctl: There are %u calls to %s (%s): name one, e.g. 'callctl %s %.8s'.\n",
+                fitting->len, info->base, candidates, info->verb,
+                ck_call_get_uuid (fitting->pdata[0]));
+  }
+  return EXIT_NOT_FOUND;
+}
+
+/* answer --hold-active / --end-active: what the phone's "hold & answer"
+ * and "end & answer" buttons do, in one transaction. */
+static int
+add_active_group_actions (Callctl       *ctl,
+                          CkTransaction *transaction,
+                          CkCall        *answered)
+{
+  g_autoptr(GPtrArray) calls = list_calls (ctl);
+  CkCall *active = NULL;
+  int r = 0;
+
+  for (guint i = 0; i < calls->len && active == NULL; i++)
+    if (calls->pdata[i] != answered && is_active_like (calls->pdata[i]))
+      active = calls->pdata[i];
+  if (active == NULL)
+    return 0;
+
+  /* Holding one call of a group holds the group. */
+  if (ctl->hold_active)
+    return ck_transaction_add_set_held (transaction, ck_call_get_uuid (active), TRUE);
+
+  /* Ending ends the conversation the user is in: the active call and the
+   * calls grouped with it. */
+  for (guint i = 0; i < calls->len && r >= 0; i++)
+    {
+      CkCall *call = calls->pdata[i];
+      const char *group = ck_call_get_group (active);
+
+      if (call == active ||
+          (*group != '\0' && g_str_equal (ck_call_get_group (call), group) &&
+           g_str_equal (ck_call_get_provider (call), ck_call_get_provider (active)) &&
+           !ck_call_has_ended (call)))
+        r = ck_transaction_add_end_call (transaction, ck_call_get_uuid (call));
+    }
+  return r;
 }
 
 static int
-verb_end (Callctl *ctl, int argc, char **argv)
+run_call_action (Callctl    *ctl,
+                 const char *verb,
+                 const char *call_arg,
+                 const char *digits)
 {
-  return run_call_action (ctl, argv[1], CALL_ACTION_END, NULL);
+  const CallActionInfo *info = call_action_info (verb);
+  g_autoptr(CkCall) call = NULL;
+  g_autoptr(CkTransaction) transaction = NULL;
+  g_autofree char *doing = NULL;
+  const char *uuid;
+  int r;
+
+  r = call_arg != NULL ? lookup_call (ctl, call_arg, &call) : pick_call (ctl, info, &call);
+  if (r != EXIT_OK)
+    return r;
+  uuid = ck_call_get_uuid (call);
+  doing = g_strdup_printf ("%s call %s", info->base, uuid);
+
+  r = ck_transaction_new (&transaction);
+  if (r >= 0 && (ctl->hold_active || ctl->end_active))
+    r = add_active_group_actions (ctl, transaction, call);
+  if (r >= 0)
+    {
+      if (g_str_equal (verb, "answer"))
+        r = ck_transaction_add_answer_call (transaction, uuid);
+      else if (g_str_equal (verb, "end"))
+        r = ck_transaction_add_end_call (transaction, uuid);
+      else if (g_str_equal (verb, "hold") || g_str_equal (verb, "unhold"))
+        r = ck_transaction_add_set_held (transaction, uuid, g_str_equal (verb, "hold"));
+      else if (g_str_equal (verb, "mute") || g_str_equal (verb, "unmute"))
+        r = ck_transaction_add_set_muted (transaction, uuid, g_str_equal (verb, "mute"));
+      else
+        r = ck_transaction_add_play_dtmf (transaction, uuid, digits, NULL);
+    }
+  if (r < 0)
+    {
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
+      return EXIT_ERROR;
+    }
+  return run_transaction (ctl, transaction, doing, FALSE, NULL);
 }
 
 static int
-verb_hold (Callctl *ctl, int argc, char **argv)
+verb_call_action (Callctl *ctl,
+                  int      argc,
+                  char   **argv)
 {
-  return run_call_action (ctl, argv[1], CALL_ACTION_HOLD, NULL);
-}
-
-static int
-verb_unhold (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_UNHOLD, NULL);
-}
-
-static int
-verb_mute (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_MUTE, NULL);
-}
-
-static int
-verb_unmute (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_UNMUTE, NULL);
-}
-
-static int
-verb_dtmf (Callctl *ctl, int argc, char **argv)
-{
-  return run_call_action (ctl, argv[1], CALL_ACTION_DTMF, argv[2]);
+  return run_call_action (ctl, argv[0], argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
 }
 
 static int
@@ -1033,35 +1466,46 @@ verb_reset (Callctl *ctl,
             int      argc,
             char   **argv)
 {
-  g_autoptr(CkdDbusProvider) provider = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(CkProviderInfo) provider = NULL;
   int r;
 
   r = lookup_provider (ctl, argv[1], &provider);
   if (r != EXIT_OK)
     return r;
 
-  if (!ckd_dbus_provider_call_reset_sync (provider, NULL, &error))
-    return report_error (ctl, error);
+  r = ck_call_controller_reset_provider (ctl->controller, ck_provider_info_get_object_path (provider));
+  if (r < 0)
+    {
+      g_autofree char *doing = g_strdup_printf ("reset provider %s", ck_provider_info_get_object_path (provider));
+      return report_controller_error (ctl, r, doing);
+    }
   return EXIT_OK;
 }
 
 static int
-verb_silence (Callctl *ctl, int argc, char **argv)
+verb_silence (Callctl *ctl,
+              int      argc,
+              char   **argv)
 {
-  g_autoptr(CkdDbusManager) manager = NULL;
-  g_autoptr(GError) error = NULL;
-  guint silenced = 0;
+  unsigned silenced = 0;
+  int r;
 
-  manager = ckd_dbus_manager_proxy_new_sync (ctl->bus,
-                                             G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START |
-                                             G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                             CKD_BUS_NAME, CKD_OBJECT_ROOT, NULL, &error);
-  if (manager == NULL || !ckd_dbus_manager_call_silence_ringing_sync (manager, &silenced, NULL, &error))
-    return report_error (ctl, error);
+  r = ck_call_controller_silence_ringing (ctl->controller, &silenced);
+  if (r < 0)
+    return report_controller_error (ctl, r, "silence the ringing");
   if (ctl->json)
-    g_print ("{\"silenced\": %u}\n", silenced);
-  return EXIT_OK;
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "silenced");
+      json_builder_add_int_value (builder, silenced);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
+    }
+  return finish_output ();
 }
 
 /* A guess that is right for what people type: "alice@example.org" is an
@@ -1083,172 +1527,90 @@ guess_handle_type (const char *handle)
   return has_digit ? "phone-number" : "generic";
 }
 
-typedef struct
-{
-  GHashTable *completed; /* transaction id → outcomes */
-  gboolean daemon_gone;
-} StartWait;
-
-static void
-on_transaction_completed (CkdDbusCallController *controller,
-                          const char            *transaction,
-                          GVariant              *outcomes,
-                          StartWait             *wait)
-{
-  g_hash_table_replace (wait->completed, g_strdup (transaction), g_variant_ref (outcomes));
-}
-
-static void
-on_controller_owner_changed (GObject    *object,
-                             GParamSpec *pspec,
-                             StartWait  *wait)
-{
-  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (object));
-
-  if (owner == NULL)
-    wait->daemon_gone = TRUE;
-}
-
-static int
-print_started_call (Callctl    *ctl,
-                    const char *uuid,
-                    const char *transaction)
-{
-  if (ctl->json)
-    {
-      g_autoptr(GString) out = g_string_new ("{\"uuid\":");
-
-      callctl_json_append_string (out, uuid);
-      g_string_append (out, ",\"transaction\":");
-      callctl_json_append_string (out, transaction);
-      g_string_append (out, "}\n");
-      fputs (out->str, stdout);
-    }
-  else
-    {
-      printf ("%s\n", uuid);
-    }
-  return finish_output ();
-}
-
 static int
 verb_start (Callctl *ctl,
             int      argc,
             char   **argv)
 {
-  g_autoptr(CkdDbusProvider) provider = NULL;
-  g_autoptr(CkdDbusCallController) controller = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) completed = NULL;
-  g_autofree char *uuid = NULL;
-  g_autofree char *transaction = NULL;
-  GVariantBuilder actions;
-  GVariantBuilder action;
+  g_autoptr(CkProviderInfo) provider = NULL;
+  g_autoptr(CkTransaction) transaction = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *id = NULL;
+  g_autofree char *doing = NULL;
   const char *handle = argv[2];
   const char *handle_type;
-  const char *provider_path;
-  GVariant *outcomes;
-  StartWait wait = { NULL, FALSE };
   int r;
 
   r = lookup_provider (ctl, argv[1], &provider);
   if (r != EXIT_OK)
     return r;
-  provider_path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider));
 
   handle_type = ctl->handle_type != NULL ? ctl->handle_type : guess_handle_type (handle);
-  uuid = g_uuid_string_random ();
-
-  controller = ckd_dbus_call_controller_proxy_new_sync (ctl->bus,
-                                                        G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START |
-                                                        G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                                        CKD_BUS_NAME, CKD_OBJECT_ROOT,
-                                                        NULL, &error);
-  if (controller == NULL)
-    return report_error (ctl, error);
-
-  /* Listen before asking: a quick provider may complete the transaction
-   * before our main loop runs again. */
-  completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
-  wait.completed = completed;
-  g_signal_connect (controller, "transaction-completed", G_CALLBACK (on_transaction_completed), &wait);
-  g_signal_connect (controller, "notify::g-name-owner", G_CALLBACK (on_controller_owner_changed), &wait);
-
-  g_variant_builder_init (&action, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&action, "{sv}", "type", g_variant_new_string ("start-call"));
-  g_variant_builder_add (&action, "{sv}", "call", g_variant_new_string (uuid));
-  g_variant_builder_add (&action, "{sv}", "handle", g_variant_new ("(ss)", handle_type, handle));
-  g_variant_builder_add (&action, "{sv}", "video", g_variant_new_boolean (ctl->video));
-  g_variant_builder_add (&action, "{sv}", "provider", g_variant_new_object_path (provider_path));
-  g_variant_builder_init (&actions, G_VARIANT_TYPE ("aa{sv}"));
-  g_variant_builder_add_value (&actions, g_variant_builder_end (&action));
-
-  if (!ckd_dbus_call_controller_call_request_transaction_sync (controller,
-                                                               g_variant_builder_end (&actions),
-                                                               &transaction,
-                                                               NULL, &error))
+  r = ck_transaction_new (&transaction);
+  if (r >= 0)
+    r = ck_transaction_add_start_call_on_provider (transaction, uuid,
+                                                   ck_provider_info_get_object_path (provider),
+                                                   ck_handle_type_from_string (handle_type),
+                                                   handle, ctl->video);
+  doing = g_strdup_printf ("start a call to %s through provider %s", handle,
+                           ck_provider_info_get_object_path (provider));
+  if (r < 0)
     {
-      r = report_error (ctl, error);
-      g_signal_handlers_disconnect_by_data (controller, &wait);
-      return r;
+      print_error (ctl, doing, NULL, g_strerror (-r), NULL);
+      return EXIT_ERROR;
     }
 
-  if (ctl->no_wait)
+  r = run_transaction (ctl, transaction, doing, ctl->no_wait, &id);
+  if (r != EXIT_OK)
+    return r;
+
+  if (ctl->json)
     {
-      g_signal_handlers_disconnect_by_data (controller, &wait);
-      return print_started_call (ctl, uuid, transaction);
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "uuid");
+      json_builder_add_string_value (builder, uuid);
+      json_builder_set_member_name (builder, "transaction");
+      json_builder_add_string_value (builder, id);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      return print_json (ctl, root);
     }
-
-  /* The provider answers start-call within its action timeout; callkitd
-   * reports "timed-out" otherwise, so this ends. */
-  while ((outcomes = g_hash_table_lookup (completed, transaction)) == NULL && !wait.daemon_gone)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handlers_disconnect_by_data (controller, &wait);
-
-  if (outcomes == NULL)
-    {
-      g_printerr ("callctl: callkitd left the bus before the call started\n");
-      return EXIT_NO_DAEMON;
-    }
-
-  {
-    g_autoptr(GVariant) outcome = NULL;
-    const char *result = "";
-    const char *reason = "";
-
-    if (g_variant_n_children (outcomes) > 0)
-      outcome = g_variant_get_child_value (outcomes, 0);
-    if (outcome != NULL)
-      {
-        g_variant_lookup (outcome, "result", "&s", &result);
-        g_variant_lookup (outcome, "reason", "&s", &reason);
-      }
-
-    if (g_str_equal (result, "fulfilled"))
-      return print_started_call (ctl, uuid, transaction);
-
-    {
-      g_autofree char *clean_reason = sanitize (reason);
-
-      if (g_str_equal (result, "timed-out"))
-        g_printerr ("callctl: %sActionTimedOut: the provider did not start call %s in time\n",
-                    CKD_ERROR_PREFIX, uuid);
-      else
-        g_printerr ("callctl: %sActionFailed: the provider failed to start call %s%s%s\n",
-                    CKD_ERROR_PREFIX, uuid, *reason != '\0' ? ": " : "", clean_reason);
-    }
-    return EXIT_ERROR;
-  }
+  printf ("%s\n", uuid);
+  return finish_output ();
 }
 
+/* ------------------------------------------------------------------ */
 /* monitor */
 
 static void
-print_event (Callctl *ctl,
-             GString *line)
+print_event (Callctl  *ctl,
+             GString  *line,
+             JsonNode *json)
 {
-  g_string_append_c (line, '\n');
-  fputs (line->str, stdout);
+  gint64 now = g_get_real_time ();
+
+  /* When it happened (when callctl saw it): microseconds since the epoch
+   * in JSON as everywhere in the API, local time for people. */
+  if (json != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      json_object_set_int_member (json_node_get_object (json), "timestamp", now);
+      text = json_to_text (ctl->json, json);
+      fputs (text, stdout);
+    }
+  else
+    {
+      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
+      g_autofree char *seconds = g_date_time_format (time, "%FT%T");
+      g_autofree char *zone = g_date_time_format (time, "%:z");
+
+      printf ("%s.%03d%s %s", seconds, (int) (now % G_USEC_PER_SEC / 1000), zone, line->str);
+    }
+  fputc ('\n', stdout);
   /* One event, one line, now: monitor feeds pipes and scripts. */
   if (fflush (stdout) != 0 || ferror (stdout))
     {
@@ -1257,264 +1619,255 @@ print_event (Callctl *ctl,
     }
 }
 
-static char *
-uuid_from_call_path (const char *path)
-{
-  const char *base = strrchr (path, '/');
-  char *uuid = g_strdup (base != NULL ? base + 1 : path);
-
-  g_strdelimit (uuid, "_", '-');
-  return uuid;
-}
+typedef char **(*GetPropertyNames) (gpointer object);
 
 static void
-append_key_values (GString                  *line,
-                   GDBusProxy               *proxy,
-                   const char * const       *names)
+append_key_values (GString            *line,
+                   gpointer            object,
+                   GetProperty         get,
+                   const char * const *names)
 {
   for (guint i = 0; names[i] != NULL; i++)
     {
-      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
-      g_autofree char *text = format_value (names[i], value, TRUE);
+      g_autoptr(sd_bus_message) value = NULL;
+      g_autofree char *text = NULL;
 
+      (void) get (object, names[i], &value);
+      text = format_value (names[i], value, TRUE);
       g_string_append_printf (line, " %s=%s", names[i], text);
     }
 }
 
-static void
-on_object_added (GDBusObjectManager *manager,
-                 GDBusObject        *object,
-                 Callctl            *ctl)
+/* A monitor event in JSON, left open for more members: {"event": EVENT,
+ * "uuid": UUID (calls only), "path": PATH, ...}. */
+static JsonBuilder *
+begin_event_json (const char *event,
+                  const char *uuid,
+                  const char *path)
 {
-  g_autoptr(CkdDbusCall) call = ckd_dbus_object_get_call (CKD_DBUS_OBJECT (object));
-  g_autoptr(CkdDbusProvider) provider = ckd_dbus_object_get_provider (CKD_DBUS_OBJECT (object));
-  const char *path = g_dbus_object_get_object_path (object);
-  g_autoptr(GString) line = g_string_new (NULL);
+  JsonBuilder *builder = json_builder_new ();
 
-  if (call != NULL)
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "event");
+  json_builder_add_string_value (builder, event);
+  if (uuid != NULL)
     {
-      static const char * const shown[] = {
-        "Provider", "State", "IsOutgoing", "RemoteHandle", "LocalizedCallerName", "HasVideo", NULL
-      };
-
-      if (ctl->json)
-        {
-          g_string_append (line, "{\"event\":\"call-added\",\"uuid\":");
-          callctl_json_append_string (line, call_uuid (call));
-          g_string_append (line, ",\"call\":");
-          append_call_json (ctl, line, call);
-          g_string_append_c (line, '}');
-        }
-      else
-        {
-          g_string_append_printf (line, "call-added %s", call_uuid (call));
-          append_key_values (line, G_DBUS_PROXY (call), shown);
-        }
-      print_event (ctl, line);
+      json_builder_set_member_name (builder, "uuid");
+      json_builder_add_string_value (builder, uuid);
     }
-  else if (provider != NULL)
-    {
-      g_autofree char *name = provider_localized_name (provider);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  return builder;
+}
 
-      if (ctl->json)
-        {
-          g_autoptr(GPtrArray) calls = list_calls (ctl);
+static JsonNode *
+end_event_json (JsonBuilder *builder)
+{
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
 
-          g_string_append (line, "{\"event\":\"provider-added\",\"path\":");
-          callctl_json_append_string (line, path);
-          g_string_append (line, ",\"provider\":");
-          append_provider_json (line, provider, count_live_calls (calls, path));
-          g_string_append_c (line, '}');
-        }
-      else
-        {
-          static const char * const shown[] = { "Owner", "ApplicationId", NULL };
-          g_autoptr(GVariant) name_value = g_variant_ref_sink (g_variant_new_string (name));
-          g_autofree char *name_text = format_value ("LocalizedName", name_value, TRUE);
+/* "call-changed" and "provider-changed": only what changed. */
+static JsonNode *
+changed_json (const char  *event,
+              const char  *uuid,
+              const char  *path,
+              gpointer     object,
+              GetProperty  get,
+              char       **changed)
+{
+  g_autoptr(JsonBuilder) builder = begin_event_json (event, uuid, path);
 
-          g_string_append_printf (line, "provider-added %s LocalizedName=%s", path, name_text);
-          append_key_values (line, G_DBUS_PROXY (provider), shown);
-        }
-      print_event (ctl, line);
-    }
+  json_builder_set_member_name (builder, "changed");
+  json_builder_begin_object (builder);
+  add_properties_json (builder, object, changed, get);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "invalidated");
+  json_builder_begin_array (builder);
+  json_builder_end_array (builder);
+  return end_event_json (builder);
 }
 
 static void
-on_object_removed (GDBusObjectManager *manager,
-                   GDBusObject        *object,
-                   Callctl            *ctl)
+on_call_changed (CkCallObserver *observer,
+                 CkCall         *call,
+                 void           *userdata)
 {
-  g_autoptr(CkdDbusCall) call = ckd_dbus_object_get_call (CKD_DBUS_OBJECT (object));
-  g_autoptr(CkdDbusProvider) provider = ckd_dbus_object_get_provider (CKD_DBUS_OBJECT (object));
-  const char *path = g_dbus_object_get_object_path (object);
+  Callctl *ctl = userdata;
+  const char *path = ck_call_get_object_path (call);
+  const char *uuid = ck_call_get_uuid (call);
   g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(JsonNode) json = NULL;
 
-  if (call != NULL)
+  if (ck_call_is_removed (call))
     {
-      g_autofree char *uuid = ckd_dbus_call_dup_uuid (call);
-
-      if (uuid == NULL)
-        uuid = uuid_from_call_path (path);
+      if (!g_hash_table_remove (ctl->seen, path))
+        return;
       if (ctl->json)
         {
-          g_string_append (line, "{\"event\":\"call-removed\",\"uuid\":");
-          callctl_json_append_string (line, uuid);
-          g_string_append (line, ",\"path\":");
-          callctl_json_append_string (line, path);
-          g_string_append_c (line, '}');
+          g_autoptr(JsonBuilder) builder = begin_event_json ("call-removed", uuid, path);
+          json = end_event_json (builder);
         }
       else
         {
           g_string_append_printf (line, "call-removed %s", uuid);
         }
-      print_event (ctl, line);
     }
-  else if (provider != NULL)
+  else if (!g_hash_table_contains (ctl->seen, path))
     {
+      static const char * const shown[] = {
+        "Provider", "State", "IsOutgoing", "RemoteHandle", "LocalizedCallerName", "HasVideo", NULL
+      };
+
+      g_hash_table_add (ctl->seen, g_strdup (path));
       if (ctl->json)
         {
-          g_string_append (line, "{\"event\":\"provider-removed\",\"path\":");
-          callctl_json_append_string (line, path);
-          g_string_append_c (line, '}');
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+          /* No "path" here: it is in the call. */
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "event");
+          json_builder_add_string_value (builder, "call-added");
+          json_builder_set_member_name (builder, "uuid");
+          json_builder_add_string_value (builder, uuid);
+          json_builder_set_member_name (builder, "call");
+          add_call_json (ctl, builder, call);
+          json = end_event_json (builder);
+        }
+      else
+        {
+          g_string_append_printf (line, "call-added %s", uuid);
+          append_key_values (line, call, (GetProperty) ck_call_get_property, shown);
+        }
+    }
+  else
+    {
+      char **changed = ck_call_get_changed_properties (call);
+
+      if (changed[0] == NULL)
+        return;
+      if (ctl->json)
+        {
+          json = changed_json ("call-changed", uuid, path, call, (GetProperty) ck_call_get_property, changed);
+        }
+      else
+        {
+          g_string_append_printf (line, "call-changed %s", uuid);
+          append_key_values (line, call, (GetProperty) ck_call_get_property, (const char * const *) changed);
+        }
+    }
+  print_event (ctl, line, json);
+}
+
+static void
+on_provider_changed (CkCallObserver *observer,
+                     CkProviderInfo *provider,
+                     void           *userdata)
+{
+  Callctl *ctl = userdata;
+  const char *path = ck_provider_info_get_object_path (provider);
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(JsonNode) json = NULL;
+
+  if (ck_provider_info_is_removed (provider))
+    {
+      if (!g_hash_table_remove (ctl->seen, path))
+        return;
+      if (ctl->json)
+        {
+          g_autoptr(JsonBuilder) builder = begin_event_json ("provider-removed", NULL, path);
+          json = end_event_json (builder);
         }
       else
         {
           g_string_append_printf (line, "provider-removed %s", path);
         }
-      print_event (ctl, line);
     }
-}
-
-static void
-on_properties_changed (GDBusObjectManagerClient *manager,
-                       GDBusObjectProxy         *object,
-                       GDBusProxy               *proxy,
-                       GVariant                 *changed,
-                       const char * const       *invalidated,
-                       Callctl                  *ctl)
-{
-  const char *path = g_dbus_proxy_get_object_path (proxy);
-  g_autoptr(GString) line = g_string_new (NULL);
-  g_autofree char *uuid = NULL;
-  const char *event;
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-
-  if (CKD_DBUS_IS_CALL (proxy))
+  else if (!g_hash_table_contains (ctl->seen, path))
     {
-      event = "call-changed";
-      uuid = g_strdup (call_uuid (CKD_DBUS_CALL (proxy)));
-      if (*uuid == '\0')
+      g_hash_table_add (ctl->seen, g_strdup (path));
+      if (ctl->json)
         {
-          g_free (uuid);
-          uuid = uuid_from_call_path (path);
+          g_autoptr(JsonBuilder) builder = begin_event_json ("provider-added", NULL, path);
+
+          json_builder_set_member_name (builder, "provider");
+          add_provider_json (ctl, builder, provider);
+          json = end_event_json (builder);
         }
-    }
-  else if (CKD_DBUS_IS_PROVIDER (proxy))
-    {
-      event = "provider-changed";
-    }
-  else
-    {
-      return;
-    }
-
-  if (ctl->json)
-    {
-      gboolean first = TRUE;
-
-      g_string_append_printf (line, "{\"event\":\"%s\"", event);
-      if (uuid != NULL)
+      else
         {
-          g_string_append (line, ",\"uuid\":");
-          callctl_json_append_string (line, uuid);
-        }
-      g_string_append (line, ",\"path\":");
-      callctl_json_append_string (line, path);
-      g_string_append (line, ",\"changed\":{");
-      g_variant_iter_init (&iter, changed);
-      while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
-        {
-          g_autofree char *key = callctl_json_key_from_property (name);
+          static const char * const shown[] = { "Owner", "ApplicationId", NULL };
+          g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (),
+                                                            ck_provider_info_get_localized_name (provider));
+          g_autofree char *name_text = NULL;
 
-          if (!first)
-            g_string_append_c (line, ',');
-          first = FALSE;
-          callctl_json_append_string (line, key);
-          g_string_append_c (line, ':');
-          if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(ss)")))
+          if (needs_quoting (ck_provider_info_get_localized_name (provider)))
             {
-              const char *type, *handle;
-
-              g_variant_get (value, "(&s&s)", &type, &handle);
-              g_string_append (line, "{\"type\":");
-              callctl_json_append_string (line, type);
-              g_string_append (line, ",\"value\":");
-              callctl_json_append_string (line, handle);
-              g_string_append_c (line, '}');
+              g_autofree char *quoted = json_to_text (JSON_SHORT, name);
+              name_text = sanitize (quoted);
             }
           else
             {
-              callctl_json_append_variant (line, value);
+              name_text = sanitize (ck_provider_info_get_localized_name (provider));
             }
-          g_variant_unref (value);
+          g_string_append_printf (line, "provider-added %s LocalizedName=%s", path, name_text);
+          append_key_values (line, provider, (GetProperty) ck_provider_info_get_property, shown);
         }
-      g_string_append (line, "},\"invalidated\":[");
-      for (guint i = 0; invalidated != NULL && invalidated[i] != NULL; i++)
-        {
-          g_autofree char *key = callctl_json_key_from_property (invalidated[i]);
-
-          if (i > 0)
-            g_string_append_c (line, ',');
-          callctl_json_append_string (line, key);
-        }
-      g_string_append (line, "]}");
     }
   else
     {
-      g_string_append_printf (line, "%s %s", event, uuid != NULL ? uuid : path);
-      g_variant_iter_init (&iter, changed);
-      while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
-        {
-          g_autofree char *text = format_value (name, value, TRUE);
+      char **changed = ck_provider_info_get_changed_properties (provider);
 
-          g_string_append_printf (line, " %s=%s", name, text);
-          g_variant_unref (value);
+      if (changed[0] == NULL)
+        return;
+      if (ctl->json)
+        {
+          json = changed_json ("provider-changed", NULL, path, provider,
+                               (GetProperty) ck_provider_info_get_property, changed);
         }
-      for (guint i = 0; invalidated != NULL && invalidated[i] != NULL; i++)
-        g_string_append_printf (line, " %s=?", invalidated[i]);
+      else
+        {
+          g_string_append_printf (line, "provider-changed %s", path);
+          append_key_values (line, provider, (GetProperty) ck_provider_info_get_property,
+                             (const char * const *) changed);
+        }
     }
-  print_event (ctl, line);
+  print_event (ctl, line, json);
 }
 
 static void
-on_name_owner_changed (GObject    *object,
-                       GParamSpec *pspec,
-                       Callctl    *ctl)
+on_monitor_daemon_changed (CkCallObserver *observer,
+                           const char     *daemon,
+                           void           *userdata)
 {
-  g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object));
+  Callctl *ctl = userdata;
   g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(JsonNode) json = NULL;
 
   if (ctl->json)
     {
-      g_string_append_printf (line, "{\"event\":\"%s\"", owner != NULL ? "daemon-appeared" : "daemon-vanished");
-      if (owner != NULL)
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "event");
+      json_builder_add_string_value (builder, daemon != NULL ? "daemon-appeared" : "daemon-vanished");
+      if (daemon != NULL)
         {
-          g_string_append (line, ",\"owner\":");
-          callctl_json_append_string (line, owner);
+          json_builder_set_member_name (builder, "owner");
+          json_builder_add_string_value (builder, daemon);
         }
-      g_string_append_c (line, '}');
+      json_builder_end_object (builder);
+      json = json_builder_get_root (builder);
     }
-  else if (owner != NULL)
+  else if (daemon != NULL)
     {
-      g_string_append_printf (line, "daemon-appeared %s", owner);
+      g_string_append_printf (line, "daemon-appeared %s", daemon);
     }
   else
     {
       g_string_append (line, "daemon-vanished");
     }
-  print_event (ctl, line);
+  print_event (ctl, line, json);
 }
 
 static gboolean
@@ -1534,43 +1887,35 @@ verb_monitor (Callctl *ctl,
   guint sigint_id, sigterm_id;
 
   ctl->loop = g_main_loop_new (NULL, FALSE);
+  ctl->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ctl->monitor_exit = EXIT_OK;
 
-  g_signal_connect (ctl->manager, "object-added", G_CALLBACK (on_object_added), ctl);
-  g_signal_connect (ctl->manager, "object-removed", G_CALLBACK (on_object_removed), ctl);
-  g_signal_connect (ctl->manager, "interface-proxy-properties-changed",
-                    G_CALLBACK (on_properties_changed), ctl);
-  g_signal_connect (ctl->manager, "notify::name-owner", G_CALLBACK (on_name_owner_changed), ctl);
   /* Ctrl-C is how monitor ends: that is success. */
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, ctl);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, ctl);
 
   /* What exists already comes first, as if it had just been added: a
    * reader gets the whole state and then every change, with no window in
-   * which something is missed. The manager has been listening since it was
-   * created, so nothing falls between this and the first event. */
+   * which something is missed. The observer has been listening since it
+   * was created, and nothing is dispatched before the loop runs. */
   {
     g_autoptr(GPtrArray) providers = list_providers (ctl);
     g_autoptr(GPtrArray) calls = list_calls (ctl);
 
     for (guint i = 0; i < providers->len && ctl->monitor_exit == EXIT_OK; i++)
-      {
-        g_autoptr(GDBusObject) object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (providers->pdata[i]));
-        on_object_added (ctl->manager, object, ctl);
-      }
+      on_provider_changed (ctl->observer, providers->pdata[i], ctl);
     for (guint i = 0; i < calls->len && ctl->monitor_exit == EXIT_OK; i++)
-      {
-        g_autoptr(GDBusObject) object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (calls->pdata[i]));
-        on_object_added (ctl->manager, object, ctl);
-      }
+      on_call_changed (ctl->observer, calls->pdata[i], ctl);
   }
+
+  ck_call_observer_set_daemon_changed (ctl->observer, on_monitor_daemon_changed, ctl);
+  ck_call_observer_set_provider_changed (ctl->observer, on_provider_changed, ctl);
 
   if (ctl->monitor_exit == EXIT_OK)
     g_main_loop_run (ctl->loop);
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (ctl->manager, ctl);
   return ctl->monitor_exit;
 }
 
@@ -1581,7 +1926,24 @@ typedef int (*VerbFunc) (Callctl *ctl,
                          int      argc,
                          char   **argv);
 
-typedef struct
+/* The history's commands live in callctl-history.c. */
+static int
+verb_history (Callctl *ctl, int argc, char **argv)
+{
+  CallctlHistoryRun run = { ctl, ctl->bus, ctl->json, ctl->no_legend };
+
+  return callctl_history_verb_history (&run, argc, argv);
+}
+
+static int
+verb_call_back (Callctl *ctl, int argc, char **argv)
+{
+  CallctlHistoryRun run = { ctl, ctl->bus, ctl->json, ctl->no_legend };
+
+  return callctl_history_verb_call_back (&run, argc, argv);
+}
+
+typedef struct Verb
 {
   const char *name;
   const char *args;
@@ -1592,31 +1954,19 @@ typedef struct
   const char *help;
 } Verb;
 
-/* The history's commands live in callctl-history.c. */
-static int
-verb_history (Callctl *ctl, int argc, char **argv)
-{
-  return callctl_history_verb_history (ctl->json, ctl->no_legend, argc, argv);
-}
-
-static int
-verb_call_back (Callctl *ctl, int argc, char **argv)
-{
-  return callctl_history_verb_call_back (argc, argv);
-}
-
 static const Verb verbs[] = {
   { "list", "", 0, 0, TRUE, verb_list, "List live calls (the default)" },
   { "show", "CALL", 1, 1, TRUE, verb_show, "Show every property of a call" },
   { "monitor", "", 0, 0, TRUE, verb_monitor, "Print calls and providers as they change" },
   { "providers", "", 0, 0, TRUE, verb_providers, "List call providers" },
-  { "answer", "CALL", 1, 1, FALSE, verb_answer, "Answer a ringing call" },
-  { "end", "CALL", 1, 1, FALSE, verb_end, "End a call, or decline it while it rings" },
-  { "hold", "CALL", 1, 1, FALSE, verb_hold, "Hold a call (and its group)" },
-  { "unhold", "CALL", 1, 1, FALSE, verb_unhold, "Resume a held call" },
-  { "mute", "CALL", 1, 1, FALSE, verb_mute, "Mute the microphone for a call" },
-  { "unmute", "CALL", 1, 1, FALSE, verb_unmute, "Unmute the microphone for a call" },
-  { "dtmf", "CALL DIGITS", 2, 2, FALSE, verb_dtmf, "Send DTMF digits (0-9 * # A-D)" },
+  { "status", "", 0, 0, TRUE, verb_status, "Show callkitd's version and what it holds" },
+  { "answer", "[CALL]", 0, 1, FALSE, verb_call_action, "Answer a ringing call" },
+  { "end", "[CALL]", 0, 1, FALSE, verb_call_action, "End a call, or decline it while it rings" },
+  { "hold", "[CALL]", 0, 1, FALSE, verb_call_action, "Hold a call (and its group)" },
+  { "unhold", "[CALL]", 0, 1, FALSE, verb_call_action, "Resume a held call" },
+  { "mute", "[CALL]", 0, 1, FALSE, verb_call_action, "Mute the microphone for a call" },
+  { "unmute", "[CALL]", 0, 1, FALSE, verb_call_action, "Unmute the microphone for a call" },
+  { "dtmf", "CALL DIGITS", 2, 2, FALSE, verb_call_action, "Send DTMF digits (0-9 * # A-D)" },
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
   { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
@@ -1637,7 +1987,9 @@ build_summary (void)
     }
   g_string_append (summary,
                    "\n"
-                   "CALL is a call's UUID, a unique prefix of it, or its object path.\n"
+                   "CALL is a call's UUID, a unique prefix of it, or its object path;\n"
+                   "without it, answer, end, hold, unhold, mute and unmute act on the one\n"
+                   "call that fits (the one ringing call for answer).\n"
                    "PROVIDER is a provider's number N, object path or localized name.");
   return g_string_free (summary, FALSE);
 }
@@ -1651,7 +2003,32 @@ static const char description[] =
   "  4  callkitd is not running, or the session bus cannot be reached\n"
   "\n"
   "callctl talks to callkitd on the session bus (DBUS_SESSION_BUS_ADDRESS)\n"
-  "and never starts it. See callctl(1).";
+  "and starts it by D-Bus activation when it is not running; monitor waits\n"
+  "for it when it cannot be started. See callctl(1).";
+
+static gboolean
+parse_json_mode (const char *option_name,
+                 const char *value,
+                 gpointer    data,
+                 GError    **error)
+{
+  Callctl *ctl = data;
+
+  /* A bare --json is the compact form, as it always was. */
+  if (value == NULL || g_str_equal (value, "short"))
+    ctl->json = JSON_SHORT;
+  else if (g_str_equal (value, "pretty"))
+    ctl->json = JSON_PRETTY;
+  else if (g_str_equal (value, "off"))
+    ctl->json = JSON_OFF;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Invalid --json \"%s\": use pretty, short or off", value);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 check_handle_type (const char *option_name,
@@ -1661,8 +2038,7 @@ check_handle_type (const char *option_name,
 {
   Callctl *ctl = data;
 
-  if (!g_str_equal (value, "phone-number") && !g_str_equal (value, "email-address") &&
-      !g_str_equal (value, "generic"))
+  if (ck_handle_type_from_string (value) < 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "Invalid --handle-type \"%s\": use phone-number, email-address or generic",
@@ -1690,8 +2066,11 @@ main (int    argc,
   int n_args;
   int r;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json,
-      "Print JSON (list, show, providers, start; monitor prints one JSON object per line)", NULL },
+    { "json", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_json_mode,
+      "Print JSON (status, list, show, providers, start, silence, monitor): pretty, short (the default) "
+      "or off", "MODE" },
+    { "json-auto", 'j', 0, G_OPTION_ARG_NONE, &ctl.json_auto,
+      "Same as --json=pretty on a terminal, --json=short otherwise", NULL },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
       "Print no column headers and no footer", NULL },
     { "handle-type", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) check_handle_type,
@@ -1700,6 +2079,16 @@ main (int    argc,
       "For start: a video call", NULL },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctl.no_wait,
       "For start: return once callkitd dispatched the call, without waiting for the provider", NULL },
+    { "hold-active", 0, 0, G_OPTION_ARG_NONE, &ctl.hold_active,
+      "For answer: hold the active call in the same transaction (\"hold & answer\")", NULL },
+    { "end-active", 0, 0, G_OPTION_ARG_NONE, &ctl.end_active,
+      "For answer: end the active call in the same transaction (\"end & answer\")", NULL },
+    { "property", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &ctl.properties,
+      "For show: only this property (repeat it, or separate names with commas)", "NAME" },
+    { "value", 0, 0, G_OPTION_ARG_NONE, &ctl.value_only,
+      "For show: print the values only, without the property names", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &ctl.verbose,
+      "Name the D-Bus error after each error message", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       "Print the version and exit", NULL },
     { NULL }
@@ -1707,8 +2096,16 @@ main (int    argc,
 
   setlocale (LC_ALL, "");
 
-  /* g_option_context_parse_strv frees what it removes: work on a copy. */
+  /* g_option_context_parse_strv frees what it removes: work on a copy.
+   * GOption would take the word after a bare --json as its value
+   * ("--json show" as --json=show): a bare --json is --json=short. */
   args = g_strdupv (argv);
+  for (size_t i = 1; args[i] != NULL && !g_str_equal (args[i], "--"); i++)
+    if (g_str_equal (args[i], "--json"))
+      {
+        g_free (args[i]);
+        args[i] = g_strdup ("--json=short");
+      }
 
   context = g_option_context_new ("[COMMAND [ARGUMENTS...]]");
   summary = build_summary ();
@@ -1752,14 +2149,25 @@ main (int    argc,
   if (n_args > verb->max_args)
     return usage_error ("%s: too many arguments: usage: callctl %s%s%s", verb->name, verb->name,
                         *verb->args != '\0' ? " " : "", verb->args);
+  if (ctl.json_auto)
+    ctl.json = isatty (STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
   if (ctl.json && !verb->reads && verb->func != verb_start)
-    return usage_error ("%s: --json applies to list, show, providers, monitor, history and start", verb->name);
+    return usage_error ("%s: --json applies to status, list, show, providers, monitor, silence, "
+                        "history and start",
+                        verb->name);
   if ((ctl.handle_type != NULL || ctl.video || ctl.no_wait) && verb->func != verb_start)
     return usage_error ("%s: --handle-type, --video and --no-wait apply to start only", verb->name);
+  if ((ctl.hold_active || ctl.end_active) && !g_str_equal (verb->name, "answer"))
+    return usage_error ("%s: --hold-active and --end-active apply to answer only", verb->name);
+  if (ctl.hold_active && ctl.end_active)
+    return usage_error ("answer: use either --hold-active or --end-active");
+  if ((ctl.properties != NULL || ctl.value_only) && verb->func != verb_show)
+    return usage_error ("%s: --property and --value apply to show only", verb->name);
   if (!callctl_history_check_usage (verb->name, n_args, args + 2, &error))
     return usage_error ("%s", error->message);
+  ctl.verb = verb;
 
-  r = callctl_connect (&ctl);
+  r = callctl_connect (&ctl, verb->func == verb_monitor);
   if (r != EXIT_OK)
     return r;
 

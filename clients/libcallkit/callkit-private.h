@@ -6,15 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "callkit.h"
+#include "callkit-names.h"
 
-#define CK_BUS_NAME "io.github.callkitd.CallKit1"
-#define CK_ROOT_PATH "/io/github/callkitd/CallKit1"
-#define CK_MANAGER_IFACE CK_BUS_NAME ".Manager"
-#define CK_PROVIDER_IFACE CK_BUS_NAME ".Provider"
-#define CK_CONTROLLER_IFACE CK_BUS_NAME ".CallController"
-#define CK_ERROR_PREFIX CK_BUS_NAME ".Error."
 
 #define _public_ __attribute__((visibility("default")))
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -58,7 +54,6 @@ static inline void sd_bus_error_freep(sd_bus_error *e) {
  * set, anything else to its errno. */
 int ck_map_bus_error(int r, const sd_bus_error *error, CkError *ret_error);
 
-const char *ck_handle_type_to_string(CkHandleType type);
 CkActionType ck_action_type_from_string(const char *s);
 
 /* CkCallUpdate: appends its set fields as a{sv}. */
@@ -77,3 +72,36 @@ static inline char *mfree_str(char *p) {
         free(p);
         return NULL;
 }
+
+static inline char **ck_strv_free(char **l) {
+        if (l)
+                for (size_t i = 0; l[i]; i++)
+                        free(l[i]);
+        free(l);
+        return NULL;
+}
+
+/* The last known properties of one object on callkitd's bus, in the order
+ * they were first seen, and the names the last update set. */
+typedef struct CkPropertySet {
+        char **names;                   /* NULL-terminated */
+        sd_bus_message **values;        /* sealed, each one variant */
+        size_t n;
+        char **changed;                 /* NULL-terminated, or NULL */
+} CkPropertySet;
+
+/* Called for each property read, value positioned at its variant. */
+typedef int (*CkPropertyParser)(void *userdata, const char *name, sd_bus_message *value);
+
+void ck_property_set_clear(CkPropertySet *s);
+/* Reads an a{sv}; the names read become the changed ones. */
+int ck_property_set_update(CkPropertySet *s, sd_bus *bus, sd_bus_message *m,
+                           CkPropertyParser parse, void *userdata);
+void ck_property_set_clear_changed(CkPropertySet *s);
+int ck_property_set_get(const CkPropertySet *s, const char *name, sd_bus_message **ret);
+char **ck_property_set_names(const CkPropertySet *s);
+char **ck_property_set_changed(const CkPropertySet *s);
+/* Read a variant of the given type into a field; a variant of another
+ * type is skipped and the field stays as it was. */
+int ck_read_string_variant(sd_bus_message *value, const char *type, char **field);
+int ck_read_bool_variant(sd_bus_message *value, bool *field);

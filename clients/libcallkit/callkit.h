@@ -121,6 +121,12 @@ typedef enum CkHandleType {
         CK_HANDLE_TYPE_EMAIL_ADDRESS = 1 << 2,
 } CkHandleType;
 
+/* The D-Bus name of one handle type ("phone-number"); NULL for anything
+ * but a single CkHandleType. */
+const char *ck_handle_type_to_string(CkHandleType type);
+/* The CkHandleType of a D-Bus name, or -EINVAL. */
+int ck_handle_type_from_string(const char *s);
+
 /* CXCallEndedReason, for ck_provider_report_call_ended(). */
 typedef enum CkCallEndedReason {
         CK_CALL_ENDED_REASON_FAILED,
@@ -367,6 +373,10 @@ size_t ck_transaction_get_n_actions(CkTransaction *t);
  * -ENOMEM. handle_value may be NULL or "" (unknown). */
 int ck_transaction_add_start_call(CkTransaction *t, const char *uuid, CkHandleType handle_type,
                                   const char *handle_value, int video);
+/* A start-call action through the provider at provider_path: what a
+ * requester that owns no provider, or several, uses (callctl start). */
+int ck_transaction_add_start_call_on_provider(CkTransaction *t, const char *uuid, const char *provider_path,
+                                              CkHandleType handle_type, const char *handle_value, int video);
 int ck_transaction_add_answer_call(CkTransaction *t, const char *uuid);
 int ck_transaction_add_end_call(CkTransaction *t, const char *uuid);
 int ck_transaction_add_set_held(CkTransaction *t, const char *uuid, int on_hold);
@@ -404,6 +414,11 @@ int ck_call_controller_new(sd_bus *bus, CkCallController **ret);
 CkCallController *ck_call_controller_ref(CkCallController *c);
 CkCallController *ck_call_controller_unref(CkCallController *c);
 CkError ck_call_controller_get_last_error(CkCallController *c);
+/* The D-Bus error of the last request on this controller that failed on
+ * the bus, whoever sent it (callkitd, or the bus: for example
+ * org.freedesktop.DBus.Error.ServiceUnknown when callkitd cannot be
+ * started); NULL after a success. Valid until the next request. */
+const sd_bus_error *ck_call_controller_get_last_bus_error(CkCallController *c);
 
 /* Requests the transaction: callkitd validates it whole and dispatches its
  * actions; the call returns then. completion (may be NULL) runs from
@@ -414,6 +429,19 @@ CkError ck_call_controller_get_last_error(CkCallController *c);
 int ck_call_controller_request_transaction(CkCallController *c, CkTransaction *t,
                                            CkTransactionCompletion completion, void *userdata,
                                            char **ret_transaction);
+
+/* Resets the provider at provider_path, any app's (Provider.Reset): its
+ * calls end as failed, its pending actions fail, its owner gets
+ * did_reset("requested"); the provider stays registered. Returns 0,
+ * -EINVAL, -EBADR (see ck_call_controller_get_last_error(): Unentitled)
+ * or another negative errno (-ENXIO-like for a path that is not a
+ * provider). */
+int ck_call_controller_reset_provider(CkCallController *c, const char *provider_path);
+
+/* Stops the ringing of the calls ringing now without declining them
+ * (Manager.SilenceRinging). *ret_silenced, if not NULL, receives how many
+ * calls were ringing. Returns 0 or a negative errno as above. */
+int ck_call_controller_silence_ringing(CkCallController *c, unsigned *ret_silenced);
 
 /* ---------------------------------------------------------------------- */
 /* CkCallObserver and CkCall: CXCallObserver, CXCall */
@@ -436,8 +464,44 @@ typedef void (*CkCallChanged)(CkCallObserver *o, CkCall *call, void *userdata);
  * sd-bus (-EHOSTDOWN-like errors when callkitd is not running are not
  * errors: the observer starts empty). */
 int ck_call_observer_new(sd_bus *bus, CkCallChanged call_changed, void *userdata, CkCallObserver **ret);
+
+typedef enum CkCallObserverFlags {
+        /* Start callkitd by D-Bus activation when it is not running, as
+         * any method call to it would; without this flag the observer
+         * never starts callkitd and only waits for it. */
+        CK_CALL_OBSERVER_START_DAEMON = 1 << 0,
+} CkCallObserverFlags;
+
+/* ck_call_observer_new() with CkCallObserverFlags. With
+ * CK_CALL_OBSERVER_START_DAEMON, a callkitd that cannot be started is an
+ * error: the negative errno of the failed call is returned and, when
+ * ret_error is not NULL, the D-Bus error is stored there (free it with
+ * sd_bus_error_free()); for example ServiceUnknown when no activation
+ * file names callkitd, or a Spawn error when it failed to start. */
+int ck_call_observer_new_with_flags(sd_bus *bus, uint64_t flags, CkCallChanged call_changed, void *userdata,
+                                    sd_bus_error *ret_error, CkCallObserver **ret);
 CkCallObserver *ck_call_observer_ref(CkCallObserver *o);
 CkCallObserver *ck_call_observer_unref(CkCallObserver *o);
+
+/* The unique bus name of the callkitd whose objects the observer holds, or
+ * NULL while none runs. */
+const char *ck_call_observer_get_daemon(CkCallObserver *o);
+
+/* Called when callkitd appears on the bus (daemon: its unique name) and
+ * when it leaves (daemon: NULL; its calls and providers were reported
+ * removed just before). The objects of a new callkitd are reported after
+ * it appeared. */
+typedef void (*CkDaemonChanged)(CkCallObserver *o, const char *daemon, void *userdata);
+/* Sets (or, with NULL, clears) the callback. Returns 0 or -EINVAL. */
+int ck_call_observer_set_daemon_changed(CkCallObserver *o, CkDaemonChanged callback, void *userdata);
+
+/* Reads what callkitd says of itself (the Manager's Version and
+ * Capabilities properties; a synchronous call). *ret_version (free() it)
+ * and *ret_capabilities (a NULL-terminated array: free() each string and
+ * the array) may each be NULL when not wanted. Returns 0, -EINVAL,
+ * -EHOSTDOWN-like errors when callkitd is not running, or another
+ * negative errno. */
+int ck_call_observer_get_daemon_info(CkCallObserver *o, char **ret_version, char ***ret_capabilities);
 /* The calls now on the bus, ended ones included until they leave. */
 size_t ck_call_observer_get_n_calls(CkCallObserver *o);
 /* The i-th call (not a new reference), or NULL when out of range. The
@@ -470,6 +534,69 @@ int ck_call_has_video(CkCall *c);
 int ck_call_is_removed(CkCall *c);
 uint64_t ck_call_get_connected_at(CkCall *c);
 uint64_t ck_call_get_ended_at(CkCall *c);
+int ck_call_supports_holding(CkCall *c);
+int ck_call_supports_grouping(CkCall *c);
+int ck_call_supports_ungrouping(CkCall *c);
+int ck_call_supports_dtmf(CkCall *c);
+/* The call's object path. */
+const char *ck_call_get_object_path(CkCall *c);
+
+/* Every property, whatever its type, for tools that show them all (and
+ * properties newer than this library). The names, in the order callkitd
+ * sent them: a NULL-terminated array that belongs to the call, valid
+ * until the call changes again. */
+char **ck_call_get_property_names(CkCall *c);
+/* The names of the properties that the change being reported set (every
+ * name when the call appeared, none when it was removed), in the same
+ * form; valid during the CkCallChanged callback. */
+char **ck_call_get_changed_properties(CkCall *c);
+/* The value of a property as callkitd sent it: *ret is a new message
+ * (sd_bus_message_unref() it) whose next element is the variant, read
+ * with sd_bus_message_read(m, "v", ...) or walked with
+ * sd_bus_message_peek_type(). Returns 0, -EINVAL, -ENODATA (no such
+ * property) or -ENOMEM. */
+int ck_call_get_property(CkCall *c, const char *name, sd_bus_message **ret);
+
+/* ---------------------------------------------------------------------- */
+/* CkProviderInfo: a provider as callkitd lists it, any app's, seen by a
+ * CkCallObserver (CallKit has no such thing: it is for tools and shells
+ * that show every provider). Not a CkProvider: nothing is registered. */
+
+typedef struct CkProviderInfo CkProviderInfo;
+
+/* Called when a provider appears, when any of its properties changes, and
+ * once more when it leaves (then ck_provider_info_is_removed() is 1). The
+ * providers that exist when the observer is created are read without a
+ * call, as calls are. */
+typedef void (*CkProviderInfoChanged)(CkCallObserver *o, CkProviderInfo *p, void *userdata);
+/* Sets (or, with NULL, clears) the callback. Returns 0 or -EINVAL. */
+int ck_call_observer_set_provider_changed(CkCallObserver *o, CkProviderInfoChanged callback, void *userdata);
+size_t ck_call_observer_get_n_providers(CkCallObserver *o);
+/* The i-th provider (not a new reference), in the order of their numbers
+ * (provider/N), or NULL when out of range. */
+CkProviderInfo *ck_call_observer_get_provider(CkCallObserver *o, size_t i);
+/* The provider at this object path, or NULL. */
+CkProviderInfo *ck_call_observer_find_provider(CkCallObserver *o, const char *path);
+
+CkProviderInfo *ck_provider_info_ref(CkProviderInfo *p);
+CkProviderInfo *ck_provider_info_unref(CkProviderInfo *p);
+/* Strings belong to the object and are never NULL ("" when unknown). */
+const char *ck_provider_info_get_object_path(CkProviderInfo *p);
+/* N of provider/N. Returns 0, or -ENODATA for another path. */
+int ck_provider_info_get_number(CkProviderInfo *p, uint64_t *ret);
+/* localized_name of its configuration. */
+const char *ck_provider_info_get_localized_name(CkProviderInfo *p);
+/* The unique bus name of the app that registered it. */
+const char *ck_provider_info_get_owner(CkProviderInfo *p);
+const char *ck_provider_info_get_application_id(CkProviderInfo *p);
+int ck_provider_info_is_audio_session_active(CkProviderInfo *p);
+int ck_provider_info_is_removed(CkProviderInfo *p);
+/* As ck_call_get_property_names(), ck_call_get_changed_properties() and
+ * ck_call_get_property(), for the Provider properties (Configuration is
+ * its whole a{sv}). */
+char **ck_provider_info_get_property_names(CkProviderInfo *p);
+char **ck_provider_info_get_changed_properties(CkProviderInfo *p);
+int ck_provider_info_get_property(CkProviderInfo *p, const char *name, sd_bus_message **ret);
 
 /* ---------------------------------------------------------------------- */
 /* CkHistory and CkHistoryEntry: the call history (recents) */
@@ -505,9 +632,10 @@ CkHistory *ck_history_unref(CkHistory *h);
 /* The CkError of the last request that failed with -EBADR; CK_ERROR_NONE
  * after a success. */
 CkError ck_history_get_last_error(CkHistory *h);
-/* What callkitd's error said about it ("" after a success), valid until
- * the next request on h. */
-const char *ck_history_get_last_error_message(CkHistory *h);
+/* The D-Bus error of the last request on h that failed on the bus (its
+ * name and callkitd's message); NULL after a success. Valid until the
+ * next request. */
+const sd_bus_error *ck_history_get_last_bus_error(CkHistory *h);
 
 /* The entries the filter (may be NULL) selects, newest first, waiting for
  * callkitd's reply. *ret_entries is a NULL-terminated array of new
@@ -568,6 +696,7 @@ CK_DEFINE_POINTER_CLEANUP_FUNC(CkTransaction, ck_transaction_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallController, ck_call_controller_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallObserver, ck_call_observer_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCall, ck_call_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkProviderInfo, ck_provider_info_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistory, ck_history_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistoryEntry, ck_history_entry_unref)
 

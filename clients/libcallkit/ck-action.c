@@ -289,7 +289,7 @@ static int action_answer(CkAction *a, const char *method, bool with_date, uint64
                 return -ESTALE;
 
         r = sd_bus_message_new_method_call(ck_provider_get_bus(p), &m, ck_provider_get_daemon(p),
-                                           ck_provider_get_object_path(p), CK_PROVIDER_IFACE, method);
+                                           ck_provider_get_object_path(p), CKD_PROVIDER_INTERFACE, method);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "s", a->id);

@@ -7,6 +7,7 @@
 typedef struct TransactionAction {
         CkActionType type;
         char *call;
+        char *provider;         /* start-call: the provider's object path, or NULL */
         char *handle_type, *handle_value, *group_with, *digits, *dtmf_type;
         int flag;               /* video, on_hold or muted */
 } TransactionAction;
@@ -37,6 +38,7 @@ _public_ CkTransaction *ck_transaction_ref(CkTransaction *t) {
 
 static void transaction_action_clear(TransactionAction *a) {
         free(a->call);
+        free(a->provider);
         free(a->handle_type);
         free(a->handle_value);
         free(a->group_with);
@@ -97,6 +99,24 @@ _public_ int ck_transaction_add_start_call(CkTransaction *t, const char *uuid, C
         return transaction_add(t, CK_ACTION_START_CALL, uuid, video, type, handle_value ?: "", NULL, NULL, NULL);
 }
 
+_public_ int ck_transaction_add_start_call_on_provider(CkTransaction *t, const char *uuid, const char *provider_path,
+                                                       CkHandleType handle_type, const char *handle_value, int video) {
+        int r;
+
+        assert_return(t, -EINVAL);
+        assert_return(provider_path && sd_bus_object_path_is_valid(provider_path), -EINVAL);
+
+        r = ck_transaction_add_start_call(t, uuid, handle_type, handle_value, video);
+        if (r < 0)
+                return r;
+        r = free_and_strdup(&t->actions[t->n_actions - 1].provider, provider_path);
+        if (r < 0) {
+                transaction_action_clear(&t->actions[--t->n_actions]);
+                return r;
+        }
+        return 0;
+}
+
 _public_ int ck_transaction_add_answer_call(CkTransaction *t, const char *uuid) {
         return transaction_add(t, CK_ACTION_ANSWER_CALL, uuid, 0, NULL, NULL, NULL, NULL, NULL);
 }
@@ -137,6 +157,8 @@ static int append_action(sd_bus_message *m, const TransactionAction *a) {
         case CK_ACTION_START_CALL:
                 r = sd_bus_message_append(m, "{sv}{sv}", "handle", "(ss)", a->handle_type, a->handle_value,
                                           "video", "b", a->flag);
+                if (r >= 0 && a->provider)
+                        r = sd_bus_message_append(m, "{sv}", "provider", "o", a->provider);
                 break;
         case CK_ACTION_SET_HELD:
                 r = sd_bus_message_append(m, "{sv}", "on_hold", "b", a->flag);
@@ -176,6 +198,7 @@ struct CkCallController {
         PendingTransaction *pending;
         size_t n_pending;
         CkError last_error;
+        sd_bus_error last_bus_error;
 };
 
 static const char *outcome_string(const char *s) {
@@ -290,8 +313,8 @@ _public_ int ck_call_controller_new(sd_bus *bus, CkCallController **ret) {
 
         /* Sent to the requester only; the id ties it to our request. */
         r = sd_bus_add_match(bus, &c->completed_slot,
-                             "type='signal',interface='" CK_CONTROLLER_IFACE "',"
-                             "member='TransactionCompleted',path='" CK_ROOT_PATH "'",
+                             "type='signal',interface='" CKD_CALL_CONTROLLER_INTERFACE "',"
+                             "member='TransactionCompleted',path='" CKD_OBJECT_ROOT "'",
                              on_transaction_completed, c);
         if (r < 0)
                 return r;
@@ -314,6 +337,7 @@ _public_ CkCallController *ck_call_controller_unref(CkCallController *c) {
         for (size_t i = 0; i < c->n_pending; i++)
                 free(c->pending[i].id);
         free(c->pending);
+        sd_bus_error_free(&c->last_bus_error);
         sd_bus_unref(c->bus);
         free(c);
         return NULL;
@@ -323,6 +347,60 @@ _public_ CkError ck_call_controller_get_last_error(CkCallController *c) {
         return c ? c->last_error : CK_ERROR_NONE;
 }
 
+_public_ const sd_bus_error *ck_call_controller_get_last_bus_error(CkCallController *c) {
+        return c && sd_bus_error_is_set(&c->last_bus_error) ? &c->last_bus_error : NULL;
+}
+
+/* Keeps the outcome of a call for ck_call_controller_get_last_error() and
+ * ck_call_controller_get_last_bus_error(); returns r, mapped. */
+static int controller_remember(CkCallController *c, int r, sd_bus_error *error) {
+        CkError e = CK_ERROR_NONE;
+
+        sd_bus_error_free(&c->last_bus_error);
+        if (r >= 0) {
+                c->last_error = CK_ERROR_NONE;
+                return r;
+        }
+        r = ck_map_bus_error(r, error, &e);
+        c->last_error = e;
+        if (sd_bus_error_is_set(error))
+                sd_bus_error_move(&c->last_bus_error, error);
+        return r;
+}
+
+_public_ int ck_call_controller_reset_provider(CkCallController *c, const char *provider_path) {
+        _cleanup_(sd_bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        assert_return(c, -EINVAL);
+        assert_return(provider_path && sd_bus_object_path_is_valid(provider_path), -EINVAL);
+
+        r = sd_bus_call_method(c->bus, CKD_BUS_NAME, provider_path, CKD_PROVIDER_INTERFACE, "Reset",
+                               &error, NULL, NULL);
+        return controller_remember(c, r, &error);
+}
+
+_public_ int ck_call_controller_silence_ringing(CkCallController *c, unsigned *ret_silenced) {
+        _cleanup_(sd_bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t n;
+        int r;
+
+        assert_return(c, -EINVAL);
+
+        r = sd_bus_call_method(c->bus, CKD_BUS_NAME, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE, "SilenceRinging",
+                               &error, &reply, NULL);
+        r = controller_remember(c, r, &error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "u", &n);
+        if (r < 0)
+                return r;
+        if (ret_silenced)
+                *ret_silenced = n;
+        return 0;
+}
+
 _public_ int ck_call_controller_request_transaction(CkCallController *c, CkTransaction *t,
                                                     CkTransactionCompletion completion, void *userdata,
                                                     char **ret_transaction) {
@@ -330,14 +408,13 @@ _public_ int ck_call_controller_request_transaction(CkCallController *c, CkTrans
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(freep) char *id_copy = NULL, *ret_copy = NULL;
         PendingTransaction *pending;
-        CkError e = CK_ERROR_NONE;
         const char *id;
         int r;
 
         assert_return(c, -EINVAL);
         assert_return(t, -EINVAL);
 
-        r = sd_bus_message_new_method_call(c->bus, &m, CK_BUS_NAME, CK_ROOT_PATH, CK_CONTROLLER_IFACE,
+        r = sd_bus_message_new_method_call(c->bus, &m, CKD_BUS_NAME, CKD_OBJECT_ROOT, CKD_CALL_CONTROLLER_INTERFACE,
                                            "RequestTransaction");
         if (r < 0)
                 return r;
@@ -355,13 +432,9 @@ _public_ int ck_call_controller_request_transaction(CkCallController *c, CkTrans
 
         /* TransactionCompleted cannot be dispatched before this returns:
          * sd_bus_call() queues what arrives meanwhile. */
-        r = sd_bus_call(c->bus, m, 0, &error, &reply);
-        if (r < 0) {
-                r = ck_map_bus_error(r, &error, &e);
-                c->last_error = e;
+        r = controller_remember(c, sd_bus_call(c->bus, m, 0, &error, &reply), &error);
+        if (r < 0)
                 return r;
-        }
-        c->last_error = CK_ERROR_NONE;
 
         r = sd_bus_message_read(reply, "s", &id);
         if (r < 0)

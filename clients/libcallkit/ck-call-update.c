@@ -20,7 +20,7 @@ struct CkCallUpdate {
         bool supports_holding, supports_grouping, supports_ungrouping, supports_dtmf, has_video;
 };
 
-const char *ck_handle_type_to_string(CkHandleType type) {
+_public_ const char *ck_handle_type_to_string(CkHandleType type) {
         switch (type) {
         case CK_HANDLE_TYPE_GENERIC:
                 return "generic";
@@ -30,6 +30,17 @@ const char *ck_handle_type_to_string(CkHandleType type) {
                 return "email-address";
         }
         return NULL;
+}
+
+_public_ int ck_handle_type_from_string(const char *s) {
+        static const CkHandleType types[] = {
+                CK_HANDLE_TYPE_GENERIC, CK_HANDLE_TYPE_PHONE_NUMBER, CK_HANDLE_TYPE_EMAIL_ADDRESS,
+        };
+
+        for (size_t i = 0; s && i < ELEMENTSOF(types); i++)
+                if (strcmp(s, ck_handle_type_to_string(types[i])) == 0)
+                        return (int) types[i];
+        return -EINVAL;
 }
 
 _public_ int ck_call_update_new(CkCallUpdate **ret) {

@@ -37,9 +37,9 @@ _public_ int ck_error_from_dbus_name(const char *name) {
 
         if (!name)
                 return CK_ERROR_NONE;
-        if (strncmp(name, CK_ERROR_PREFIX, strlen(CK_ERROR_PREFIX)) != 0)
+        if (strncmp(name, CKD_ERROR_PREFIX, strlen(CKD_ERROR_PREFIX)) != 0)
                 return -EINVAL;
-        suffix = name + strlen(CK_ERROR_PREFIX);
+        suffix = name + strlen(CKD_ERROR_PREFIX);
         for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
                 if (streq_ptr(error_names[i], suffix))
                         return (int) i;

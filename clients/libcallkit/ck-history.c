@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "callkit-private.h"
 
-#define CK_HISTORY_IFACE CK_BUS_NAME ".History"
-
 /* ---------------------------------------------------------------------- */
 /* CkHistoryEntry: one a{sv} of GetEntries, copied out of the message. */
 
@@ -232,7 +230,7 @@ struct CkHistory {
         CkHistoryChanged changed;
         void *userdata;
         CkError last_error;
-        char *last_error_message;
+        sd_bus_error last_bus_error;
 };
 
 static int on_entries_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -259,8 +257,8 @@ _public_ int ck_history_new(sd_bus *bus, CkHistoryChanged changed, void *userdat
         h->changed = changed;
         h->userdata = userdata;
         if (changed) {
-                r = sd_bus_match_signal(bus, &h->changed_slot, CK_BUS_NAME, CK_ROOT_PATH,
-                                        CK_HISTORY_IFACE, "EntriesChanged", on_entries_changed, h);
+                r = sd_bus_match_signal(bus, &h->changed_slot, CKD_BUS_NAME, CKD_OBJECT_ROOT,
+                                        CKD_HISTORY_INTERFACE, "EntriesChanged", on_entries_changed, h);
                 if (r < 0)
                         return r;
         }
@@ -280,7 +278,7 @@ _public_ CkHistory *ck_history_unref(CkHistory *h) {
                 return NULL;
         sd_bus_slot_unref(h->changed_slot);
         sd_bus_unref(h->bus);
-        free(h->last_error_message);
+        sd_bus_error_free(&h->last_bus_error);
         free(h);
         return NULL;
 }
@@ -289,21 +287,25 @@ _public_ CkError ck_history_get_last_error(CkHistory *h) {
         return h ? h->last_error : CK_ERROR_NONE;
 }
 
-_public_ const char *ck_history_get_last_error_message(CkHistory *h) {
-        return h && h->last_error_message ? h->last_error_message : "";
+_public_ const sd_bus_error *ck_history_get_last_bus_error(CkHistory *h) {
+        return h && sd_bus_error_is_set(&h->last_bus_error) ? &h->last_bus_error : NULL;
 }
 
-/* Keeps what a request's error said, for the two getters above. */
-static int remember_error(CkHistory *h, int r, const sd_bus_error *error) {
+/* Keeps what a request's error said, for the two getters above; returns
+ * r, mapped. */
+static int remember_error(CkHistory *h, int r, sd_bus_error *error) {
         CkError e = CK_ERROR_NONE;
 
-        if (r < 0)
-                r = ck_map_bus_error(r, error, &e);
+        sd_bus_error_free(&h->last_bus_error);
+        if (r >= 0) {
+                h->last_error = CK_ERROR_NONE;
+                return 0;
+        }
+        r = ck_map_bus_error(r, error, &e);
         h->last_error = e;
-        h->last_error_message = mfree_str(h->last_error_message);
-        if (r < 0 && sd_bus_error_is_set(error) && error->message)
-                h->last_error_message = strdup(error->message);
-        return r < 0 ? r : 0;
+        if (sd_bus_error_is_set(error))
+                sd_bus_error_move(&h->last_bus_error, error);
+        return r;
 }
 
 /* Calls callkitd with @m (built by the caller); the reply in *ret_reply
@@ -315,8 +317,8 @@ static int call(CkHistory *h, sd_bus_message *m, sd_bus_message **ret_reply) {
 }
 
 static int new_call(CkHistory *h, const char *method, sd_bus_message **ret) {
-        return sd_bus_message_new_method_call(h->bus, ret, CK_BUS_NAME, CK_ROOT_PATH,
-                                              CK_HISTORY_IFACE, method);
+        return sd_bus_message_new_method_call(h->bus, ret, CKD_BUS_NAME, CKD_OBJECT_ROOT,
+                                              CKD_HISTORY_INTERFACE, method);
 }
 
 static int append_filter(sd_bus_message *m, const CkHistoryFilter *f) {
@@ -401,7 +403,7 @@ _public_ int ck_history_get_missed_count(CkHistory *h, unsigned *ret) {
         assert_return(h, -EINVAL);
         assert_return(ret, -EINVAL);
 
-        r = sd_bus_get_property_trivial(h->bus, CK_BUS_NAME, CK_ROOT_PATH, CK_HISTORY_IFACE,
+        r = sd_bus_get_property_trivial(h->bus, CKD_BUS_NAME, CKD_OBJECT_ROOT, CKD_HISTORY_INTERFACE,
                                         "MissedCount", &error, 'u', &count);
         r = remember_error(h, r, &error);
         if (r < 0)

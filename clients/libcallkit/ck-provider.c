@@ -127,7 +127,7 @@ static int new_register_message(CkProvider *p, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(p->bus, &m, CK_BUS_NAME, CK_ROOT_PATH, CK_MANAGER_IFACE,
+        r = sd_bus_message_new_method_call(p->bus, &m, CKD_BUS_NAME, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE,
                                            "RegisterProvider");
         if (r < 0)
                 return r;
@@ -216,7 +216,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         int r;
 
         r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
-        if (r < 0 || strcmp(name, CK_BUS_NAME) != 0 || p->invalidated)
+        if (r < 0 || strcmp(name, CKD_BUS_NAME) != 0 || p->invalidated)
                 return 0;
         if (p->daemon && streq_ptr(p->daemon, new_owner))
                 return 0;
@@ -288,14 +288,6 @@ fail:
                         free(calls[i]);
         free(calls);
         return r;
-}
-
-static void strv_free(char **l) {
-        if (!l)
-                return;
-        for (size_t i = 0; l[i]; i++)
-                free(l[i]);
-        free(l);
 }
 
 static int handle_perform_action(CkProvider *p, sd_bus_message *m) {
@@ -403,7 +395,7 @@ static int on_provider_signal(sd_bus_message *m, void *userdata, sd_bus_error *r
 
                 if (cb && read_calls(m, &calls) >= 0)
                         cb(p, calls, p->userdata);
-                strv_free(calls);
+                ck_strv_free(calls);
         }
         return 0;
 }
@@ -414,7 +406,7 @@ static CkProvider *provider_free(CkProvider *p) {
 
                 /* As CXProvider.invalidate(): the calls of a provider that
                  * is gone must not linger. Nobody is left to read a reply. */
-                if (sd_bus_message_new_method_call(p->bus, &m, p->daemon, p->path, CK_PROVIDER_IFACE,
+                if (sd_bus_message_new_method_call(p->bus, &m, p->daemon, p->path, CKD_PROVIDER_INTERFACE,
                                                    "Invalidate") >= 0 &&
                     sd_bus_message_set_expect_reply(m, false) >= 0)
                         (void) sd_bus_send(p->bus, m, NULL);
@@ -485,14 +477,14 @@ _public_ int ck_provider_new(sd_bus *bus,
         r = sd_bus_add_match(bus, &p->owner_slot,
                              "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                              "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                             "arg0='" CK_BUS_NAME "'",
+                             "arg0='" CKD_BUS_NAME "'",
                              on_name_owner_changed, p);
         if (r < 0)
                 return r;
         /* Provider signals are sent to us only. The sender is checked in
          * the handler against the unique name we registered with. */
         r = sd_bus_add_match(bus, &p->signal_slot,
-                             "type='signal',interface='" CK_PROVIDER_IFACE "'",
+                             "type='signal',interface='" CKD_PROVIDER_INTERFACE "'",
                              on_provider_signal, p);
         if (r < 0)
                 return r;
@@ -536,7 +528,7 @@ _public_ int ck_provider_set_configuration(CkProvider *p, const CkProviderConfig
                                                    "org.freedesktop.DBus.Properties", "Set");
                 if (r < 0)
                         goto finish;
-                r = sd_bus_message_append(m, "ss", CK_PROVIDER_IFACE, "Configuration");
+                r = sd_bus_message_append(m, "ss", CKD_PROVIDER_INTERFACE, "Configuration");
                 if (r < 0)
                         goto finish;
                 r = sd_bus_message_open_container(m, 'v', "a{sv}");
@@ -608,7 +600,7 @@ static int provider_new_call(CkProvider *p, const char *method, const char *uuid
         if (!p->path)
                 return -ENOTCONN;
 
-        r = sd_bus_message_new_method_call(p->bus, &m, p->daemon, p->path, CK_PROVIDER_IFACE, method);
+        r = sd_bus_message_new_method_call(p->bus, &m, p->daemon, p->path, CKD_PROVIDER_INTERFACE, method);
         if (r < 0)
                 return r;
         if (uuid) {

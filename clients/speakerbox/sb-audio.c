@@ -26,7 +26,7 @@
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/props.h>
 
-#include "callkit-metadata.h"
+#include "callkit-names.h"
 #include "speakerbox.h"
 
 #define SB_RATE 48000

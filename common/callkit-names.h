@@ -2,15 +2,44 @@
 #pragma once
 
 /*
- * What callkitd and libpipewire-module-callkit say to each other.
+ * The names that several programs of callkitd share: the D-Bus names and
+ * object paths (callkitd, libcallkit, callctl, speakerbox, the benchmarks)
+ * and the PipeWire metadata keys and node properties (callkitd,
+ * libpipewire-module-callkit, speakerbox). Each is spelled here and only
+ * here. Plain C macros: no GLib, no sd-bus, no PipeWire types, so that the
+ * module inside the PipeWire server includes it too. Not installed: apps
+ * read the names from dbus-interfaces/ and callkit.h.
+ */
+
+/* ---------------------------------------------------------------------- */
+/* D-Bus */
+
+#define CKD_BUS_NAME "io.github.callkitd.CallKit1"
+#define CKD_OBJECT_ROOT "/io/github/callkitd/CallKit1"
+#define CKD_INTERFACE_PREFIX CKD_BUS_NAME "."
+#define CKD_MANAGER_INTERFACE CKD_INTERFACE_PREFIX "Manager"
+#define CKD_CALL_CONTROLLER_INTERFACE CKD_INTERFACE_PREFIX "CallController"
+#define CKD_PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
+#define CKD_CALL_INTERFACE CKD_INTERFACE_PREFIX "Call"
+#define CKD_HISTORY_INTERFACE CKD_INTERFACE_PREFIX "History"
+/* Error names are this prefix and the error's short name. */
+#define CKD_ERROR_PREFIX CKD_INTERFACE_PREFIX "Error."
+/* A provider is at CKD_PROVIDER_PATH_PREFIX N, a call at
+ * CKD_CALL_PATH_PREFIX <UUID with _ for ->; CKD_PROVIDERS_PATH and
+ * CKD_CALLS_PATH are the nodes above them. */
+#define CKD_PROVIDERS_PATH CKD_OBJECT_ROOT "/provider"
+#define CKD_CALLS_PATH CKD_OBJECT_ROOT "/call"
+#define CKD_PROVIDER_PATH_PREFIX CKD_PROVIDERS_PATH "/"
+#define CKD_CALL_PATH_PREFIX CKD_CALLS_PATH "/"
+
+/* ---------------------------------------------------------------------- */
+/* PipeWire
  *
- * They share one PipeWire metadata object, created by the module, so that
- * `pw-metadata -n callkit` shows both sides: what callkitd decided and what
- * the module did about it. Values are JSON (type CALLKIT_METADATA_TYPE_JSON),
- * which PipeWire's own parser (spa/utils/json.h) reads inside the server.
- *
- * This header is included by the module and the daemon alike: plain C, no
- * GLib, no PipeWire types.
+ * callkitd and libpipewire-module-callkit share one PipeWire metadata
+ * object, created by the module, so that `pw-metadata -n callkit` shows
+ * both sides: what callkitd decided and what the module did about it.
+ * Values are JSON (type CALLKIT_METADATA_TYPE_JSON), which PipeWire's own
+ * parser (spa/utils/json.h) reads inside the server.
  */
 
 /* Name (metadata.name) of the metadata object the module creates. */
