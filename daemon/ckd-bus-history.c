@@ -260,13 +260,7 @@ get_missed_count (sd_bus *bus, const char *path, const char *interface, const ch
    * that did not (GetManagedObjects) still tells nothing of other apps. */
   if (peer == NULL)
     return sd_bus_message_append (reply, "u", 0);
-  caller = (CkdCaller) {
-    .name = (char *) peer->name,
-    .uid = peer->uid,
-    .pid = peer->pid,
-    .sandboxed = peer->sandboxed,
-    .app_id = (char *) peer->app_id,
-  };
+  ckd_bus_caller_from_peer (&caller, peer);
   return sd_bus_message_append (reply, "u", missed_count_for (self, &caller));
 }
 

@@ -104,6 +104,8 @@ gboolean ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret
  * client's first call waits, in order with its later ones). A caller that
  * cannot be identified or runs as another user gets Unentitled. */
 int ckd_bus_with_caller (CkdBus *self, sd_bus_message *m, CkdBusMethod method);
+/* @caller as the session's rules see @peer, for as long as @peer is. */
+void ckd_bus_caller_from_peer (CkdCaller *caller, const CkdPeer *peer);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
 
