@@ -269,17 +269,35 @@ static char socket_path[96];
 static char bus_log_path[96];
 static char daemon_log_path[96];
 static char floor_log_path[96];
+/* callkitd's call history goes here, not into the user's own. */
+static char data_dir[80];
+static char history_dir[96];
+static char history_path[128];
+static char history_wal_path[136];
+static char history_shm_path[136];
 static pid_t bus_pid = -1;
 static pid_t daemon_pid = -1;
 static pid_t floor_pid = -1;
 static pid_t observers_pid = -1;
 static bool daemon_reaped;
 
+/* Async-signal-safe: on_fatal_signal() calls it too. */
+static void
+remove_history (void)
+{
+  unlink (history_path);
+  unlink (history_wal_path);
+  unlink (history_shm_path);
+  rmdir (history_dir);
+  rmdir (data_dir);
+}
+
 static void
 remove_runtime_dir (void)
 {
   if (runtime_dir[0] == '\0' || opt.keep_dir)
     return;
+  remove_history ();
   unlink (config_path);
   unlink (socket_path);
   unlink (bus_log_path);
@@ -369,6 +387,7 @@ on_fatal_signal (int sig)
     }
   if (runtime_dir[0] != '\0' && !opt.keep_dir)
     {
+      remove_history ();
       unlink (config_path);
       unlink (socket_path);
       unlink (bus_log_path);
@@ -454,6 +473,11 @@ start_bus (void)
   snprintf (bus_log_path, sizeof bus_log_path, "%s/dbus-daemon.log", runtime_dir);
   snprintf (daemon_log_path, sizeof daemon_log_path, "%s/callkitd.log", runtime_dir);
   snprintf (floor_log_path, sizeof floor_log_path, "%s/floor.log", runtime_dir);
+  snprintf (data_dir, sizeof data_dir, "%s/data", runtime_dir);
+  snprintf (history_dir, sizeof history_dir, "%s/callkitd", data_dir);
+  snprintf (history_path, sizeof history_path, "%s/history.sqlite", history_dir);
+  snprintf (history_wal_path, sizeof history_wal_path, "%s-wal", history_path);
+  snprintf (history_shm_path, sizeof history_shm_path, "%s-shm", history_path);
   write_bus_config ();
 
   /* Our own child in the foreground (--nofork), so that we reap it. */
@@ -492,6 +516,7 @@ start_bus (void)
   snprintf (address, sizeof address, "unix:path=%s", socket_path);
   setenv ("DBUS_SESSION_BUS_ADDRESS", address, 1);
   setenv ("XDG_RUNTIME_DIR", runtime_dir, 1);
+  setenv ("XDG_DATA_HOME", data_dir, 1);
 }
 
 static void

@@ -35,6 +35,18 @@ refuse (sd_bus_message *m, const char *why)
   return 1;
 }
 
+void
+ckd_bus_caller_from_peer (CkdCaller *caller, const CkdPeer *peer)
+{
+  *caller = (CkdCaller) {
+    .name = (char *) peer->name,
+    .uid = peer->uid,
+    .pid = peer->pid,
+    .sandboxed = peer->sandboxed,
+    .app_id = (char *) peer->app_id,
+  };
+}
+
 static void
 serve (const CkdPeer *peer, const char *refusal, gpointer user_data)
 {
@@ -48,13 +60,7 @@ serve (const CkdPeer *peer, const char *refusal, gpointer user_data)
       refuse (waiting->m, refusal);
       return;
     }
-  caller = (CkdCaller) {
-    .name = (char *) peer->name,
-    .uid = peer->uid,
-    .pid = peer->pid,
-    .sandboxed = peer->sandboxed,
-    .app_id = (char *) peer->app_id,
-  };
+  ckd_bus_caller_from_peer (&caller, peer);
   ckd_bus_run_method (waiting->bus, waiting->m, waiting->method, &caller);
 }
 

@@ -16,6 +16,7 @@ struct _CkdBus
   sd_bus *bus;
   CkdSession *session;
   CkdRegistry *registry;
+  CkdHistory *history; /* once served (ckd_bus_serve_history()) */
   GPtrArray *slots; /* sd_bus_slot *, unreffed at the end */
 
   /* Who calls: shared with the other front ends that take calls. */
@@ -103,6 +104,8 @@ gboolean ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret
  * client's first call waits, in order with its later ones). A caller that
  * cannot be identified or runs as another user gets Unentitled. */
 int ckd_bus_with_caller (CkdBus *self, sd_bus_message *m, CkdBusMethod method);
+/* @caller as the session's rules see @peer, for as long as @peer is. */
+void ckd_bus_caller_from_peer (CkdCaller *caller, const CkdPeer *peer);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
 
@@ -111,11 +114,16 @@ void ckd_bus_identity_clear (CkdBus *self);
 int ckd_bus_root_init (CkdBus *self);
 int ckd_bus_provider_init (CkdBus *self);
 int ckd_bus_call_init (CkdBus *self);
+int ckd_bus_history_init (CkdBus *self, CkdHistory *history);
 /* Every vtable served, for the signature check of the front door. */
 const sd_bus_vtable *ckd_bus_root_manager_vtable (void);
 const sd_bus_vtable *ckd_bus_root_controller_vtable (void);
 const sd_bus_vtable *ckd_bus_provider_vtable (void);
 const sd_bus_vtable *ckd_bus_call_vtable (void);
+const sd_bus_vtable *ckd_bus_history_vtable (void);
+/* Properties.Get and GetAll of History: the front door routes them here,
+ * where the caller is known (MissedCount is each caller's own). */
+int ckd_bus_history_get_properties (CkdBus *self, sd_bus_message *m);
 /* Properties.Set of a provider's Configuration: the front door routes it
  * here, where the caller is known. */
 int ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *caller);

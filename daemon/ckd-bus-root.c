@@ -96,6 +96,8 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "dtmf_digits_length", CKD_MAX_DTMF_DIGITS },
     { "incoming_reports_per_second", options->incoming_reports_per_second },
     { "ringing_timeout_ms", options->ringing_timeout_ms },
+    { "history_entries_per_reply", CKD_MAX_HISTORY_ENTRIES_PER_REPLY },
+    { "history_ids_per_call", CKD_MAX_HISTORY_IDS_PER_CALL },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

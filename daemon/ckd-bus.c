@@ -379,6 +379,8 @@ vtable_of (const char *interface)
     return ckd_bus_root_manager_vtable ();
   if (g_strcmp0 (interface, CKD_CALL_CONTROLLER_INTERFACE) == 0)
     return ckd_bus_root_controller_vtable ();
+  if (g_strcmp0 (interface, CKD_HISTORY_INTERFACE) == 0)
+    return ckd_bus_history_vtable ();
   return NULL;
 }
 
@@ -410,6 +412,25 @@ properties_set (CkdBus *self, sd_bus_message *m)
   return ckd_bus_with_caller (self, m, ckd_bus_provider_set_configuration) ?: 1;
 }
 
+/* Properties.Get or GetAll of History at the root: MissedCount is each
+ * caller's own, so they wait for the caller as methods do. */
+static gboolean
+reads_history_properties (sd_bus_message *m, const char *path, const char *interface,
+                          const char *member)
+{
+  const char *of = NULL;
+  gboolean get = g_strcmp0 (member, "Get") == 0;
+  gboolean yes;
+
+  if (g_strcmp0 (interface, PROPERTIES_INTERFACE) != 0 || g_strcmp0 (path, CKD_OBJECT_ROOT) != 0
+      || (!get && g_strcmp0 (member, "GetAll") != 0)
+      || g_strcmp0 (sd_bus_message_get_signature (m, TRUE), get ? "ss" : "s") != 0)
+    return FALSE;
+  yes = sd_bus_message_read_basic (m, 's', &of) >= 0 && g_strcmp0 (of, CKD_HISTORY_INTERFACE) == 0;
+  sd_bus_message_rewind (m, TRUE);
+  return yes;
+}
+
 /* Every message passes here first. A method of ours called with the wrong
  * signature gets our InvalidArgument (sd-bus would answer a generic
  * InvalidArgs), and property writes are routed to where the caller is
@@ -438,6 +459,9 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         sd_bus_message_rewind (m, TRUE);
       return r;
     }
+
+  if (self->history != NULL && reads_history_properties (m, path, interface, member))
+    return ckd_bus_history_get_properties (self, m) ?: 1;
 
   vtable = vtable_of (interface);
   if (vtable == NULL)
@@ -513,17 +537,34 @@ ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error)
   return g_steal_pointer (&self);
 }
 
+gboolean
+ckd_bus_serve_history (CkdBus *self, CkdHistory *history, GError **error)
+{
+  int r = ckd_bus_history_init (self, history);
+
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r), "cannot serve the history: %s",
+                   g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 ckd_bus_free (CkdBus *self)
 {
   if (self == NULL)
     return;
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_signal_handlers_disconnect_by_data (self->session, self);
   self->hold = 0;
   flush_held (self);
   ckd_bus_identity_clear (self);
   g_ptr_array_unref (self->slots);
+  g_clear_object (&self->history);
   g_clear_object (&self->registry);
   g_clear_object (&self->session);
   sd_bus_unref (self->bus);

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
+#include "ckd-history.h"
 #include "ckd-peers.h"
 #include "ckd-session.h"
 
@@ -22,6 +23,8 @@ typedef struct _CkdBus CkdBus;
  * it once this returned); @peers tells who calls. */
 CkdBus *ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error);
 void ckd_bus_free (CkdBus *self);
+/* Serves History (the recents) from @history, at the root. */
+gboolean ckd_bus_serve_history (CkdBus *self, CkdHistory *history, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdBus, ckd_bus_free)
 

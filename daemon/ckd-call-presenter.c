@@ -6,6 +6,7 @@
 #include "ckd-call-presenter.h"
 #include "ckd-call-texts.h"
 #include "ckd-limits.h"
+#include "ckd-missed-calls.h"
 
 #define CAPABILITY "notifications"
 
@@ -13,25 +14,18 @@ typedef enum
 {
   KIND_RINGING,
   KIND_ONGOING,
-  KIND_MISSED,
 } Kind;
 
-/* One notification. Its owner is by_id once the server gave it an id,
- * its Notify call while that is in flight, and the missed queue while it
- * waits for a server (a missed call's, lost with the server that showed
- * it). */
+/* One notification of a live call. Its owner is by_id once the server
+ * gave it an id, and its Notify call while that is in flight. */
 typedef struct
 {
-  guint32 id; /* 0 while Notify is in flight or while waiting */
+  guint32 id; /* 0 while Notify is in flight */
   Kind kind;
   char *uuid;
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
-  gboolean waiting; /* missed, not shown: no server had it yet */
   char *shown;      /* what was sent, to update only on a change */
-  /* A missed call's, to show it (again) on a server: the call is gone. */
-  CkdMissedCall *missed;
-  gint32 expire_timeout;
 } Entry;
 
 struct _CkdCallPresenter
@@ -40,13 +34,14 @@ struct _CkdCallPresenter
   CkdRegistry *registry;
   CkdSettings *settings;
   CkdNotificationClient *client;
+  /* The missed calls, from the history (ckd-missed-calls.c). */
+  CkdMissedCalls *missed;
 
   GHashTable *by_id;     /* notification id -> Entry *, owned */
   GHashTable *ringing;   /* uuid -> Entry *, not owned (by_id or in flight) */
   GHashTable *ongoing;   /* uuid -> Entry *, the same */
   GHashTable *dismissed; /* uuids whose ringing notification the user closed */
   GHashTable *dismissed_ongoing;
-  GQueue missed;   /* Entry *, every missed-call notification, oldest first */
   guint in_flight; /* Notify calls for new notifications, unanswered */
   gboolean stopping;
 };
@@ -56,7 +51,6 @@ entry_free (Entry *entry)
 {
   g_free (entry->uuid);
   g_free (entry->shown);
-  ckd_missed_call_free (entry->missed);
   g_free (entry);
 }
 
@@ -88,10 +82,8 @@ table_of (CkdCallPresenter *self, Kind kind)
     case KIND_RINGING:
       return self->ringing;
     case KIND_ONGOING:
-      return self->ongoing;
-    case KIND_MISSED:
     default:
-      return NULL;
+      return self->ongoing;
     }
 }
 
@@ -101,13 +93,9 @@ forget_entry (CkdCallPresenter *self, Entry *entry)
 {
   GHashTable *table = table_of (self, entry->kind);
 
-  if (table != NULL && g_hash_table_lookup (table, entry->uuid) == entry)
+  if (g_hash_table_lookup (table, entry->uuid) == entry)
     g_hash_table_remove (table, entry->uuid);
-  if (entry->kind == KIND_MISSED)
-    g_queue_remove (&self->missed, entry);
-  if (entry->waiting)
-    entry_free (entry);
-  else if (entry->id != 0)
+  if (entry->id != 0)
     g_hash_table_remove (self->by_id, GUINT_TO_POINTER (entry->id));
   else
     entry->stale = TRUE;
@@ -121,18 +109,9 @@ close_entry (CkdCallPresenter *self, Entry *entry)
   forget_entry (self, entry);
 }
 
-/* A missed-call notification that stays until dismissed: a new server
- * shows it again. */
-static gboolean
-keeps_missed (const Entry *entry)
-{
-  return entry->kind == KIND_MISSED && entry->expire_timeout == 0;
-}
-
 /* ---- showing -------------------------------------------------------- */
 
 static void refresh_entry (CkdCallPresenter *self, Entry *entry);
-static void show_waiting_missed (CkdCallPresenter *self);
 
 typedef struct
 {
@@ -169,25 +148,13 @@ notify_done (CkdNotifyResult result, guint32 id, const char *error, gpointer use
           && id != 0)
         ckd_notification_client_close (self->client, id);
       if (entry != NULL)
-        {
-          g_queue_remove (&self->missed, entry);
-          entry_free (entry);
-        }
+        entry_free (entry);
       return;
     }
   if (entry == NULL)
     {
       if (result != CKD_NOTIFY_SHOWN)
         g_debug ("cannot update a notification: %s", error);
-      return;
-    }
-  if (!entry->stale && entry->generation != generation && keeps_missed (entry))
-    {
-      /* Sent to a server that left before answering: the next one shows
-       * it. */
-      entry->waiting = TRUE;
-      if (ckd_notification_client_has_server (self->client))
-        show_waiting_missed (self);
       return;
     }
   if (result != CKD_NOTIFY_SHOWN)
@@ -225,8 +192,7 @@ notify_done (CkdNotifyResult result, guint32 id, const char *error, gpointer use
 
 static void
 send_notify (CkdCallPresenter *self, Entry *entry, gboolean first, const char *icon,
-             const char *summary, const char *body, char **actions, GVariant *hints,
-             gint32 expire_timeout)
+             const char *summary, const char *body, char **actions, GVariant *hints)
 {
   NotifyData *data = g_new0 (NotifyData, 1);
 
@@ -235,7 +201,7 @@ send_notify (CkdCallPresenter *self, Entry *entry, gboolean first, const char *i
   if (first)
     self->in_flight++;
   ckd_notification_client_notify (self->client, first ? 0 : entry->id, icon, summary, body,
-                                  actions, hints, expire_timeout, notify_done, data);
+                                  actions, hints, 0, notify_done, data);
 }
 
 static Entry *
@@ -303,8 +269,7 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
                build_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
-                            suppress_sound),
-               0);
+                            suppress_sound));
 }
 
 static void
@@ -376,8 +341,6 @@ close_outdated (CkdCallPresenter *self)
     }
   for (guint i = 0; i < gone->len; i++)
     close_entry (self, g_ptr_array_index (gone, i));
-  while (!chosen->missed && self->missed.length > 0)
-    close_entry (self, g_queue_peek_head (&self->missed));
 }
 
 /* What shows for every call: after the server, the settings or a
@@ -437,68 +400,6 @@ refresh_entry (CkdCallPresenter *self, Entry *entry)
     show_ongoing (self, call);
 }
 
-/* ---- missed calls --------------------------------------------------- */
-
-/* Sends a missed call's notification as a new one, to the server there
- * is now. */
-static void
-send_missed (CkdCallPresenter *self, Entry *entry)
-{
-  const CkdMissedCall *missed = entry->missed;
-  g_autofree char *summary = ckd_call_texts_missed_call_summary (missed);
-  g_autofree char *body = ckd_call_texts_missed_call_body (
-    missed, ckd_notification_client_has_body_markup (self->client));
-  /* Translators: buttons of a missed call's notification */
-  const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
-  /* An unknown caller cannot be called back. */
-  gboolean can_call_back = *missed->handle.value != '\0';
-
-  entry->waiting = FALSE;
-  entry->generation = ckd_notification_client_get_generation (self->client);
-  send_notify (self, entry, TRUE, missed->icon, summary, body,
-               (char **) (can_call_back ? actions : actions + 2),
-               build_hints (missed->desktop_entry, "call.unanswered", 1, FALSE, FALSE),
-               entry->expire_timeout);
-}
-
-static void
-show_waiting_missed (CkdCallPresenter *self)
-{
-  for (GList *l = self->missed.head; l != NULL; l = l->next)
-    {
-      Entry *entry = l->data;
-
-      if (entry->waiting)
-        send_missed (self, entry);
-    }
-}
-
-static void
-show_missed (CkdCallPresenter *self, CkdCall *call)
-{
-  Entry *entry = entry_new (self, KIND_MISSED, call);
-
-  /* Only what it shows: the texts are made when it is sent, which may be
-   * never (no server, or dismissed before one came). */
-  entry->missed = ckd_missed_call_new (call);
-  /* -1: the server's default expiry; 0: until the user dismisses it. */
-  entry->expire_timeout = choices (self)->missed_persistent ? 0 : -1;
-  g_queue_push_tail (&self->missed, entry);
-  if (!ckd_notification_client_has_server (self->client))
-    entry->waiting = TRUE;
-  /* A flood of missed calls must not grow without bound: the oldest go. */
-  while (self->missed.length > CKD_MAX_MISSED_CALL_NOTIFICATIONS)
-    close_entry (self, g_queue_peek_head (&self->missed));
-  if (entry->waiting)
-    {
-      /* Shown when a server comes, if it is still missed by then. */
-      if (!keeps_missed (entry))
-        forget_entry (self, entry);
-      return;
-    }
-  send_missed (self, entry);
-}
-
 /* ---- the registry --------------------------------------------------- */
 
 static void
@@ -533,8 +434,6 @@ on_call_removed (CkdCallPresenter *self, CkdCall *call)
   g_hash_table_remove (self->dismissed, call->uuid);
   g_hash_table_remove (self->dismissed_ongoing, call->uuid);
   refresh_shown (self, NULL);
-  if (ckd_call_is_missed (call) && choices (self)->missed)
-    show_missed (self, call);
 }
 
 /* ---- what the user does --------------------------------------------- */
@@ -575,39 +474,18 @@ call_action (CkdCallPresenter *self, Entry *entry, const char *key)
 }
 
 static void
-missed_action (CkdCallPresenter *self, Entry *entry, const char *key)
-{
-  const CkdMissedCall *missed = entry->missed;
-
-  if (g_str_equal (key, "call-back") && *missed->handle.value != '\0')
-    {
-      g_autofree char *uuid = g_uuid_string_random ();
-      GPtrArray *actions = g_ptr_array_new_with_free_func ((GDestroyNotify) ckd_action_free);
-      CkdAction *start = ckd_action_new (CKD_ACTION_START_CALL, uuid);
-
-      ckd_handle_copy (&start->handle, &missed->handle);
-      start->video = missed->video;
-      start->provider_path = g_strdup (missed->provider_path);
-      g_ptr_array_add (actions, start);
-      request (self, actions, "call back");
-    }
-  /* Either way the missed call is dealt with. */
-  close_entry (self, entry);
-}
-
-static void
 on_action_invoked (guint32 id, const char *key, gpointer user_data)
 {
   CkdCallPresenter *self = user_data;
   Entry *entry = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
 
   if (entry == NULL)
-    return;
+    {
+      ckd_missed_calls_action_invoked (self->missed, id, key);
+      return;
+    }
   g_debug ("notification %u (call %s): action %s", id, entry->uuid, key);
-  if (entry->kind == KIND_MISSED)
-    missed_action (self, entry, key);
-  else
-    call_action (self, entry, key);
+  call_action (self, entry, key);
 }
 
 static void
@@ -618,7 +496,10 @@ on_notification_closed (guint32 id, guint32 reason, gpointer user_data)
   CkdCall *call;
 
   if (entry == NULL)
-    return;
+    {
+      ckd_missed_calls_closed (self->missed, id, reason);
+      return;
+    }
   call = lookup_call (self, entry->uuid);
   if (reason == CKD_NOTIFICATION_CLOSED_DISMISSED && call != NULL)
     {
@@ -648,13 +529,12 @@ on_server_changed (gpointer user_data)
       ckd_registry_set_capability (self->registry, CAPABILITY,
                                    ckd_notification_client_has_actions (self->client));
       refresh_all (self);
-      show_waiting_missed (self);
+      ckd_missed_calls_server_changed (self->missed);
       return;
     }
 
   /* What the old server showed is gone with it; a new one shows ringing
-   * and ongoing calls again, and missed calls that stay until
-   * dismissed. */
+   * and ongoing calls again. */
   g_hash_table_iter_init (&iter, self->ringing);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (entry->id == 0)
@@ -665,24 +545,11 @@ on_server_changed (gpointer user_data)
       entry->stale = TRUE;
   g_hash_table_remove_all (self->ringing);
   g_hash_table_remove_all (self->ongoing);
-  g_hash_table_iter_init (&iter, self->by_id);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    {
-      if (entry->kind != KIND_MISSED)
-        continue;
-      if (keeps_missed (entry))
-        {
-          g_hash_table_iter_steal (&iter);
-          entry->id = 0;
-          entry->waiting = TRUE;
-        }
-      else
-        g_queue_remove (&self->missed, entry);
-    }
   g_hash_table_remove_all (self->by_id);
   g_hash_table_remove_all (self->dismissed);
   g_hash_table_remove_all (self->dismissed_ongoing);
   ckd_registry_set_capability (self->registry, CAPABILITY, FALSE);
+  ckd_missed_calls_server_changed (self->missed);
 }
 
 static void
@@ -704,7 +571,7 @@ on_provider_changed (CkdCallPresenter *self, CkdProvider *provider, guint change
 /* ---- set-up --------------------------------------------------------- */
 
 CkdCallPresenter *
-ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
+ckd_call_presenter_new (CkdSession *session, CkdHistory *history, sd_bus *bus)
 {
   static const CkdNotificationClientEvents events = {
     .server_changed = on_server_changed,
@@ -721,8 +588,8 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   self->ongoing = g_hash_table_new (g_str_hash, g_str_equal);
   self->dismissed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dismissed_ongoing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->missed);
   self->client = ckd_notification_client_new (bus, &events, self);
+  self->missed = ckd_missed_calls_new (history, self->settings, self->client);
   g_signal_connect_swapped (self->registry, "call-added", G_CALLBACK (on_call_added), self);
   g_signal_connect_swapped (self->registry, "call-changed", G_CALLBACK (on_call_changed), self);
   g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
@@ -730,6 +597,12 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   g_signal_connect_swapped (self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed), self);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (refresh_all), self);
   return self;
+}
+
+static guint
+in_flight (CkdCallPresenter *self)
+{
+  return self->in_flight + ckd_missed_calls_get_in_flight (self->missed);
 }
 
 static gboolean
@@ -752,6 +625,7 @@ ckd_call_presenter_free (CkdCallPresenter *self)
   self->stopping = TRUE;
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_signal_handlers_disconnect_by_data (self->settings, self);
+  ckd_missed_calls_stop (self->missed);
 
   /* Resident and persistent notifications would outlive us otherwise,
    * with buttons nobody answers. */
@@ -760,32 +634,25 @@ ckd_call_presenter_free (CkdCallPresenter *self)
     ckd_notification_client_close (self->client, entry->id);
   /* Those still in flight get their id from the answer (notify_done
    * closes them); a server that does not answer in time keeps them. */
-  if (self->in_flight > 0 && ckd_notification_client_has_server (self->client))
+  if (in_flight (self) > 0 && ckd_notification_client_has_server (self->client))
     {
       gboolean over = FALSE;
       guint timeout_id =
         g_timeout_add (CKD_NOTIFIER_SHUTDOWN_WAIT_MS, on_shutdown_wait_over, &over);
 
-      g_debug ("waiting for %u notification id(s) to close them", self->in_flight);
-      while (self->in_flight > 0 && !over)
+      g_debug ("waiting for %u notification id(s) to close them", in_flight (self));
+      while (in_flight (self) > 0 && !over)
         g_main_context_iteration (NULL, TRUE);
       if (over)
         g_message ("the notification server did not answer in time: %u notification(s) may stay",
-                   self->in_flight);
+                   in_flight (self));
       else
         g_source_remove (timeout_id);
     }
 
   /* Answers still to come free their entries as cancelled. */
   g_clear_pointer (&self->client, ckd_notification_client_free);
-  /* Missed calls still waiting for a server are owned by the queue. */
-  for (GList *l = self->missed.head; l != NULL; l = l->next)
-    {
-      entry = l->data;
-      if (entry->waiting)
-        entry_free (entry);
-    }
-  g_queue_clear (&self->missed);
+  g_clear_pointer (&self->missed, ckd_missed_calls_free);
   g_hash_table_destroy (self->ringing);
   g_hash_table_destroy (self->ongoing);
   g_hash_table_destroy (self->by_id);

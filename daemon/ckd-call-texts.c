@@ -74,51 +74,19 @@ ckd_call_texts_missed_summary (const CkdCall *call)
   return missed_summary_of (call->localized_caller_name, call->remote_handle.value);
 }
 
-/* ---- missed calls, after their call is gone --------------------------- */
+/* ---- missed calls, from the history ----------------------------------- */
 
-CkdMissedCall *
-ckd_missed_call_new (const CkdCall *call)
+char *
+ckd_call_texts_missed_entry_summary (const CkdHistoryEntry *entry)
 {
-  CkdMissedCall *missed = g_new0 (CkdMissedCall, 1);
-  const CkdProviderConfig *config = &call->provider->config;
-
-  missed->caller_name = g_strdup (call->localized_caller_name);
-  ckd_handle_copy (&missed->handle, &call->remote_handle);
-  missed->video = call->has_video;
-  missed->provider_path = g_strdup (call->provider->object_path);
-  missed->provider_name = g_strdup (ckd_provider_display_name (call->provider));
-  missed->icon = g_strdup (config->icon_name != NULL && *config->icon_name != '\0'
-                             ? config->icon_name
-                             : "call-start");
-  missed->desktop_entry = g_strdup (config->desktop_entry);
-  return missed;
-}
-
-void
-ckd_missed_call_free (CkdMissedCall *missed)
-{
-  if (missed == NULL)
-    return;
-  g_free (missed->caller_name);
-  ckd_handle_clear (&missed->handle);
-  g_free (missed->provider_path);
-  g_free (missed->provider_name);
-  g_free (missed->icon);
-  g_free (missed->desktop_entry);
-  g_free (missed);
+  return missed_summary_of (entry->localized_caller_name, entry->remote_handle.value);
 }
 
 char *
-ckd_call_texts_missed_call_summary (const CkdMissedCall *missed)
+ckd_call_texts_missed_entry_body (const CkdHistoryEntry *entry, gboolean markup)
 {
-  return missed_summary_of (missed->caller_name, missed->handle.value);
-}
-
-char *
-ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup)
-{
-  return body_of (missed->caller_name, missed->handle.value, missed->provider_name,
-                  missed->video, markup);
+  return body_of (entry->localized_caller_name, entry->remote_handle.value,
+                  entry->provider_name, entry->has_video, markup);
 }
 
 CkdCall *

@@ -33,6 +33,9 @@ typedef struct _CkdCall
   guint supports_dtmf : 1;
   guint started : 1; /* outgoing: its start-call action was fulfilled */
   guint silenced : 1; /* ringing without a sound: SilenceRinging, a dismissed notification */
+  /* Set by whoever kept the call from the user (ckd-types.h); the history
+   * records it. */
+  CkdCallFilter filter;
   gint64 ringing_deadline; /* monotonic µs; 0 once answered or rung out */
   GPtrArray *pending_actions; /* CkdAction *, not owned; NULL when none */
   GQueue *queued_dtmf;        /* play-dtmf CkdAction * waiting for the one in flight; NULL when none */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <unistd.h>
 
 #include "ckd-caller.h"
@@ -62,5 +63,42 @@ ckd_caller_may_act (const CkdCaller *caller, const CkdProvider *provider, GError
                    ckd_provider_display_name (provider));
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+ckd_caller_app_scope (const CkdCaller *caller, const char *requested, char **ret_app_id,
+                      GError **error)
+{
+  gboolean given = requested != NULL && *requested != '\0';
+
+  if (given && !g_application_id_is_valid (requested))
+    {
+      g_autofree char *shown = ckd_shorten (requested);
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not an app id (expected a reverse-DNS name such as "
+                   "org.example.Phone)",
+                   shown);
+      return FALSE;
+    }
+  if (!caller->sandboxed)
+    {
+      *ret_app_id = given ? g_strdup (requested) : NULL;
+      return TRUE;
+    }
+  if (caller->app_id == NULL || *caller->app_id == '\0')
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_UNENTITLED,
+                           "the sandboxed caller's app is not known: it sees no app's data");
+      return FALSE;
+    }
+  if (given && !g_str_equal (requested, caller->app_id))
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_UNENTITLED,
+                   "the sandboxed app %s may see only its own data, not %s's", caller->app_id,
+                   requested);
+      return FALSE;
+    }
+  *ret_app_id = g_strdup (caller->app_id);
   return TRUE;
 }

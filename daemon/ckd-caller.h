@@ -34,6 +34,16 @@ gboolean ckd_caller_may_act (const CkdCaller *caller, const CkdProvider *provide
 gboolean ckd_caller_is_owner (const CkdCaller *caller, const CkdProvider *provider,
                               GError **error);
 
+/* Whose data (history entries, pushes, directory lists) a request may see
+ * and change, by app id: a sandboxed caller its own app's alone
+ * (@requested, when given, must be its own app id: Unentitled otherwise,
+ * and when its app id is unknown); any other caller of the user any app's,
+ * or the one it names in @requested (a reverse-DNS id as a desktop file is
+ * named: InvalidArgument when malformed). @requested NULL or "": not
+ * given. *@ret_app_id is the app id, or NULL for every app. */
+gboolean ckd_caller_app_scope (const CkdCaller *caller, const char *requested,
+                               char **ret_app_id, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdCaller, ckd_caller_free)
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-history.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-ringer.h"
@@ -28,8 +29,9 @@ struct _CkdDaemon
   CkdSettings *settings;
   CkdRegistry *registry;
   CkdSession *session;
+  CkdHistory *history;
   CkdPeers *peers;
-  /* The front ends, each on the registry and the session alone. */
+  /* The front ends, each on the registry, the session and the history. */
   CkdBus *bus_api;
   CkdCallPresenter *presenter;
   CkdPipewire *pipewire;
@@ -134,11 +136,12 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->settings = ckd_settings_new (options, (const char *const *) settings_paths);
   self->registry = ckd_registry_new ();
   self->session = ckd_session_new (self->registry, self->settings);
+  self->history = ckd_history_new (self->session, NULL);
   self->peers = ckd_peers_new (self->bus);
   self->bus_api = ckd_bus_new (self->bus, self->peers, self->session, error);
-  if (self->bus_api == NULL)
+  if (self->bus_api == NULL || !ckd_bus_serve_history (self->bus_api, self->history, error))
     return NULL;
-  self->presenter = ckd_call_presenter_new (self->session, self->bus);
+  self->presenter = ckd_call_presenter_new (self->session, self->history, self->bus);
   self->pipewire = ckd_pipewire_new ();
   self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
   self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
@@ -161,6 +164,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);
   g_clear_pointer (&self->peers, ckd_peers_free);
+  g_clear_object (&self->history);
   g_clear_object (&self->session);
   g_clear_object (&self->registry);
   g_clear_object (&self->settings);

@@ -26,9 +26,12 @@ typedef enum
   CKD_ERROR_ACTION_FAILED,
   CKD_ERROR_ACTION_TIMED_OUT,
   CKD_ERROR_LIMIT_EXCEEDED,
+  /* Added to the pinned list. */
+  CKD_ERROR_UNKNOWN_ENTRY,    /* no history entry with this id (for this caller) */
+  CKD_ERROR_CANNOT_START_APP, /* no live provider, and the app cannot be started */
 } CkdError;
 
-#define CKD_ERROR_N_CODES (CKD_ERROR_LIMIT_EXCEEDED + 1)
+#define CKD_ERROR_N_CODES (CKD_ERROR_CANNOT_START_APP + 1)
 
 GQuark ckd_error_quark (void);
 /* The D-Bus error name of @code. */

@@ -20,6 +20,10 @@
  * server): a flood of missed calls closes the oldest rather than growing
  * without bound. */
 #define CKD_MAX_MISSED_CALL_NOTIFICATIONS 100
+/* History entries one GetEntries reply carries at most (page with
+ * `before` for more), and entry ids one MarkSeen or DeleteEntries takes. */
+#define CKD_MAX_HISTORY_ENTRIES_PER_REPLY 1000
+#define CKD_MAX_HISTORY_IDS_PER_CALL 1000
 /* How long callkitd, stopping, waits for the notification server to answer
  * Notify calls still in flight, so that it can close those notifications
  * too. */

@@ -23,6 +23,7 @@ enum
   SIGNAL_CALL_ADDED,
   SIGNAL_CALL_CHANGED,
   SIGNAL_CALL_REMOVED,
+  SIGNAL_CALL_ENDED,
   SIGNAL_CAPABILITIES_CHANGED,
   N_SIGNALS,
 };
@@ -132,6 +133,7 @@ ckd_registry_class_init (CkdRegistryClass *klass)
   signals[SIGNAL_CALL_ADDED] = POINTER_SIGNAL ("call-added");
   signals[SIGNAL_CALL_CHANGED] = POINTER_UINT_SIGNAL ("call-changed");
   signals[SIGNAL_CALL_REMOVED] = POINTER_SIGNAL ("call-removed");
+  signals[SIGNAL_CALL_ENDED] = POINTER_SIGNAL ("call-ended");
 #undef POINTER_SIGNAL
 #undef POINTER_UINT_SIGNAL
   signals[SIGNAL_CAPABILITIES_CHANGED] =
@@ -263,6 +265,14 @@ ckd_registry_call_changed (CkdRegistry *self, CkdCall *call, CkdCallChanges chan
 {
   if (changes != 0)
     g_signal_emit (self, signals[SIGNAL_CALL_CHANGED], 0, call, (guint) changes);
+}
+
+void
+ckd_registry_call_ended (CkdRegistry *self, CkdCall *call)
+{
+  g_return_if_fail (call->state == CKD_CALL_STATE_ENDED);
+
+  g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call);
 }
 
 /* ---- capabilities --------------------------------------------------- */

@@ -22,6 +22,13 @@ G_BEGIN_DECLS
  * - "call-added" (CkdCall *), "call-changed" (CkdCall *, CkdCallChanges),
  *   "call-removed" (CkdCall *): the call ended (its last change came
  *   before) and can no longer be found; freed right after;
+ * - "call-ended" (CkdCall *): the call has ended and its final state is
+ *   set, before that state is announced ("call-changed", then
+ *   "call-removed" follow). What must keep ended calls (the history)
+ *   keeps them here, so that they are kept before any front end tells
+ *   anyone that the call ended. Also emitted, alone, for a call that a
+ *   filter refused on arrival (call->filter set): it never lived and is
+ *   not in the registry;
  * - "capabilities-changed". */
 
 typedef enum
@@ -67,6 +74,8 @@ void ckd_registry_remember_uuid (CkdRegistry *self, const char *uuid);
 GHashTable *ckd_registry_get_calls (CkdRegistry *self);
 guint ckd_registry_get_n_calls (CkdRegistry *self);
 void ckd_registry_call_changed (CkdRegistry *self, CkdCall *call, CkdCallChanges changes);
+/* "call-ended": @call is in its final state, not yet announced. */
+void ckd_registry_call_ended (CkdRegistry *self, CkdCall *call);
 
 /* ---- what works right now ---- */
 

@@ -488,6 +488,31 @@ ckd_session_report_outgoing_connected (CkdSession *self, CkdProvider *provider,
   return report_outgoing (self, provider, uuid, at, ckd_call_report_connected, error);
 }
 
+gboolean
+ckd_session_record_filtered_call (CkdSession *self, CkdProvider *provider, const char *uuid,
+                                  GVariant *update_dict, CkdCallFilter filter, GError **error)
+{
+  g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
+  g_auto (CkdCallUpdate) update = { 0 };
+  g_autoptr (CkdCall) call = NULL;
+
+  g_return_val_if_fail (filter != CKD_CALL_FILTER_NONE, FALSE);
+
+  if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
+      || !check_new_uuid (self, provider, canonical, error))
+    return FALSE;
+  call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
+  ckd_call_apply_update (call, &update);
+  call->filter = filter;
+  ckd_call_end (call, CKD_ENDED_REASON_UNANSWERED, 0);
+  /* Reported again, it is refused like any call that ended. */
+  ckd_registry_remember_uuid (self->registry, call->uuid);
+  g_info ("incoming call %s from '%s' on %s filtered: %s", call->uuid, call->remote_handle.value,
+          provider->object_path, ckd_call_filter_to_string (filter));
+  ckd_registry_call_ended (self->registry, call);
+  return TRUE;
+}
+
 CkdCall *
 ckd_session_add_outgoing_call (CkdSession *self, CkdProvider *provider, const CkdAction *start)
 {
@@ -525,8 +550,10 @@ ckd_session_end_call (CkdSession *self, CkdCall *call, CkdEndedReason reason, gi
   ckd_call_group_forget_ended (provider->calls, call);
 
   g_info ("call %s ended: %s", call->uuid, ckd_ended_reason_to_string (reason));
-  /* The final state first, while the call can still be found; then the
-   * group's other calls; then the call leaves. */
+  /* Kept (the history) before anything announces the end; then the final
+   * state, while the call can still be found; then the group's other
+   * calls; then the call leaves. */
+  ckd_registry_call_ended (self->registry, call);
   ckd_registry_call_changed (self->registry, call, ckd_call_snapshot_finish (&snapshot, call));
   ckd_registry_remove_call (self->registry, call);
   ckd_change_set_commit (self, &changes);

@@ -62,6 +62,14 @@ gboolean ckd_session_report_call_updated (CkdSession *self, CkdProvider *provide
 gboolean ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider,
                                         const char *uuid, const char *reason, gint64 ended_at,
                                         GError **error);
+/* An incoming call that a filter (the block list, do not disturb) keeps
+ * from the user: it never rings and never lives, but is checked like a
+ * new report, ends as unanswered at once with call->filter = @filter, and
+ * goes to the history ("call-ended" of the registry). The filter then
+ * refuses the report with its own error. */
+gboolean ckd_session_record_filtered_call (CkdSession *self, CkdProvider *provider,
+                                           const char *uuid, GVariant *update,
+                                           CkdCallFilter filter, GError **error);
 gboolean ckd_session_report_outgoing_started_connecting (CkdSession *self, CkdProvider *provider,
                                                          const char *uuid, gint64 at,
                                                          GError **error);

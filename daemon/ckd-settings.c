@@ -5,21 +5,36 @@
 
 /* ---- parsing (pure) ------------------------------------------------ */
 
+typedef enum
+{
+  KEY_BOOLEAN, /* gboolean */
+  KEY_UINT,    /* guint in [min, max] */
+} KeyKind;
+
 typedef struct
 {
   const char *group;
   const char *key;
-  gsize offset; /* of a gboolean in CkdUserSettings */
-} BooleanKey;
+  KeyKind kind;
+  gsize offset; /* of the value in CkdUserSettings */
+  guint min, max;
+} Key;
 
-static const BooleanKey boolean_keys[] = {
-  { "Notifications", "ringing", G_STRUCT_OFFSET (CkdUserSettings, notifications.ringing) },
-  { "Notifications", "ongoing", G_STRUCT_OFFSET (CkdUserSettings, notifications.ongoing) },
-  { "Notifications", "missed", G_STRUCT_OFFSET (CkdUserSettings, notifications.missed) },
-  { "Notifications", "missed-persistent",
-    G_STRUCT_OFFSET (CkdUserSettings, notifications.missed_persistent) },
-  { "Sounds", "ringtone", G_STRUCT_OFFSET (CkdUserSettings, sounds.ringtone) },
-  { "Sounds", "call-waiting", G_STRUCT_OFFSET (CkdUserSettings, sounds.call_waiting) },
+#define BOOLEAN_KEY(group, key, member) \
+  { group, key, KEY_BOOLEAN, G_STRUCT_OFFSET (CkdUserSettings, member), 0, 0 }
+#define UINT_KEY(group, key, member, min, max) \
+  { group, key, KEY_UINT, G_STRUCT_OFFSET (CkdUserSettings, member), min, max }
+
+static const Key keys[] = {
+  BOOLEAN_KEY ("Notifications", "ringing", notifications.ringing),
+  BOOLEAN_KEY ("Notifications", "ongoing", notifications.ongoing),
+  BOOLEAN_KEY ("Notifications", "missed", notifications.missed),
+  BOOLEAN_KEY ("Notifications", "missed-persistent", notifications.missed_persistent),
+  BOOLEAN_KEY ("Sounds", "ringtone", sounds.ringtone),
+  BOOLEAN_KEY ("Sounds", "call-waiting", sounds.call_waiting),
+  BOOLEAN_KEY ("History", "keep", history.keep),
+  UINT_KEY ("History", "max-entries", history.max_entries, 1, CKD_HISTORY_MAX_MAX_ENTRIES),
+  UINT_KEY ("History", "max-age-days", history.max_age_days, 0, CKD_HISTORY_MAX_MAX_AGE_DAYS),
 };
 
 void
@@ -36,35 +51,74 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .ringtone = TRUE,
       .call_waiting = TRUE,
     },
+    .history = {
+      .keep = TRUE,
+      .max_entries = CKD_HISTORY_DEFAULT_MAX_ENTRIES,
+      .max_age_days = CKD_HISTORY_DEFAULT_MAX_AGE_DAYS,
+    },
   };
 }
 
 gboolean
 ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
-    if (G_STRUCT_MEMBER (gboolean, a, boolean_keys[i].offset)
-        != G_STRUCT_MEMBER (gboolean, b, boolean_keys[i].offset))
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if ((keys[i].kind == KEY_BOOLEAN
+         && G_STRUCT_MEMBER (gboolean, a, keys[i].offset)
+              != G_STRUCT_MEMBER (gboolean, b, keys[i].offset))
+        || (keys[i].kind == KEY_UINT
+            && G_STRUCT_MEMBER (guint, a, keys[i].offset)
+                 != G_STRUCT_MEMBER (guint, b, keys[i].offset)))
       return FALSE;
   return TRUE;
 }
 
-static const BooleanKey *
+static const Key *
 find_key (const char *group, const char *key)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
-    if (g_str_equal (boolean_keys[i].group, group) && g_str_equal (boolean_keys[i].key, key))
-      return &boolean_keys[i];
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group) && g_str_equal (keys[i].key, key))
+      return &keys[i];
   return NULL;
 }
 
 static gboolean
 is_known_group (const char *group)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
-    if (g_str_equal (boolean_keys[i].group, group))
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group))
       return TRUE;
   return FALSE;
+}
+
+/* Stores @key's value from @key_file in @settings, or says what is wrong
+ * with it (with the value as written). */
+static char *
+apply_key (CkdUserSettings *settings, const Key *key, GKeyFile *key_file)
+{
+  g_autofree char *raw = g_key_file_get_value (key_file, key->group, key->key, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (key->kind == KEY_BOOLEAN)
+    {
+      gboolean value = g_key_file_get_boolean (key_file, key->group, key->key, &error);
+
+      if (error != NULL)
+        return g_strdup_printf ("\"%s\" is not true or false", raw ? raw : "");
+      G_STRUCT_MEMBER (gboolean, settings, key->offset) = value;
+    }
+  else
+    {
+      guint64 value;
+
+      if (raw == NULL
+          || !g_ascii_string_to_unsigned (g_strstrip (raw), 10, key->min, key->max, &value,
+                                          NULL))
+        return g_strdup_printf ("\"%s\" is not a whole number from %u to %u", raw ? raw : "",
+                                key->min, key->max);
+      G_STRUCT_MEMBER (guint, settings, key->offset) = (guint) value;
+    }
+  return NULL;
 }
 
 void
@@ -75,37 +129,29 @@ ckd_user_settings_apply (CkdUserSettings *settings, GKeyFile *key_file, const ch
 
   for (guint g = 0; groups[g] != NULL; g++)
     {
-      g_auto (GStrv) keys = NULL;
+      g_auto (GStrv) names = NULL;
 
       if (!is_known_group (groups[g]))
         continue;
-      keys = g_key_file_get_keys (key_file, groups[g], NULL, NULL);
-      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+      names = g_key_file_get_keys (key_file, groups[g], NULL, NULL);
+      for (guint k = 0; names != NULL && names[k] != NULL; k++)
         {
-          const BooleanKey *known = find_key (groups[g], keys[k]);
-          g_autoptr (GError) error = NULL;
-          gboolean value;
+          const Key *known = find_key (groups[g], names[k]);
+          g_autofree char *problem = NULL;
 
           /* Translated keys (key[de]=) mean nothing here. */
-          if (strchr (keys[k], '[') != NULL)
+          if (strchr (names[k], '[') != NULL)
             continue;
           if (known == NULL)
             {
               g_ptr_array_add (problems, g_strdup_printf ("%s: [%s] %s: unknown key, ignored",
-                                                          path, groups[g], keys[k]));
+                                                          path, groups[g], names[k]));
               continue;
             }
-          value = g_key_file_get_boolean (key_file, groups[g], keys[k], &error);
-          if (error != NULL)
-            {
-              g_autofree char *raw = g_key_file_get_value (key_file, groups[g], keys[k], NULL);
-              g_ptr_array_add (problems,
-                               g_strdup_printf ("%s: [%s] %s: \"%s\" is not true or false, "
-                                                "default used",
-                                                path, groups[g], keys[k], raw ? raw : ""));
-              continue;
-            }
-          G_STRUCT_MEMBER (gboolean, settings, known->offset) = value;
+          problem = apply_key (settings, known, key_file);
+          if (problem != NULL)
+            g_ptr_array_add (problems, g_strdup_printf ("%s: [%s] %s: %s, default used", path,
+                                                        groups[g], names[k], problem));
         }
     }
 }
@@ -144,6 +190,8 @@ ckd_user_settings_apply_options (CkdUserSettings *settings, const CkdOptions *op
     settings->notifications.missed_persistent = FALSE;
   if (options->no_ringtone)
     settings->sounds.ringtone = FALSE;
+  if (options->no_history)
+    settings->history.keep = FALSE;
 }
 
 /* ---- the files and their monitors ---------------------------------- */

@@ -25,6 +25,7 @@ typedef struct
   gboolean no_missed_call_notifications;
   gboolean transient_missed_calls;
   gboolean no_ringtone; /* the notification server may still make a sound */
+  gboolean no_history;  /* keep no call history on disk */
 } CkdOptions;
 
 /* [Notifications] */
@@ -43,15 +44,30 @@ typedef struct
   gboolean call_waiting; /* call-waiting=: the tone for a second call during a call */
 } CkdSoundSettings;
 
+/* [History]: the recents (ckd-history.c) */
+typedef struct
+{
+  gboolean keep;      /* keep=: false keeps no history on disk */
+  guint max_entries;  /* max-entries=: the oldest go beyond it */
+  guint max_age_days; /* max-age-days=: older entries go; 0: no age limit */
+} CkdHistorySettings;
+
+#define CKD_HISTORY_DEFAULT_MAX_ENTRIES 10000
+#define CKD_HISTORY_MAX_MAX_ENTRIES 1000000
+#define CKD_HISTORY_DEFAULT_MAX_AGE_DAYS 365
+#define CKD_HISTORY_MAX_MAX_AGE_DAYS 36500
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
+  CkdHistorySettings history;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
 
-/* The defaults: everything on, missed calls stay. */
+/* The defaults: everything on, missed calls stay, history kept for a
+ * year or 10000 calls. */
 void ckd_user_settings_init (CkdUserSettings *settings);
 gboolean ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b);
 /* Applies the keys @key_file has on top of @settings. A bad value or an

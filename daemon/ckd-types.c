@@ -16,9 +16,11 @@ static const char *const ended_reasons[] = {
 static const char *const handle_types[] = { "generic", "phone-number", "email-address" };
 static const char *const dtmf_types[] = { "single-tone", "soft-pause", "hard-pause" };
 static const char *const outcomes[] = { "pending", "fulfilled", "failed", "timed-out" };
+static const char *const call_filters[] = { "", "block-list", "do-not-disturb", "stale-push" };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (action_types) == CKD_ACTION_N_TYPES);
 G_STATIC_ASSERT (G_N_ELEMENTS (handle_types) == CKD_HANDLE_N_TYPES);
+G_STATIC_ASSERT (G_N_ELEMENTS (call_filters) == CKD_CALL_FILTER_N_KINDS);
 
 static gboolean
 lookup (const char *const *names, guint n_names, const char *s, int *out)
@@ -51,6 +53,7 @@ DEFINE_ENUM_STRINGS (ckd_action_type, CkdActionType, action_types)
 DEFINE_ENUM_STRINGS (ckd_ended_reason, CkdEndedReason, ended_reasons)
 DEFINE_ENUM_STRINGS (ckd_handle_type, CkdHandleType, handle_types)
 DEFINE_ENUM_STRINGS (ckd_dtmf_type, CkdDtmfType, dtmf_types)
+DEFINE_ENUM_STRINGS (ckd_call_filter, CkdCallFilter, call_filters)
 
 const char *
 ckd_call_state_to_string (CkdCallState state)

@@ -57,6 +57,18 @@ typedef enum
   CKD_DTMF_HARD_PAUSE,
 } CkdDtmfType;
 
+/* Why callkitd kept an incoming call from the user: it never rang (a
+ * blocked caller, do not disturb) or it rang nothing because its push
+ * came too late. The call still goes to the history, marked so. */
+typedef enum
+{
+  CKD_CALL_FILTER_NONE,
+  CKD_CALL_FILTER_BLOCK_LIST,
+  CKD_CALL_FILTER_DO_NOT_DISTURB,
+  CKD_CALL_FILTER_STALE_PUSH,
+  CKD_CALL_FILTER_N_KINDS,
+} CkdCallFilter;
+
 typedef enum
 {
   CKD_OUTCOME_PENDING,
@@ -77,6 +89,9 @@ gboolean ckd_handle_type_from_string (const char *s, CkdHandleType *out);
 const char *ckd_dtmf_type_to_string (CkdDtmfType type);
 gboolean ckd_dtmf_type_from_string (const char *s, CkdDtmfType *out);
 const char *ckd_outcome_to_string (CkdOutcome outcome);
+/* "" for CKD_CALL_FILTER_NONE. */
+const char *ckd_call_filter_to_string (CkdCallFilter filter);
+gboolean ckd_call_filter_from_string (const char *s, CkdCallFilter *out);
 
 /* Live calls that count as a call group: everything but ringing and ended. */
 gboolean ckd_call_state_is_live_group (CkdCallState state);

@@ -74,6 +74,9 @@ main (int argc, char **argv)
       "Let missed-call notifications expire instead of staying until dismissed", NULL },
     { "no-ringtone", 0, 0, G_OPTION_ARG_NONE, &options.no_ringtone,
       "Do not play ringtones; the notification server may make its own sound", NULL },
+    { "no-history", 0, 0, G_OPTION_ARG_NONE, &options.no_history,
+      "Keep no call history on disk (missed calls are still shown until callkitd stops)",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) option_context = NULL;

@@ -12,6 +12,7 @@ static void test_error_names(void) {
                 "UnknownCallUUID", "CallUUIDAlreadyExists", "InvalidAction",
                 "MaximumCallGroupsReached", "FilteredByDoNotDisturb", "FilteredByBlockList",
                 "UnknownAction", "ActionFailed", "ActionTimedOut", "LimitExceeded",
+                "UnknownEntry", "CannotStartApp",
         };
 
         /* Every documented error has its own CkError, and back. */

@@ -128,6 +128,47 @@ test_bad_values (void)
 }
 
 static void
+test_history (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  CkdUserSettings settings, defaults;
+
+  ckd_user_settings_init (&defaults);
+  g_assert_true (defaults.history.keep);
+  g_assert_cmpuint (defaults.history.max_entries, ==, 10000);
+  g_assert_cmpuint (defaults.history.max_age_days, ==, 365);
+
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[History]\nkeep=false\nmax-entries= 50 \nmax-age-days=0\n", problems);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_false (settings.history.keep);
+  g_assert_cmpuint (settings.history.max_entries, ==, 50);
+  g_assert_cmpuint (settings.history.max_age_days, ==, 0);
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+  settings.history.keep = TRUE;
+  settings.history.max_age_days = 365;
+  /* A number alone makes a difference too. */
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+
+  /* Out of range, not a number, negative: the default stays, each named. */
+  ckd_user_settings_init (&settings);
+  apply_text (&settings, "[History]\nmax-entries=0\nmax-age-days=-1\n", problems);
+  apply_text (&settings, "[History]\nmax-age-days=ten\n", problems);
+  g_assert_cmpuint (settings.history.max_entries, ==, 10000);
+  g_assert_cmpuint (settings.history.max_age_days, ==, 365);
+  g_assert_cmpuint (problems->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (problems, 0), ==,
+                   "/x/callkitd.conf: [History] max-entries: \"0\" is not a whole number "
+                   "from 1 to 1000000, default used");
+  g_assert_cmpstr (g_ptr_array_index (problems, 1), ==,
+                   "/x/callkitd.conf: [History] max-age-days: \"-1\" is not a whole number "
+                   "from 0 to 36500, default used");
+  g_assert_cmpstr (g_ptr_array_index (problems, 2), ==,
+                   "/x/callkitd.conf: [History] max-age-days: \"ten\" is not a whole number "
+                   "from 0 to 36500, default used");
+}
+
+static void
 test_layers (void)
 {
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
@@ -225,12 +266,13 @@ test_options_win (void)
   g_autofree char *dir = g_dir_make_tmp ("test-settings-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "callkitd.conf", NULL);
   const char *paths[] = { path, NULL };
-  CkdOptions options = { .no_ringtone = TRUE, .no_missed_call_notifications = TRUE };
+  CkdOptions options = { .no_ringtone = TRUE, .no_missed_call_notifications = TRUE,
+                         .no_history = TRUE };
   g_autoptr (CkdSettings) settings = NULL;
 
   g_assert_no_error (error);
   write_atomically (path, "[Sounds]\nringtone=true\n[Notifications]\nmissed=true\n"
-                          "ringing=false\n");
+                          "ringing=false\n[History]\nkeep=true\nmax-entries=7\n");
   settings = ckd_settings_new (&options, paths);
   g_assert_false (ckd_settings_get (settings)->sounds.ringtone);
   g_assert_false (ckd_settings_get (settings)->notifications.missed);
@@ -238,6 +280,8 @@ test_options_win (void)
   g_assert_false (ckd_settings_get (settings)->notifications.ringing);
   g_assert_true (ckd_settings_get (settings)->notifications.ongoing);
   g_assert_true (ckd_settings_get_options (settings)->no_ringtone);
+  g_assert_false (ckd_settings_get (settings)->history.keep);
+  g_assert_cmpuint (ckd_settings_get (settings)->history.max_entries, ==, 7);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -252,6 +296,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/each-key", test_each_key);
   g_test_add_func ("/settings/sounds", test_sounds);
   g_test_add_func ("/settings/bad-values", test_bad_values);
+  g_test_add_func ("/settings/history", test_history);
   g_test_add_func ("/settings/layers", test_layers);
   g_test_add_func ("/settings/paths", test_paths);
   g_test_add_func ("/settings/monitor", test_monitor);

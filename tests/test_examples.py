@@ -12,7 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import harness
-from harness import SOURCE_ROOT, new_uuid, raises_dbus_error, run_process, wait_until
+from harness import (HISTORY_IFACE, ROOT_PATH, SOURCE_ROOT, new_uuid, raises_dbus_error,
+                     run_process, vardict, wait_until)
 
 from gi.repository import GLib
 
@@ -240,6 +241,61 @@ def check_silence(tool, provider, client):
     assert client.get_call_properties(uuid)["State"] == "ringing"
 
 
+def missed(provider, client, number="+4930123"):
+    """A call that rang and was missed; returns its history entry."""
+    uuid = new_uuid()
+    provider.report_incoming(uuid, remote_handle=("phone-number", number))
+    client.wait_for_call_property(uuid, "State", "ringing")
+    provider.report_ended(uuid, "remote-ended")
+    client.wait_for_call_removed(uuid)
+    return history(client, call=uuid)[0]
+
+
+def history(client, **match):
+    """The entries of GetEntries (all of them) that have the values of
+    ``match``."""
+    entries = client.call(ROOT_PATH, HISTORY_IFACE, "GetEntries",
+                          GLib.Variant.new_tuple(vardict()))
+    return [e for e in entries if all(e[k] == v for k, v in match.items())]
+
+
+def check_get_entries(tool, provider, client):
+    entry = missed(provider, client)
+    out = ok(run_recipe("History.GetEntries", tool))
+    assert "'%s'" % entry["id"] in out or '"%s"' % entry["id"] in out, out
+    assert entry["call"] in out
+
+
+def check_mark_seen(tool, provider, client):
+    first, second = missed(provider, client), missed(provider, client)
+    ok(run_recipe("History.MarkSeen", tool, ENTRY=first["id"]))
+    assert history(client, id=first["id"])[0]["seen"] is True
+    assert history(client, id=second["id"])[0]["seen"] is False
+    ok(run_recipe("History.MarkSeen", tool))
+    assert history(client, id=second["id"])[0]["seen"] is True
+
+
+def check_delete_entries(tool, provider, client):
+    entry = missed(provider, client)
+    ok(run_recipe("History.DeleteEntries", tool, ENTRY=entry["id"]))
+    assert history(client, id=entry["id"]) == []
+
+
+def check_clear(tool, provider, client):
+    gone, kept = missed(provider, client, "+111"), missed(provider, client, "+222")
+    ok(run_recipe("History.Clear", tool, HANDLE="+111"))
+    assert history(client, id=gone["id"]) == []
+    assert history(client, id=kept["id"]) != []
+
+
+def check_call_back(tool, provider, client):
+    entry = missed(provider, client)
+    out = ok(run_recipe("History.CallBack", tool, ENTRY=entry["id"]))
+    start = provider.wait_for_action("start-call")
+    assert tuple(start.parameters["handle"]) == ("phone-number", "+4930123")
+    assert start.parameters["transaction"] in out, out
+
+
 def owner_only(name, **variables):
     def check(tool, provider, client):
         uuid = ringing(provider, client)
@@ -275,6 +331,11 @@ CHECKS = {
     "Provider.FulfillAction": owner_only("Provider.FulfillAction"),
     "Provider.FailAction": owner_only("Provider.FailAction"),
     "Provider.Invalidate": owner_only("Provider.Invalidate"),
+    "History.GetEntries": check_get_entries,
+    "History.MarkSeen": check_mark_seen,
+    "History.DeleteEntries": check_delete_entries,
+    "History.Clear": check_clear,
+    "History.CallBack": check_call_back,
 }
 
 

@@ -106,7 +106,8 @@ def cycles(deps):
 
 def test_every_file_has_a_layer():
     order, where = load()
-    assert order == ["support", "model", "registry", "session", "frontend", "daemon", "main"]
+    assert order == ["support", "model", "registry", "session", "history", "frontend",
+                     "daemon", "main"]
     stems = {p.stem for p in daemon_files()}
     assert not stems - set(where), "files without a layer: %s" % sorted(stems - set(where))
     assert not set(where) - stems, "listed but missing: %s" % sorted(set(where) - stems)

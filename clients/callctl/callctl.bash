@@ -16,9 +16,9 @@ __callctl_providers() {
 
 _callctl() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-        local verbs='status list show monitor providers answer end hold unhold mute unmute dtmf start reset silence help'
+        local verbs='status list show monitor providers answer end hold unhold mute unmute dtmf start reset silence history call-back help'
         local options='--json= -j --no-legend --handle-type= --video --no-wait --hold-active --end-active
-                       --property= --value --verbose --version --help'
+                       --property= --value --missed --since= --verbose --version --help'
         local properties='UUID Provider RemoteHandle LocalizedCallerName IsOutgoing IsOnHold IsMuted
                           HasConnected HasEnded HasVideo State Group SupportsHolding SupportsGrouping
                           SupportsUngrouping SupportsDTMF ConnectedAt EndedAt EndedReason'
@@ -75,6 +75,10 @@ _callctl() {
 
         if [[ -z $verb ]]; then
                 mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur")
+                return
+        fi
+        if [[ $verb == history ]] && ((n_args == 0)); then
+                mapfile -t COMPREPLY < <(compgen -W 'clear seen delete' -- "$cur")
                 return
         fi
         ((n_args == 0)) || return

@@ -25,6 +25,7 @@
 #include "callkit.h"
 #include "callkit-glib.h"
 #include "callkit-names.h"
+#include "callctl-history.h"
 #include "callctl-json.h"
 
 typedef enum
@@ -126,6 +127,7 @@ exit_code_for_error_name (const char *name)
   } map[] = {
     { CKD_ERROR_PREFIX "UnknownCallUUID", EXIT_NOT_FOUND },
     { CKD_ERROR_PREFIX "UnknownCallProvider", EXIT_NOT_FOUND },
+    { CKD_ERROR_PREFIX "UnknownEntry", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.UnknownObject", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.ServiceUnknown", EXIT_NO_DAEMON },
     { "org.freedesktop.DBus.Error.NameHasNoOwner", EXIT_NO_DAEMON },
@@ -248,6 +250,12 @@ report_bus_error (Callctl            *ctl,
     hint = "Answer with --end-active to end that call first.";
   print_error (ctl, doing, error->name, error->message, hint);
   return exit_code_for_error_name (error->name);
+}
+
+int
+callctl_report_bus_error (gpointer ctl, const sd_bus_error *error, int r, const char *doing)
+{
+  return report_bus_error (ctl, error, r, doing);
 }
 
 static int
@@ -481,11 +489,43 @@ static int
 print_json (Callctl  *ctl,
             JsonNode *node)
 {
-  g_autofree char *text = json_to_text (ctl->json, node);
+  return callctl_print_json (ctl->json, node);
+}
+
+/* ---- for the history's commands (callctl-history.c) ---- */
+
+int
+callctl_print_json (int json, JsonNode *node)
+{
+  g_autofree char *text = json_to_text (json, node);
 
   fputs (text, stdout);
   fputc ('\n', stdout);
   return finish_output ();
+}
+
+char *
+callctl_sanitize (const char *str)
+{
+  return sanitize (str);
+}
+
+int
+callctl_finish_output (void)
+{
+  return finish_output ();
+}
+
+struct libscols_table *
+callctl_table_new (const char *const *headers, gboolean no_legend)
+{
+  return table_new (headers, no_legend);
+}
+
+void
+callctl_table_add_row (struct libscols_table *table, const char *const *cells)
+{
+  table_add_row (table, cells);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1886,6 +1926,23 @@ typedef int (*VerbFunc) (Callctl *ctl,
                          int      argc,
                          char   **argv);
 
+/* The history's commands live in callctl-history.c. */
+static int
+verb_history (Callctl *ctl, int argc, char **argv)
+{
+  CallctlHistoryRun run = { ctl, ctl->bus, ctl->json, ctl->no_legend };
+
+  return callctl_history_verb_history (&run, argc, argv);
+}
+
+static int
+verb_call_back (Callctl *ctl, int argc, char **argv)
+{
+  CallctlHistoryRun run = { ctl, ctl->bus, ctl->json, ctl->no_legend };
+
+  return callctl_history_verb_call_back (&run, argc, argv);
+}
+
 typedef struct Verb
 {
   const char *name;
@@ -1913,6 +1970,9 @@ static const Verb verbs[] = {
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
   { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
+  { "history", "[SUBCOMMAND]", 0, G_MAXINT, TRUE, verb_history,
+    "List the recents (--missed, --since); or clear, seen [ID...], delete ID..." },
+  { "call-back", "ID", 1, 1, FALSE, verb_call_back, "Call back a history entry's caller" },
 };
 
 static char *
@@ -2053,6 +2113,7 @@ main (int    argc,
   g_option_context_set_description (context, description);
   group = g_option_group_new ("callctl", "callctl options", "Show callctl options", &ctl, NULL);
   g_option_group_add_entries (group, entries);
+  g_option_group_add_entries (group, callctl_history_option_entries ());
   g_option_context_set_main_group (context, g_steal_pointer (&group));
 
   if (!g_option_context_parse_strv (context, &args, &error))
@@ -2091,7 +2152,8 @@ main (int    argc,
   if (ctl.json_auto)
     ctl.json = isatty (STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
   if (ctl.json && !verb->reads && verb->func != verb_start)
-    return usage_error ("%s: --json applies to status, list, show, providers, monitor, silence and start",
+    return usage_error ("%s: --json applies to status, list, show, providers, monitor, silence, "
+                        "history and start",
                         verb->name);
   if ((ctl.handle_type != NULL || ctl.video || ctl.no_wait) && verb->func != verb_start)
     return usage_error ("%s: --handle-type, --video and --no-wait apply to start only", verb->name);
@@ -2101,6 +2163,8 @@ main (int    argc,
     return usage_error ("answer: use either --hold-active or --end-active");
   if ((ctl.properties != NULL || ctl.value_only) && verb->func != verb_show)
     return usage_error ("%s: --property and --value apply to show only", verb->name);
+  if (!callctl_history_check_usage (verb->name, n_args, args + 2, &error))
+    return usage_error ("%s", error->message);
   ctl.verb = verb;
 
   r = callctl_connect (&ctl, verb->func == verb_monitor);

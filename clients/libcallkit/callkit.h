@@ -95,6 +95,8 @@ typedef enum CkError {
         CK_ERROR_ACTION_FAILED,
         CK_ERROR_ACTION_TIMED_OUT,
         CK_ERROR_LIMIT_EXCEEDED,
+        CK_ERROR_UNKNOWN_ENTRY,            /* no such history entry (for this caller) */
+        CK_ERROR_CANNOT_START_APP,         /* call back: no live provider, app not startable */
         _CK_ERROR_MAX,
 } CkError;
 
@@ -596,6 +598,97 @@ char **ck_provider_info_get_property_names(CkProviderInfo *p);
 char **ck_provider_info_get_changed_properties(CkProviderInfo *p);
 int ck_provider_info_get_property(CkProviderInfo *p, const char *name, sd_bus_message **ret);
 
+/* ---------------------------------------------------------------------- */
+/* CkHistory and CkHistoryEntry: the call history (recents) */
+
+/* callkitd keeps every call that ended, of providers whose configuration
+ * includes their calls in the recents (the default), as an entry: see the
+ * History interface. A sandboxed app sees and changes only its own app's
+ * entries. */
+
+typedef struct CkHistory CkHistory;
+typedef struct CkHistoryEntry CkHistoryEntry;
+
+/* Which entries; zero-initialise it and set what you need. */
+typedef struct CkHistoryFilter {
+        uint64_t since;                 /* calls that ended at or after; 0: any */
+        uint64_t before;                /* calls that ended before; 0: any (page back with it) */
+        unsigned limit;                 /* at most; 0: as many as callkitd gives at once (1000) */
+        int missed_only;
+        const char *app_id;             /* NULL: every app the caller may see */
+        const char *handle_type;        /* with handle_value: only calls with this handle */
+        const char *handle_value;       /* ... (handle_type NULL: "generic") */
+} CkHistoryFilter;
+
+/* The history changed (entries added, seen, deleted): read again what you
+ * show. Called from sd_bus_process(). */
+typedef void (*CkHistoryChanged)(CkHistory *h, void *userdata);
+
+/* The history on bus (referenced); changed may be NULL. Returns 0, -EINVAL,
+ * -ENOMEM or a negative errno from sd-bus. */
+int ck_history_new(sd_bus *bus, CkHistoryChanged changed, void *userdata, CkHistory **ret);
+CkHistory *ck_history_ref(CkHistory *h);
+CkHistory *ck_history_unref(CkHistory *h);
+/* The CkError of the last request that failed with -EBADR; CK_ERROR_NONE
+ * after a success. */
+CkError ck_history_get_last_error(CkHistory *h);
+/* The D-Bus error of the last request on h that failed on the bus (its
+ * name and callkitd's message); NULL after a success. Valid until the
+ * next request. */
+const sd_bus_error *ck_history_get_last_bus_error(CkHistory *h);
+
+/* The entries the filter (may be NULL) selects, newest first, waiting for
+ * callkitd's reply. *ret_entries is a NULL-terminated array of new
+ * references, freed with ck_history_entries_free(); *ret_n_entries (may be
+ * NULL) their number. Returns 0, -EINVAL, -EBADR (InvalidArgument,
+ * LimitExceeded, Unentitled) or another negative errno. */
+int ck_history_get_entries(CkHistory *h, const CkHistoryFilter *filter,
+                           CkHistoryEntry ***ret_entries, size_t *ret_n_entries);
+/* Unrefs every entry and frees the array; NULL-safe. */
+void ck_history_entries_free(CkHistoryEntry **entries);
+/* Missed calls not seen yet (of the caller's app when sandboxed). */
+int ck_history_get_missed_count(CkHistory *h, unsigned *ret);
+/* Marks these entries seen (ids: NULL-terminated; NULL or empty: every
+ * missed call), deletes them, or deletes what filter selects (its limit
+ * must be 0; NULL: everything the caller may see). */
+int ck_history_mark_seen(CkHistory *h, const char *const *ids);
+int ck_history_delete_entries(CkHistory *h, const char *const *ids);
+int ck_history_clear(CkHistory *h, const CkHistoryFilter *filter);
+/* Calls the entry's caller back through a live provider of its app (the
+ * active call is held, or ended where it cannot be, in the same
+ * transaction); with none, callkitd starts the app with a tel: or sip: URI.
+ * *ret_transaction (may be NULL): the transaction id, "" when the app was
+ * started; free() it. Returns 0, -EINVAL, -EBADR (UnknownEntry,
+ * InvalidAction for an unknown caller, CannotStartApp, the errors of
+ * ck_call_controller_request_transaction()) or another negative errno. */
+int ck_history_call_back(CkHistory *h, const char *id, char **ret_transaction);
+
+CkHistoryEntry *ck_history_entry_ref(CkHistoryEntry *e);
+CkHistoryEntry *ck_history_entry_unref(CkHistoryEntry *e);
+/* Accessors; strings belong to the entry and are never NULL ("" when
+ * unknown or empty). The id is what the other functions take. */
+const char *ck_history_entry_get_id(CkHistoryEntry *e);
+const char *ck_history_entry_get_call(CkHistoryEntry *e);
+const char *ck_history_entry_get_app_id(CkHistoryEntry *e);
+const char *ck_history_entry_get_provider_name(CkHistoryEntry *e);
+/* An unknown caller has ("generic", ""). */
+void ck_history_entry_get_remote_handle(CkHistoryEntry *e, const char **ret_type, const char **ret_value);
+const char *ck_history_entry_get_localized_caller_name(CkHistoryEntry *e);
+/* As the call's EndedReason ("remote-ended", "hung-up", ...). */
+const char *ck_history_entry_get_ended_reason(CkHistoryEntry *e);
+/* "" or why the call never rang: "block-list", "do-not-disturb", "stale-push". */
+const char *ck_history_entry_get_filtered(CkHistoryEntry *e);
+const char *ck_history_entry_get_icon_name(CkHistoryEntry *e);
+const char *ck_history_entry_get_desktop_entry(CkHistoryEntry *e);
+int ck_history_entry_is_outgoing(CkHistoryEntry *e);
+int ck_history_entry_has_video(CkHistoryEntry *e);
+int ck_history_entry_is_missed(CkHistoryEntry *e);
+int ck_history_entry_is_seen(CkHistoryEntry *e);
+uint64_t ck_history_entry_get_started_at(CkHistoryEntry *e);
+/* 0 when the call never connected. */
+uint64_t ck_history_entry_get_connected_at(CkHistoryEntry *e);
+uint64_t ck_history_entry_get_ended_at(CkHistoryEntry *e);
+
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallUpdate, ck_call_update_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProvider, ck_provider_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkAction, ck_action_unref)
@@ -604,6 +697,8 @@ CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallController, ck_call_controller_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallObserver, ck_call_observer_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCall, ck_call_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProviderInfo, ck_provider_info_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistory, ck_history_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistoryEntry, ck_history_entry_unref)
 
 #ifdef __cplusplus
 }
