@@ -23,15 +23,14 @@ struct _CkdBus
   CkdRegistry *registry;
   GPtrArray *slots; /* sd_bus_slot *, unreffed at the end */
 
-  /* Callers: unique name -> CkdBusPeer *. */
-  GHashTable *peers;
+  /* Who calls: shared with the other front ends that take calls. */
+  CkdPeers *peers;
 
   /* Replies go before the signals a method causes: while a method runs,
    * what it makes callkitd send waits here, and the signals about calls
    * are even built only after the reply. */
   guint hold;
   GQueue held; /* Held * (ckd-bus.c) */
-  uid_t uid;   /* callkitd's own: it serves this user only */
 };
 
 /* ---- what goes out (ckd-bus.c) ---- */
@@ -104,13 +103,11 @@ gboolean ckd_bus_read_dicts (sd_bus_message *m, const char *what, GVariant **ret
 
 /* ---- who calls (ckd-bus-identity.c) ---- */
 
-/* Runs @method once the caller of @m is known: at once when it is, else
- * when the bus has told who it is (without blocking: a client's first
- * call waits, in order with its later ones). A caller that cannot be
- * identified or runs as another user gets Unentitled. */
+/* Runs @method once the caller of @m is known (ckd-peers.c): at once when
+ * it is, else when the bus has told who it is (without blocking: a
+ * client's first call waits, in order with its later ones). A caller that
+ * cannot be identified or runs as another user gets Unentitled. */
 int ckd_bus_with_caller (CkdBus *self, sd_bus_message *m, CkdBusMethod method);
-/* The caller of a message already identified, or NULL. */
-CkdCaller *ckd_bus_lookup_caller (CkdBus *self, const char *name);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
 

@@ -203,8 +203,13 @@ ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *
   gboolean ok;
   int r;
 
-  /* The front door read the interface and property name already. */
-  r = sd_bus_message_enter_container (m, 'v', "a{sv}");
+  /* From the start: the front door read the interface and property
+   * name, and a call that waited for its caller was rewound. */
+  r = sd_bus_message_rewind (m, TRUE);
+  if (r >= 0)
+    r = sd_bus_message_skip (m, "ss");
+  if (r >= 0)
+    r = sd_bus_message_enter_container (m, 'v', "a{sv}");
   if (r < 0)
     return r;
   if (!ckd_bus_read_dict (m, "configuration", &configuration))

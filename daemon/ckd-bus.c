@@ -2,12 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #include "ckd-bus-private.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
 #include "ckd-sdbus-gvariant.h"
+#include "ckd-sdbus-vtable.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
@@ -381,21 +381,6 @@ vtable_of (const char *interface)
   return NULL;
 }
 
-static const sd_bus_vtable *
-find_member (const sd_bus_vtable *vtable, int type, const char *member)
-{
-  for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
-    {
-      if (v->type == type && type == _SD_BUS_VTABLE_METHOD
-          && g_str_equal (v->x.method.member, member))
-        return v;
-      if ((v->type == _SD_BUS_VTABLE_PROPERTY || v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY)
-          && type == _SD_BUS_VTABLE_PROPERTY && g_str_equal (v->x.property.member, member))
-        return v;
-    }
-  return NULL;
-}
-
 /* Properties.Set on one of our interfaces: the only writable property
  * is a provider's Configuration, whose writer must be its owner. The
  * caller is not known yet when this is its first message, and a property
@@ -412,7 +397,7 @@ properties_set (CkdBus *self, sd_bus_message *m)
   if (r < 0)
     return 0; /* sd-bus answers a malformed Set itself */
   vtable = vtable_of (interface);
-  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_PROPERTY, property)) == NULL
+  if (vtable == NULL || (v = ckd_sdbus_vtable_find (vtable, TRUE, property)) == NULL
       || v->type != _SD_BUS_VTABLE_WRITABLE_PROPERTY)
     return 0; /* UnknownProperty, PropertyReadOnly from sd-bus */
   r = sd_bus_message_peek_type (m, &type, &contents);
@@ -433,8 +418,7 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   CkdBus *self = userdata;
   const char *interface, *member, *path;
-  const sd_bus_vtable *vtable, *v;
-  const char *signature;
+  const sd_bus_vtable *vtable;
   int r;
 
   if (!sd_bus_message_is_method_call (m, NULL, NULL))
@@ -455,16 +439,10 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     }
 
   vtable = vtable_of (interface);
-  if (vtable == NULL || (v = find_member (vtable, _SD_BUS_VTABLE_METHOD, member)) == NULL)
+  if (vtable == NULL)
     return 0;
-  signature = sd_bus_message_get_signature (m, TRUE);
-  if (g_strcmp0 (signature, v->x.method.signature ? v->x.method.signature : "") == 0)
-    return 0;
-  return ckd_bus_reply_error (m, CKD_ERROR_INVALID_ARGUMENT,
-                              "%s takes arguments of type (%s), not (%s): wrong signature",
-                              member, v->x.method.signature ? v->x.method.signature : "",
-                              signature ? signature : "")
-         ?: 1;
+  return ckd_sdbus_vtable_check_signature (vtable, m,
+                                           ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT));
 }
 
 int
@@ -498,7 +476,7 @@ slot_unref (gpointer slot)
 
 
 CkdBus *
-ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
+ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error)
 {
   g_autoptr (CkdBus) self = g_new0 (CkdBus, 1);
   sd_bus_slot *slot = NULL;
@@ -508,7 +486,7 @@ ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->slots = g_ptr_array_new_with_free_func (slot_unref);
-  self->uid = getuid ();
+  self->peers = peers;
   g_queue_init (&self->held);
   ckd_bus_identity_init (self);
 

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
+#include "ckd-peers.h"
 #include "ckd-session.h"
 
 G_BEGIN_DECLS
@@ -18,8 +19,8 @@ G_BEGIN_DECLS
 typedef struct _CkdBus CkdBus;
 
 /* Serves the API on @bus (not yet the well-known name: the daemon asks for
- * it once this returned). */
-CkdBus *ckd_bus_new (sd_bus *bus, CkdSession *session, GError **error);
+ * it once this returned); @peers tells who calls. */
+CkdBus *ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error);
 void ckd_bus_free (CkdBus *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdBus, ckd_bus_free)

@@ -8,6 +8,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-ringer.h"
 #include "ckd-sdbus-source.h"
@@ -26,6 +27,7 @@ struct _CkdDaemon
   CkdSettings *settings;
   CkdRegistry *registry;
   CkdSession *session;
+  CkdPeers *peers;
   /* The front ends, each on the registry and the session alone. */
   CkdBus *bus_api;
   CkdCallPresenter *presenter;
@@ -131,7 +133,8 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->settings = ckd_settings_new (options, (const char *const *) settings_paths);
   self->registry = ckd_registry_new ();
   self->session = ckd_session_new (self->registry, self->settings);
-  self->bus_api = ckd_bus_new (self->bus, self->session, error);
+  self->peers = ckd_peers_new (self->bus);
+  self->bus_api = ckd_bus_new (self->bus, self->peers, self->session, error);
   if (self->bus_api == NULL)
     return NULL;
   self->presenter = ckd_call_presenter_new (self->session, self->bus);
@@ -156,6 +159,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);
+  g_clear_pointer (&self->peers, ckd_peers_free);
   g_clear_object (&self->session);
   g_clear_object (&self->registry);
   g_clear_object (&self->settings);
