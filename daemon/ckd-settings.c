@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "ckd-limits.h"
 #include "ckd-settings.h"
 
 /* ---- parsing (pure) ------------------------------------------------ */
@@ -20,6 +21,28 @@ static const BooleanKey boolean_keys[] = {
     G_STRUCT_OFFSET (CkdUserSettings, notifications.missed_persistent) },
   { "Sounds", "ringtone", G_STRUCT_OFFSET (CkdUserSettings, sounds.ringtone) },
   { "Sounds", "call-waiting", G_STRUCT_OFFSET (CkdUserSettings, sounds.call_waiting) },
+  { "Push", "unifiedpush", G_STRUCT_OFFSET (CkdUserSettings, push.unifiedpush) },
+};
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  gsize offset; /* of a guint in CkdUserSettings */
+  guint min, max;
+} NumberKey;
+
+static const NumberKey number_keys[] = {
+  { "Push", "stale-after-seconds", G_STRUCT_OFFSET (CkdUserSettings, push.stale_after_seconds), 1,
+    86400 },
+  { "Push", "report-deadline-ms", G_STRUCT_OFFSET (CkdUserSettings, push.report_deadline_ms), 100,
+    600000 },
+  { "Push", "violations-before-throttle",
+    G_STRUCT_OFFSET (CkdUserSettings, push.violations_before_throttle), 1, 1000 },
+  { "Push", "throttle-seconds", G_STRUCT_OFFSET (CkdUserSettings, push.throttle_seconds), 1,
+    86400 },
+  { "Push", "activation-timeout-ms",
+    G_STRUCT_OFFSET (CkdUserSettings, push.activation_timeout_ms), 100, 600000 },
 };
 
 void
@@ -36,6 +59,14 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .ringtone = TRUE,
       .call_waiting = TRUE,
     },
+    .push = {
+      .stale_after_seconds = CKD_DEFAULT_PUSH_STALE_AFTER_SECONDS,
+      .report_deadline_ms = CKD_DEFAULT_PUSH_REPORT_DEADLINE_MS,
+      .violations_before_throttle = CKD_DEFAULT_PUSH_VIOLATIONS_BEFORE_THROTTLE,
+      .throttle_seconds = CKD_DEFAULT_PUSH_THROTTLE_SECONDS,
+      .activation_timeout_ms = CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS,
+      .unifiedpush = TRUE,
+    },
   };
 }
 
@@ -45,6 +76,10 @@ ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b)
   for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
     if (G_STRUCT_MEMBER (gboolean, a, boolean_keys[i].offset)
         != G_STRUCT_MEMBER (gboolean, b, boolean_keys[i].offset))
+      return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (number_keys); i++)
+    if (G_STRUCT_MEMBER (guint, a, number_keys[i].offset)
+        != G_STRUCT_MEMBER (guint, b, number_keys[i].offset))
       return FALSE;
   return TRUE;
 }
@@ -58,13 +93,46 @@ find_key (const char *group, const char *key)
   return NULL;
 }
 
+static const NumberKey *
+find_number_key (const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (number_keys); i++)
+    if (g_str_equal (number_keys[i].group, group) && g_str_equal (number_keys[i].key, key))
+      return &number_keys[i];
+  return NULL;
+}
+
 static gboolean
 is_known_group (const char *group)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (boolean_keys); i++)
     if (g_str_equal (boolean_keys[i].group, group))
       return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (number_keys); i++)
+    if (g_str_equal (number_keys[i].group, group))
+      return TRUE;
   return FALSE;
+}
+
+/* A whole number in the key's range, or a message naming what is wrong. */
+static void
+apply_number (CkdUserSettings *settings, const NumberKey *known, GKeyFile *key_file,
+              const char *path, GPtrArray *problems)
+{
+  g_autofree char *raw = g_key_file_get_value (key_file, known->group, known->key, NULL);
+  guint64 value;
+
+  if (raw == NULL
+      || !g_ascii_string_to_unsigned (g_strstrip (raw), 10, known->min, known->max, &value, NULL))
+    {
+      g_ptr_array_add (problems,
+                       g_strdup_printf ("%s: [%s] %s: \"%s\" is not a whole number from %u to "
+                                        "%u, default used",
+                                        path, known->group, known->key, raw ? raw : "",
+                                        known->min, known->max));
+      return;
+    }
+  G_STRUCT_MEMBER (guint, settings, known->offset) = (guint) value;
 }
 
 void
@@ -89,6 +157,12 @@ ckd_user_settings_apply (CkdUserSettings *settings, GKeyFile *key_file, const ch
           /* Translated keys (key[de]=) mean nothing here. */
           if (strchr (keys[k], '[') != NULL)
             continue;
+          if (known == NULL && find_number_key (groups[g], keys[k]) != NULL)
+            {
+              apply_number (settings, find_number_key (groups[g], keys[k]), key_file, path,
+                            problems);
+              continue;
+            }
           if (known == NULL)
             {
               g_ptr_array_add (problems, g_strdup_printf ("%s: [%s] %s: unknown key, ignored",

@@ -43,15 +43,28 @@ typedef struct
   gboolean call_waiting; /* call-waiting=: the tone for a second call during a call */
 } CkdSoundSettings;
 
+/* [Push]: the VoIP wake-up pushes of the PushRegistry */
+typedef struct
+{
+  guint stale_after_seconds;        /* stale-after-seconds=: older pushes ring nothing */
+  guint report_deadline_ms;         /* report-deadline-ms=: to report the announced call */
+  guint violations_before_throttle; /* violations-before-throttle= */
+  guint throttle_seconds;           /* throttle-seconds=: how long then */
+  guint activation_timeout_ms;      /* activation-timeout-ms=: for a started app to register */
+  gboolean unifiedpush;             /* unifiedpush=: register tokens with a distributor */
+} CkdPushSettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
+  CkdPushSettings push;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
 
-/* The defaults: everything on, missed calls stay. */
+/* The defaults: everything on, missed calls stay; the push defaults of
+ * ckd-limits.h. */
 void ckd_user_settings_init (CkdUserSettings *settings);
 gboolean ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b);
 /* Applies the keys @key_file has on top of @settings. A bad value or an
