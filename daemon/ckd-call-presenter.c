@@ -450,8 +450,10 @@ send_missed (CkdCallPresenter *self, Entry *entry)
     missed, ckd_notification_client_has_body_markup (self->client));
   /* Translators: buttons of a missed call's notification */
   const char *actions[] = { "call-back", _("Call back"), "dismiss", _("Dismiss"), NULL };
-  /* An unknown caller cannot be called back. */
-  gboolean can_call_back = *missed->handle.value != '\0';
+  /* An unknown caller cannot be called back, nor one of an app with no
+   * provider to call through. */
+  gboolean can_call_back = missed->handle.value != NULL && *missed->handle.value != '\0'
+                           && missed->provider_path != NULL;
 
   entry->waiting = FALSE;
   entry->generation = ckd_notification_client_get_generation (self->client);
@@ -473,14 +475,17 @@ show_waiting_missed (CkdCallPresenter *self)
     }
 }
 
+/* Takes @missed: only what it shows. The texts are made when it is sent,
+ * which may be never (no server, or dismissed before one came). */
 static void
-show_missed (CkdCallPresenter *self, CkdCall *call)
+show_missed (CkdCallPresenter *self, CkdMissedCall *missed)
 {
-  Entry *entry = entry_new (self, KIND_MISSED, call);
+  Entry *entry = g_new0 (Entry, 1);
 
-  /* Only what it shows: the texts are made when it is sent, which may be
-   * never (no server, or dismissed before one came). */
-  entry->missed = ckd_missed_call_new (call);
+  entry->kind = KIND_MISSED;
+  entry->uuid = g_strdup (missed->uuid ? missed->uuid : "");
+  entry->generation = ckd_notification_client_get_generation (self->client);
+  entry->missed = missed;
   /* -1: the server's default expiry; 0: until the user dismisses it. */
   entry->expire_timeout = choices (self)->missed_persistent ? 0 : -1;
   g_queue_push_tail (&self->missed, entry);
@@ -534,7 +539,16 @@ on_call_removed (CkdCallPresenter *self, CkdCall *call)
   g_hash_table_remove (self->dismissed_ongoing, call->uuid);
   refresh_shown (self, NULL);
   if (ckd_call_is_missed (call) && choices (self)->missed)
-    show_missed (self, call);
+    show_missed (self, ckd_missed_call_new (call));
+}
+
+/* A call that never rang (a stale push) is shown like one that rang out. */
+static void
+on_missed_call (CkdCallPresenter *self, const CkdMissedCall *missed)
+{
+  if (self->stopping || !choices (self)->missed)
+    return;
+  show_missed (self, ckd_missed_call_copy (missed));
 }
 
 /* ---- what the user does --------------------------------------------- */
@@ -729,6 +743,7 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   g_signal_connect_swapped (self->registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
   g_signal_connect_swapped (self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed), self);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (refresh_all), self);
+  g_signal_connect_swapped (self->session, "missed-call", G_CALLBACK (on_missed_call), self);
   return self;
 }
 
@@ -752,6 +767,7 @@ ckd_call_presenter_free (CkdCallPresenter *self)
   self->stopping = TRUE;
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_signal_handlers_disconnect_by_data (self->session, self);
 
   /* Resident and persistent notifications would outlive us otherwise,
    * with buttons nobody answers. */

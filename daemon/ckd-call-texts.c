@@ -76,38 +76,6 @@ ckd_call_texts_missed_summary (const CkdCall *call)
 
 /* ---- missed calls, after their call is gone --------------------------- */
 
-CkdMissedCall *
-ckd_missed_call_new (const CkdCall *call)
-{
-  CkdMissedCall *missed = g_new0 (CkdMissedCall, 1);
-  const CkdProviderConfig *config = &call->provider->config;
-
-  missed->caller_name = g_strdup (call->localized_caller_name);
-  ckd_handle_copy (&missed->handle, &call->remote_handle);
-  missed->video = call->has_video;
-  missed->provider_path = g_strdup (call->provider->object_path);
-  missed->provider_name = g_strdup (ckd_provider_display_name (call->provider));
-  missed->icon = g_strdup (config->icon_name != NULL && *config->icon_name != '\0'
-                             ? config->icon_name
-                             : "call-start");
-  missed->desktop_entry = g_strdup (config->desktop_entry);
-  return missed;
-}
-
-void
-ckd_missed_call_free (CkdMissedCall *missed)
-{
-  if (missed == NULL)
-    return;
-  g_free (missed->caller_name);
-  ckd_handle_clear (&missed->handle);
-  g_free (missed->provider_path);
-  g_free (missed->provider_name);
-  g_free (missed->icon);
-  g_free (missed->desktop_entry);
-  g_free (missed);
-}
-
 char *
 ckd_call_texts_missed_call_summary (const CkdMissedCall *missed)
 {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ckd-call.h"
+#include "ckd-missed-call.h"
 #include "ckd-transaction.h"
 
 G_BEGIN_DECLS
@@ -25,22 +26,8 @@ char *ckd_call_texts_caller_label (const CkdCall *call);
 char *ckd_call_texts_ringing_summary (const CkdCall *call);
 char *ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup);
 char *ckd_call_texts_missed_summary (const CkdCall *call);
-/* What a missed call's notification shows and does, kept when the call is
- * gone: it is shown once a notification server is there, perhaps much
- * later. The texts are made then. */
-typedef struct
-{
-  char *caller_name;
-  CkdHandle handle;
-  gboolean video;
-  char *provider_path;
-  char *provider_name;
-  char *icon;
-  char *desktop_entry;
-} CkdMissedCall;
-
-CkdMissedCall *ckd_missed_call_new (const CkdCall *call);
-void ckd_missed_call_free (CkdMissedCall *missed);
+/* A missed call's notification (ckd-missed-call.h): its texts are made
+ * when it is shown, perhaps much later than the call. */
 char *ckd_call_texts_missed_call_summary (const CkdMissedCall *missed);
 char *ckd_call_texts_missed_call_body (const CkdMissedCall *missed, gboolean markup);
 
@@ -62,7 +49,5 @@ GPtrArray *ckd_call_texts_ringing_button_actions (GHashTable *live_calls, CkdCal
 /* The same for an ongoing call's buttons ("hang-up", "mute", "unmute",
  * "hold", "resume"). */
 GPtrArray *ckd_call_texts_ongoing_button_actions (CkdCall *call, const char *key);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdMissedCall, ckd_missed_call_free)
 
 G_END_DECLS

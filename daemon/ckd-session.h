@@ -4,6 +4,7 @@
 #include <glib-object.h>
 
 #include "ckd-caller.h"
+#include "ckd-missed-call.h"
 #include "ckd-registry.h"
 #include "ckd-settings.h"
 #include "ckd-transaction.h"
@@ -25,7 +26,11 @@ G_BEGIN_DECLS
  *   the provider's audio session was activated or deactivated, for those
  *   calls; deactivations come before activations;
  * - "show-call-requested" (CkdCall *): the user asked to see the call in
- *   its app. */
+ *   its app;
+ * - "missed-call" (CkdMissedCall *): a call was missed that never rang
+ *   here (a stale push named its caller): front ends that show or keep
+ *   missed calls take it as they take a call that ended missed. Its
+ *   `filtered` says why it never rang. */
 
 #define CKD_TYPE_SESSION (ckd_session_get_type ())
 G_DECLARE_FINAL_TYPE (CkdSession, ckd_session, CKD, SESSION, GObject)
@@ -75,6 +80,10 @@ gboolean ckd_session_report_outgoing_connected (CkdSession *self, CkdProvider *p
  * many calls were silenced. */
 guint ckd_session_silence_ringing (CkdSession *self, const CkdCaller *caller, const char *uuid);
 void ckd_session_request_show_call (CkdSession *self, CkdCall *call);
+/* A call that never rang was missed: its UUID (if any) is taken from now
+ * on, so that a late report of it is refused, and "missed-call" tells the
+ * front ends. */
+void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed);
 
 /* ---- transactions (ckd-session-actions.c) ---- */
 
