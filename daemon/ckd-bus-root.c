@@ -95,6 +95,13 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "dtmf_digits_length", CKD_MAX_DTMF_DIGITS },
     { "incoming_reports_per_second", options->incoming_reports_per_second },
     { "ringing_timeout_ms", options->ringing_timeout_ms },
+    { "push_payload_bytes", CKD_MAX_PUSH_PAYLOAD },
+    { "push_registrations", CKD_MAX_PUSH_REGISTRATIONS },
+    { "pushes_per_second", CKD_PUSH_RATE_PER_SECOND },
+    { "queued_pushes", CKD_MAX_QUEUED_PUSHES },
+    { "pending_reports", CKD_MAX_PENDING_REPORTS },
+    { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
+    { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

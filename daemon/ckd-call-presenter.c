@@ -551,6 +551,29 @@ on_missed_call (CkdCallPresenter *self, const CkdMissedCall *missed)
   show_missed (self, ckd_missed_call_copy (missed));
 }
 
+/* ---- developers ----------------------------------------------------- */
+
+/* An app registered for development broke a rule: its developer sees it
+ * at once, on the desktop, not only in the journal. Not kept: without a
+ * server now, the journal has it. */
+static void
+on_developer_notice (CkdCallPresenter *self, const char *app_id, const char *text)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->stopping || !ckd_notification_client_has_server (self->client))
+    return;
+  /* Translators: a notification for app developers; %s is an app id */
+  summary = g_strdup_printf (_("%s broke a rule of callkitd"), app_id);
+  body = ckd_notification_client_has_body_markup (self->client)
+           ? g_markup_escape_text (text, -1)
+           : g_strdup (text);
+  ckd_notification_client_notify (self->client, 0, "dialog-warning", summary, body, NULL,
+                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE),
+                                  -1, NULL, NULL);
+}
+
 /* ---- what the user does --------------------------------------------- */
 
 static void
@@ -744,6 +767,8 @@ ckd_call_presenter_new (CkdSession *session, sd_bus *bus)
   g_signal_connect_swapped (self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed), self);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (refresh_all), self);
   g_signal_connect_swapped (self->session, "missed-call", G_CALLBACK (on_missed_call), self);
+  g_signal_connect_swapped (self->session, "developer-notice", G_CALLBACK (on_developer_notice),
+                            self);
   return self;
 }
 

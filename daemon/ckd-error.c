@@ -20,6 +20,7 @@ static const char *const error_names[] = {
   [CKD_ERROR_ACTION_FAILED] = ERROR_PREFIX "ActionFailed",
   [CKD_ERROR_ACTION_TIMED_OUT] = ERROR_PREFIX "ActionTimedOut",
   [CKD_ERROR_LIMIT_EXCEEDED] = ERROR_PREFIX "LimitExceeded",
+  [CKD_ERROR_UNKNOWN_PUSH_TOKEN] = ERROR_PREFIX "UnknownPushToken",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == CKD_ERROR_N_CODES);

@@ -26,9 +26,10 @@ typedef enum
   CKD_ERROR_ACTION_FAILED,
   CKD_ERROR_ACTION_TIMED_OUT,
   CKD_ERROR_LIMIT_EXCEEDED,
+  CKD_ERROR_UNKNOWN_PUSH_TOKEN,
 } CkdError;
 
-#define CKD_ERROR_N_CODES (CKD_ERROR_LIMIT_EXCEEDED + 1)
+#define CKD_ERROR_N_CODES (CKD_ERROR_UNKNOWN_PUSH_TOKEN + 1)
 
 GQuark ckd_error_quark (void);
 /* The D-Bus error name of @code. */

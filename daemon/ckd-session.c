@@ -50,6 +50,9 @@ ckd_session_class_init (CkdSessionClass *klass)
   ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET] =
     g_signal_new ("provider-reset", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                   2, G_TYPE_POINTER, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE] =
+    g_signal_new ("developer-notice", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                  2, G_TYPE_STRING, G_TYPE_STRING);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -639,4 +642,17 @@ ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed)
           missed->handle.value ? missed->handle.value : "",
           missed->filtered ? missed->filtered : "");
   g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_MISSED_CALL], 0, missed);
+}
+
+void
+ckd_session_refuse_call (CkdSession *self, const char *uuid)
+{
+  ckd_registry_remember_uuid (self->registry, uuid);
+}
+
+void
+ckd_session_report_developer_notice (CkdSession *self, const char *app_id, const char *text)
+{
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE], 0, app_id,
+                 text);
 }

@@ -30,7 +30,10 @@ G_BEGIN_DECLS
  * - "missed-call" (CkdMissedCall *): a call was missed that never rang
  *   here (a stale push named its caller): front ends that show or keep
  *   missed calls take it as they take a call that ended missed. Its
- *   `filtered` says why it never rang. */
+ *   `filtered` says why it never rang;
+ * - "developer-notice" (const char *app_id, const char *text): something
+ *   the developer of an app should see (it registered for development
+ *   and broke a rule of the API). */
 
 #define CKD_TYPE_SESSION (ckd_session_get_type ())
 G_DECLARE_FINAL_TYPE (CkdSession, ckd_session, CKD, SESSION, GObject)
@@ -84,6 +87,11 @@ void ckd_session_request_show_call (CkdSession *self, CkdCall *call);
  * on, so that a late report of it is refused, and "missed-call" tells the
  * front ends. */
 void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed);
+/* The call @uuid must never ring (a stale push named it): a report of it
+ * is refused from now on. */
+void ckd_session_refuse_call (CkdSession *self, const char *uuid);
+void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
+                                          const char *text);
 
 /* ---- transactions (ckd-session-actions.c) ---- */
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "ckd-atomic-file.h"
+
+static gboolean
+fail (GError **error, int errsv, const char *what, const char *path)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "cannot %s %s: %s", what,
+               path, g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+write_all (int fd, const char *contents, gsize length)
+{
+  while (length > 0)
+    {
+      ssize_t n = write (fd, contents, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      contents += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+ckd_atomic_file_replace (const char *path, const char *contents, gsize length, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
+  int fd, dir_fd, errsv;
+
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    return fail (error, errno, "create the directory", dir);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fail (error, errno, "create", tmp);
+  if (!write_all (fd, contents, length) || fsync (fd) < 0)
+    {
+      errsv = errno;
+      close (fd);
+      g_unlink (tmp);
+      return fail (error, errsv, "write", tmp);
+    }
+  if (close (fd) < 0 || g_rename (tmp, path) < 0)
+    {
+      errsv = errno;
+      g_unlink (tmp);
+      return fail (error, errsv, "replace", path);
+    }
+  /* The rename is in the directory: flushed, it survives a power cut. */
+  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return fail (error, errno, "open", dir);
+  if (fsync (dir_fd) < 0)
+    {
+      errsv = errno;
+      close (dir_fd);
+      return fail (error, errsv, "flush", dir);
+    }
+  close (dir_fd);
+  return TRUE;
+}
