@@ -444,3 +444,70 @@ def test_every_push_has_one_counted_outcome(client, push_app):
     for _ in range(3):
         push_app.wait_push()
     push_app.assert_no_signal()
+
+
+# ---------------------------------------------------------------------------
+# Sandboxed apps (bubblewrap with a .flatpak-info, as test_robustness_auth.py)
+
+from test_robustness_auth import bwrap_works, sandboxed  # noqa: E402,F401 - fixtures
+
+SANDBOXED_ID = "org.example.Sandboxed"
+
+
+def sandbox_register(sandbox, **options):
+    return sandbox.call(ROOT_PATH, PUSH_IFACE, "Register",
+                        GLib.Variant.new_tuple(vardict(options)))
+
+
+def test_sandboxed_app_registers_as_itself(client, sandboxed):
+    sandbox = sandboxed(SANDBOXED_ID)
+    token = sandbox_register(sandbox)
+    assert token == sandbox_register(sandbox, app_id=SANDBOXED_ID)
+    assert registration(client, SANDBOXED_ID)["token"] == token
+    with raises_dbus_error("Unentitled", match="may not register as org.example.Other"):
+        sandbox_register(sandbox, app_id="org.example.Other")
+    with raises_dbus_error("Unentitled", match="woken only by a name of its own"):
+        sandbox_register(sandbox, bus_name="org.example.Other")
+    assert sandbox_register(sandbox, bus_name=SANDBOXED_ID + ".Push") == token
+    # The push reaches it.
+    assert deliver(client, token, b"to the sandbox", push_id="s1") == "delivered"
+    path, (got_token, payload, metadata) = sandbox.wait_signal("PushReceived")
+    assert (got_token, bytes(payload), metadata["push_id"]) == (token, b"to the sandbox", "s1")
+
+
+def test_sandboxed_app_without_an_id_may_not_register(sandboxed):
+    sandbox = sandboxed(None)
+    with raises_dbus_error("Unentitled", match="no app id"):
+        sandbox_register(sandbox, app_id="org.example.Any")
+
+
+def test_sandboxed_app_may_not_deliver_pushes(client, push_app, sandboxed):
+    sandbox = sandboxed(SANDBOXED_ID)
+    sandbox_register(sandbox)
+    for token in (push_app.token, registration(client, SANDBOXED_ID)["token"]):
+        with raises_dbus_error("Unentitled", match="may not deliver pushes"):
+            sandbox.call(ROOT_PATH, PUSH_IFACE, "DeliverPush", GLib.Variant.new_tuple(
+                GLib.Variant("s", token), GLib.Variant("ay", b"x"), vardict({})))
+    push_app.assert_no_signal()
+    assert registration(client)["delivered"] == 0
+
+
+def test_sandboxed_app_acts_on_its_own_registration_only(client, push_app, sandboxed):
+    sandbox = sandboxed(SANDBOXED_ID)
+    own = sandbox_register(sandbox)
+    for method, args in (("SetForeground", GLib.Variant("(sb)", (push_app.token, True))),
+                         ("Unregister", GLib.Variant("(s)", (push_app.token,)))):
+        with raises_dbus_error("Unentitled", match="may not act on the push registration "
+                               "of org.example.VoipApp"):
+            sandbox.call(ROOT_PATH, PUSH_IFACE, method, args)
+    assert registration(client)["foreground"] is False
+    # It sees its own registration only; the user's tools see both.
+    seen = sandbox.call(ROOT_PATH, "org.freedesktop.DBus.Properties", "Get",
+                        GLib.Variant("(ss)", (PUSH_IFACE, "Registrations")))
+    assert [r["app_id"] for r in seen] == [SANDBOXED_ID]
+    every = sandbox.call(ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                         GLib.Variant("(s)", (PUSH_IFACE,)))
+    assert [r["app_id"] for r in every["Registrations"]] == [SANDBOXED_ID]
+    assert sorted(registrations(client)) == sorted([APP_ID, SANDBOXED_ID])
+    sandbox.call(ROOT_PATH, PUSH_IFACE, "SetForeground", GLib.Variant("(sb)", (own, True)))
+    assert registration(client, SANDBOXED_ID)["foreground"] is True
