@@ -14,6 +14,7 @@
 #define CK_MANAGER_IFACE CK_BUS_NAME ".Manager"
 #define CK_PROVIDER_IFACE CK_BUS_NAME ".Provider"
 #define CK_CONTROLLER_IFACE CK_BUS_NAME ".CallController"
+#define CK_PUSH_IFACE CK_BUS_NAME ".PushRegistry"
 #define CK_ERROR_PREFIX CK_BUS_NAME ".Error."
 
 #define _public_ __attribute__((visibility("default")))
