@@ -126,7 +126,10 @@ do_register (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
   if (app == NULL)
     return reply_error (m, error);
   r = sd_bus_reply_method_return (m, "s", app->token);
-  /* The token first: pushes that waited for the app follow. */
+  /* The token first; then the endpoint, for a connection that has not
+   * heard it; then the pushes that waited for the app. */
+  if (app->endpoint != NULL)
+    ckd_push_service_send_endpoint_changed (self, app);
   ckd_push_registry_flush_queue (self, app);
   return r;
 }

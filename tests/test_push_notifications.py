@@ -10,7 +10,7 @@ import pytest
 from harness import call_path, new_uuid, raises_dbus_error, wait_until
 from push_harness import PushApp, deliver, now_us, registration, write_push_conf
 from test_notifications import (  # noqa: F401 - fixtures
-    NotificationServer, server, start_server, wait_for_capability)
+    server, start_server, wait_for_capability)
 
 SECOND = 1000000
 

@@ -18,7 +18,7 @@ from push_harness import deliver, registration, write_push_conf
 from speakerbox_harness import finish, start_speakerbox_factory
 from test_audio_daemon import wait_ringer
 from test_notifications import (  # noqa: F401 - fixtures
-    NotificationServer, server, start_server, wait_for_capability)
+    server, start_server, wait_for_capability)
 
 APP = "org.example.Speakerbox"
 

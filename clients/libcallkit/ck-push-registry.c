@@ -279,45 +279,6 @@ static bool is_no_owner_error(const sd_bus_error *error) {
                sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
 }
 
-/* The endpoint the registration already has, for an app that restarted:
- * EndpointChanged came to the connection before. */
-static void read_endpoint(CkPushRegistry *r) {
-        _cleanup_(sd_bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
-
-        k = sd_bus_get_property(r->bus, r->daemon, CK_ROOT_PATH, CK_PUSH_IFACE, "Registrations", &error,
-                                &reply, "aa{sv}");
-        if (k < 0)
-                return;
-        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k > 0 && (k = sd_bus_message_enter_container(reply, 'a', "{sv}")) > 0) {
-                const char *token = NULL, *endpoint = NULL;
-
-                while ((k = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                        const char *key, *contents = NULL;
-
-                        k = sd_bus_message_read(reply, "s", &key);
-                        if (k >= 0)
-                                k = sd_bus_message_peek_type(reply, NULL, &contents);
-                        if (k >= 0 && streq_ptr(contents, "s") &&
-                            (streq_ptr(key, "token") || streq_ptr(key, "endpoint")))
-                                k = sd_bus_message_read(reply, "v", "s",
-                                                        streq_ptr(key, "token") ? &token : &endpoint);
-                        else if (k >= 0)
-                                k = sd_bus_message_skip(reply, "v");
-                        if (k >= 0)
-                                k = sd_bus_message_exit_container(reply);
-                        if (k < 0)
-                                return;
-                }
-                if (k < 0 || sd_bus_message_exit_container(reply) < 0)
-                        return;
-                if (streq_ptr(token, r->token) && endpoint && endpoint[0])
-                        (void) free_and_strdup(&r->endpoint, endpoint);
-        }
-}
-
 _public_ int ck_push_registry_new(sd_bus *bus,
                                   const CkPushRegistryConfiguration *config,
                                   const CkPushRegistryDelegate *delegate,
@@ -372,10 +333,10 @@ _public_ int ck_push_registry_new(sd_bus *bus,
                         return ck_map_bus_error(k, &error, &e);
                 /* callkitd is not there yet: register when it appears. */
         } else {
+                /* The endpoint, if any, follows as EndpointChanged. */
                 k = take_registration(r, reply);
                 if (k < 0)
                         return k;
-                read_endpoint(r);
         }
 
         *ret = r;
