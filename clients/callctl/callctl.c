@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 
 #include "callctl-json.h"
+#include "callctl-push.h"
 #include "ckd-dbus-generated.h"
 
 typedef enum
@@ -72,6 +73,7 @@ exit_code_for_error_name (const char *name)
   } map[] = {
     { CKD_ERROR_PREFIX "UnknownCallUUID", EXIT_NOT_FOUND },
     { CKD_ERROR_PREFIX "UnknownCallProvider", EXIT_NOT_FOUND },
+    { CKD_ERROR_PREFIX "UnknownPushToken", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.UnknownObject", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.ServiceUnknown", EXIT_NO_DAEMON },
     { "org.freedesktop.DBus.Error.NameHasNoOwner", EXIT_NO_DAEMON },
@@ -1560,6 +1562,22 @@ verb_monitor (Callctl *ctl,
 }
 
 /* ------------------------------------------------------------------ */
+/* push: callctl-push.c */
+
+static int
+verb_push (Callctl *ctl,
+           int      argc,
+           char   **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int r = callctl_push (ctl->bus, ctl->json, ctl->no_legend, argc, argv, &error);
+
+  if (r < 0)
+    return report_error (ctl, error);
+  return r == EXIT_OK ? finish_output () : r;
+}
+
+/* ------------------------------------------------------------------ */
 /* main */
 
 typedef int (*VerbFunc) (Callctl *ctl,
@@ -1592,6 +1610,8 @@ static const Verb verbs[] = {
   { "start", "PROVIDER HANDLE", 2, 2, FALSE, verb_start, "Start an outgoing call; prints its UUID" },
   { "reset", "PROVIDER", 1, 1, FALSE, verb_reset, "Reset a provider: end its calls" },
   { "silence", "", 0, 0, TRUE, verb_silence, "Stop the ringing of the calls ringing now" },
+  { "push", "list|send TOKEN", 1, G_MAXINT, TRUE, verb_push,
+    "VoIP pushes: registered apps; send one (push --help)" },
 };
 
 static char *
@@ -1687,6 +1707,16 @@ main (int    argc,
   g_option_group_add_entries (group, entries);
   g_option_context_set_main_group (context, g_steal_pointer (&group));
 
+  /* push has options of its own (callctl-push.c): they go to it. */
+  for (int i = 1; args[i] != NULL; i++)
+    if (args[i][0] != '-')
+      {
+        g_option_context_set_ignore_unknown_options (context, g_str_equal (args[i], "push"));
+        /* ...and so does --help after it. */
+        if (g_str_equal (args[i], "push"))
+          g_option_context_set_help_enabled (context, FALSE);
+        break;
+      }
   if (!g_option_context_parse_strv (context, &args, &error))
     return usage_error ("%s", error->message);
 
