@@ -97,7 +97,7 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "ringing_timeout_ms", options->ringing_timeout_ms },
     { "push_payload_bytes", CKD_MAX_PUSH_PAYLOAD },
     { "push_registrations", CKD_MAX_PUSH_REGISTRATIONS },
-    { "pushes_per_second", CKD_PUSH_RATE_PER_SECOND },
+    { "pushes_per_second", options->pushes_per_second },
     { "queued_pushes", CKD_MAX_QUEUED_PUSHES },
     { "pending_reports", CKD_MAX_PENDING_REPORTS },
     { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },

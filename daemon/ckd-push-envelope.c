@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 
 /* A UnifiedPush message is what the app's server POSTed, byte for byte.
  * For callkitd it is a JSON object whose keys named like DeliverPush's

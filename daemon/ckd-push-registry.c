@@ -6,7 +6,7 @@
 #include "ckd-dict.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 
 /* The registrations and the rules over time: what a push finds when it
  * arrives (ckd_push_decide() says what it does), the pushes that wait
@@ -546,8 +546,8 @@ ckd_push_registry_deliver (CkdPushRegistry *self, CkdPushApp *app, GBytes *paylo
     return refuse (app, error, "%u pushes of %s wait for their call to be reported, the limit",
                    app->pending.length, app->app_id);
   if (!ckd_rate_limit_take (&app->rate, g_get_monotonic_time ()))
-    return refuse (app, error, "pushes for %s come faster than %d a second", app->app_id,
-                   CKD_PUSH_RATE_PER_SECOND);
+    return refuse (app, error, "pushes for %s come faster than %u a second", app->app_id,
+                   app->rate.rate);
 
   context = (CkdPushContext) {
     .now = now,

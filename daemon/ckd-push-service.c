@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "ckd-error.h"
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 #include "ckd-sdbus-gvariant.h"
 #include "ckd-sdbus-vtable.h"
 

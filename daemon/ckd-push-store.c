@@ -6,7 +6,7 @@
 
 #include "ckd-atomic-file.h"
 #include "ckd-limits.h"
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 
 /* The registrations on disk, so that an app id keeps its token across
  * restarts of callkitd and of the app: $XDG_STATE_HOME/callkitd/
@@ -64,7 +64,9 @@ ckd_push_app_new (CkdPushRegistry *self, const char *app_id, const char *token)
   g_queue_init (&app->push_id_order);
   g_queue_init (&app->queued);
   g_queue_init (&app->pending);
-  ckd_rate_limit_init (&app->rate, CKD_PUSH_RATE_PER_SECOND, 2 * CKD_PUSH_RATE_PER_SECOND);
+  guint rate = ckd_settings_get_options (self->settings)->pushes_per_second;
+
+  ckd_rate_limit_init (&app->rate, rate, 2 * rate);
   g_hash_table_insert (self->apps, app->app_id, app);
   g_hash_table_insert (self->tokens, app->token, app);
   return app;

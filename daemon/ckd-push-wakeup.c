@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 
 /* Waking an app that is not running: the bus starts its bus_name (its
  * D-Bus activation file, or the systemd unit that file names), and the

@@ -19,6 +19,7 @@ typedef struct
 {
   guint ringing_timeout_ms;
   guint incoming_reports_per_second; /* 0: unlimited */
+  guint pushes_per_second;           /* per push token; 0: unlimited */
   /* Turned off for good, whatever the files say. */
   gboolean no_ringing_notifications;
   gboolean no_ongoing_notifications;

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "ckd-limits.h"
-#include "ckd-push-private.h"
+#include "ckd-push-registry-private.h"
 #include "ckd-sdbus-gvariant.h"
 
 /* UnifiedPush, the push system of the Linux desktop, as the transport of
