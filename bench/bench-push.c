@@ -693,14 +693,14 @@ main (int argc, char **argv)
 
   printf ("bench-push: %s on a private dbus-daemon, --push-rate=0 --incoming-report-rate=0\n\n",
           callkitd);
-  /* µ and × are two bytes each: one more column of padding for them. */
-  printf ("%-45s %10s %10s %10s %8s\n", "figure (µs)", "median", "p99", "× ping", "samples");
+  printf ("%-44s %10s %10s %9s %8s\n", "figure (microseconds)", "median", "p99", "x ping",
+          "samples");
   print_row ("Peer.Ping to callkitd (baseline)", ping, ping, n_samples);
-  print_row ("push → PushReceived", push, ping, n_samples);
-  print_row ("push → ringing, app running", ring, ping, n_samples);
-  print_row ("push → ringing, app started by activation", wake, ping, n_activations);
-  printf ("\nratios: PushReceived %.1f × ping; ringing %.1f × PushReceived; "
-          "activation %.1f × ringing with the app running\n",
+  print_row ("push -> PushReceived", push, ping, n_samples);
+  print_row ("push -> ringing, app running", ring, ping, n_samples);
+  print_row ("push -> ringing, app started by activation", wake, ping, n_activations);
+  printf ("\nratios: PushReceived %.1f x ping; ringing %.1f x PushReceived; "
+          "activation %.1f x ringing with the app running\n",
           push.median / ping.median, ring.median / push.median, wake.median / ring.median);
 
   free (token);

@@ -4,7 +4,8 @@
 
 # What building callkitd needs (Debian 12 package names).
 CKD_BUILD_PACKAGES=(gcc meson ninja-build pkg-config libglib2.0-dev
-  libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev libsndfile1-dev gettext)
+  libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev libsndfile1-dev gettext
+  libjson-glib-dev)
 # What running the tests needs on top of that.
 CKD_TEST_PACKAGES=(dbus-daemon python3-gi python3-dbusmock python3-pytest
   python3-docutils bubblewrap dunst xvfb imagemagick pipewire pipewire-bin
