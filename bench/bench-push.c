@@ -168,26 +168,16 @@ wait_for (sd_bus *bus, const bool *done, const char *what)
   wait_for_all (buses, done, what);
 }
 
-/* ---- the app, started by D-Bus activation (--app) ------------------- */
-
-typedef struct
+/* The call_uuid of a PushReceived, or NULL. */
+static const char *
+push_call_uuid (sd_bus_message *m)
 {
-  sd_bus *bus;
-  const char *provider;
-  bool reported;
-} App;
-
-static int
-app_on_push (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-  App *app = userdata;
-  sd_bus_error error = SD_BUS_ERROR_NULL;
-  const char *token, *key, *uuid = NULL;
+  const char *key, *uuid = NULL;
   const void *payload;
   size_t size;
   int r;
 
-  r = sd_bus_message_read (m, "s", &token);
+  r = sd_bus_message_skip (m, "s");
   if (r >= 0)
     r = sd_bus_message_read_array (m, 'y', &payload, &size);
   if (r >= 0)
@@ -202,7 +192,27 @@ app_on_push (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
       if (r >= 0)
         r = sd_bus_message_exit_container (m);
     }
-  if (r < 0 || uuid == NULL)
+  return r < 0 ? NULL : uuid;
+}
+
+/* ---- the app, started by D-Bus activation (--app) ------------------- */
+
+typedef struct
+{
+  sd_bus *bus;
+  const char *provider;
+  bool reported;
+} App;
+
+static int
+app_on_push (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  App *app = userdata;
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  const char *uuid = push_call_uuid (m);
+  int r;
+
+  if (uuid == NULL)
     return 0;
   r = sd_bus_call_method (app->bus, CKD_NAME, app->provider, PROVIDER_IFACE,
                           "ReportNewIncomingCall", &error, NULL, "sa{sv}", uuid, 1,
@@ -404,30 +414,15 @@ on_push (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   Bench *b = userdata;
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  const char *key, *uuid = NULL;
-  const void *payload;
-  size_t size;
+  const char *uuid;
   int r;
 
   b->pushed = true;
   if (!b->report)
     return 0;
-  r = sd_bus_message_skip (m, "s");
-  if (r >= 0)
-    r = sd_bus_message_read_array (m, 'y', &payload, &size);
-  if (r >= 0)
-    r = sd_bus_message_enter_container (m, 'a', "{sv}");
-  while (r > 0 && (r = sd_bus_message_enter_container (m, 'e', "sv")) > 0)
-    {
-      r = sd_bus_message_read (m, "s", &key);
-      if (r >= 0 && strcmp (key, "call_uuid") == 0)
-        r = sd_bus_message_read (m, "v", "s", &uuid);
-      else if (r >= 0)
-        r = sd_bus_message_skip (m, "v");
-      if (r >= 0)
-        r = sd_bus_message_exit_container (m);
-    }
-  check (r, NULL, "PushReceived");
+  uuid = push_call_uuid (m);
+  if (uuid == NULL)
+    fail ("a PushReceived without its call");
   r = sd_bus_call_method (b->app, CKD_NAME, b->provider, PROVIDER_IFACE, "ReportNewIncomingCall",
                           &error, NULL, "sa{sv}", uuid, 1, "remote_handle", "(ss)",
                           "phone-number", "+4930123456789");

@@ -17,22 +17,6 @@
 
 typedef int (*PushMethod) (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer);
 
-typedef struct
-{
-  CkdPushRegistry *registry;
-  sd_bus_message *m;
-  PushMethod method;
-} Call;
-
-static void
-call_free (gpointer data)
-{
-  Call *call = data;
-
-  sd_bus_message_unref (call->m);
-  g_free (call);
-}
-
 static int
 reply_error (sd_bus_message *m, const GError *error)
 {
@@ -51,36 +35,24 @@ reply_invalid (sd_bus_message *m, int r)
 }
 
 static void
-run (const CkdPeer *peer, const char *refusal, gpointer user_data)
+run (const CkdPeer *peer, const char *refusal, sd_bus_message *m, gpointer object,
+     GCallback method)
 {
-  Call *call = user_data;
   int r;
 
-  sd_bus_message_rewind (call->m, TRUE);
   if (peer == NULL)
-    r = sd_bus_reply_method_errorf (call->m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED),
-                                    "%s", refusal);
+    r = sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED), "%s",
+                                    refusal);
   else
-    r = call->method (call->registry, call->m, peer);
+    r = ((PushMethod) method) (object, m, peer);
   if (r < 0)
-    g_debug ("cannot answer %s: %s", sd_bus_message_get_member (call->m), g_strerror (-r));
+    g_debug ("cannot answer %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
 }
 
 static int
 with_caller (CkdPushRegistry *self, sd_bus_message *m, PushMethod method)
 {
-  const char *sender = sd_bus_message_get_sender (m);
-  Call *call;
-
-  if (sender == NULL)
-    return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED),
-                                       "callkitd serves clients of a message bus only")
-           ?: 1;
-  call = g_new (Call, 1);
-  call->registry = self;
-  call->m = sd_bus_message_ref (m);
-  call->method = method;
-  ckd_peers_identify (self->peers, sender, run, call, call_free);
+  ckd_peers_call (self->peers, m, run, self, G_CALLBACK (method));
   return 1;
 }
 
@@ -251,6 +223,16 @@ get_property (sd_bus *bus, const char *path, const char *interface, const char *
   return append_property (self, reply, property, peer);
 }
 
+/* Sends @reply to @m if @r says it was built; takes @reply. */
+static int
+send_reply (sd_bus_message *m, sd_bus_message *reply, int r)
+{
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  sd_bus_message_unref (reply);
+  return r < 0 ? reply_invalid (m, r) : r;
+}
+
 static int
 do_get (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
 {
@@ -268,10 +250,7 @@ do_get (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
     r = append_property (self, reply, property, peer);
   if (r >= 0)
     r = sd_bus_message_close_container (reply);
-  if (r >= 0)
-    r = sd_bus_send (NULL, reply, NULL);
-  sd_bus_message_unref (reply);
-  return r < 0 ? reply_invalid (m, r) : r;
+  return send_reply (m, reply, r);
 }
 
 static int
@@ -303,10 +282,7 @@ do_get_all (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
     }
   if (r >= 0)
     r = sd_bus_message_close_container (reply);
-  if (r >= 0)
-    r = sd_bus_send (NULL, reply, NULL);
-  sd_bus_message_unref (reply);
-  return r < 0 ? reply_invalid (m, r) : r;
+  return send_reply (m, reply, r);
 }
 
 static const sd_bus_vtable push_vtable[] = {

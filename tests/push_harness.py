@@ -58,6 +58,19 @@ def registration(client, app_id=APP_ID):
     return registrations(client)[app_id]
 
 
+def installed_once(client, make_client, app_id=APP_ID, **options):
+    """An app that registered once (its server has the token) and is not
+    running now: returns its token once callkitd has seen it leave."""
+    first = make_client("first-run")
+    app = PushApp(first, app_id)
+    token = app.register(**options)
+    app.close()
+    first.close()
+    wait_until(lambda: not registration(client, app_id)["connected"], poll_interval=0.02,
+               message="the first run of %s to be gone" % app_id)
+    return token
+
+
 def write_push_conf(bus, **keys):
     """callkitd.conf with a [Push] group: keys with _ for - (report_deadline_ms=300)."""
     conf = bus.home / ".config" / "callkitd" / "callkitd.conf"

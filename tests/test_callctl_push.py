@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness import new_uuid
-from push_harness import APP_ID, PushApp, registration
+from push_harness import APP_ID, registration
 from test_push import callkitd, push_app, push_conf  # noqa: F401 - fixtures
 
 

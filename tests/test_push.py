@@ -16,7 +16,8 @@ from gi.repository import GLib
 from harness import (
     PUSH_IFACE, ROOT_PATH, new_uuid, raises_dbus_error, ring, vardict, wait_until)
 from push_harness import (
-    APP_ID, PushApp, deliver, now_us, registration, registrations, write_push_conf)
+    APP_ID, PushApp, deliver, installed_once, now_us, registration, registrations,
+    write_push_conf)
 
 SECOND = 1000000
 
@@ -409,13 +410,7 @@ def test_repeated_violations_throttle(callkitd, client, push_app):
 
 @pytest.mark.push_conf(activation_timeout_ms=500)
 def test_app_that_never_comes_back_counts_as_missed(callkitd, client, make_client):
-    gone = make_client("gone")
-    app = PushApp(gone)
-    token = app.register()
-    app.close()
-    gone.close()
-    wait_until(lambda: not registration(client)["connected"], poll_interval=0.02,
-               message="the app's connection to be forgotten")
+    token = installed_once(client, make_client)
     # Nothing activatable under its bus name: queued, then missed.
     assert deliver(client, token, b"x", push_id="lost") == "queued"
     assert registration(client)["queued"] == 1

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from harness import new_uuid, wait_until
-from push_harness import PushApp, deliver, registration
+from push_harness import deliver, installed_once, registration
 from speakerbox_harness import finish, speakerbox_path, start_speakerbox_factory
 from test_push import callkitd, push_conf  # noqa: F401 - fixtures
 
@@ -27,22 +27,9 @@ def start_speakerbox(tmp_path):
     assert not errors, "\n".join(errors)
 
 
-def installed_once(client, make_client):
-    """The app ran once before (it registered, its server has the token)
-    and is not running now."""
-    first = make_client("first-run")
-    app = PushApp(first, APP)
-    token = app.register(bus_name=APP)
-    app.close()
-    first.close()
-    wait_until(lambda: not registration(client, APP)["connected"], poll_interval=0.02,
-               message="the first run to be gone")
-    return token
-
-
 def test_push_starts_the_app(bus, client, make_client):
     bus.add_service(APP, [os.path.abspath(speakerbox_path()), "--push", "--app-id", APP])
-    token = installed_once(client, make_client)
+    token = installed_once(client, make_client, APP, bus_name=APP)
     assert bus.get_name_owner(APP) is None
     first, second = new_uuid(), new_uuid()
     assert deliver(client, token, b"{}", push_id="wake-1", call_uuid=first,
@@ -73,7 +60,7 @@ def test_app_that_cannot_start_counts_missed(bus, callkitd, client, make_client)
     # Its service file runs a program that exits at once without
     # registering: the push is missed, not lost.
     bus.add_service(APP, ["/bin/false"])
-    token = installed_once(client, make_client)
+    token = installed_once(client, make_client, APP, bus_name=APP)
     assert deliver(client, token, b"x", push_id="never") == "queued"
     wait_until(lambda: registration(client, APP)["outcomes"]["missed"] == 1, timeout=10,
                poll_interval=0.05, message="the push to be counted missed")

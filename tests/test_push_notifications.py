@@ -7,8 +7,9 @@ python-dbusmock's notification server, as test_notifications.py."""
 
 import pytest
 
-from harness import call_path, new_uuid, raises_dbus_error, wait_until
-from push_harness import PushApp, deliver, now_us, registration, write_push_conf
+from harness import call_path, new_uuid, raises_dbus_error
+from push_harness import (
+    PushApp, deliver, installed_once, now_us, registration, write_push_conf)
 from test_notifications import (  # noqa: F401 - fixtures
     server, start_server, wait_for_capability)
 
@@ -100,13 +101,7 @@ def test_violation_of_a_released_app_is_not_shown(client, push_app, server):
 @pytest.mark.push_conf(activation_timeout_ms=300)
 def test_push_whose_app_never_came_back_is_a_missed_call(client, make_client, server):
     wait_for_capability(client)
-    gone = make_client("gone")
-    app = PushApp(gone)
-    token = app.register()
-    app.close()
-    gone.close()
-    wait_until(lambda: not registration(client)["connected"], poll_interval=0.02,
-               message="the app's connection to be forgotten")
+    token = installed_once(client, make_client)
     assert deliver(client, token, b"x", localized_caller_name="Bob",
                    remote_handle=("generic", "bob")) == "queued"
     missed = server.wait_for_notify("call.unanswered")
