@@ -71,3 +71,24 @@ ckd_atomic_file_replace (const char *path, const char *contents, gsize length, G
   close (dir_fd);
   return TRUE;
 }
+
+void
+ckd_atomic_file_clean (const char *path)
+{
+  g_autofree char *dir_name = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr (GDir) dir = g_dir_open (dir_name, 0, NULL);
+  gsize base_length = strlen (base);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    /* PATH.XXXXXX, as g_mkstemp_full() makes them. */
+    if (strlen (name) == base_length + 7 && g_str_has_prefix (name, base)
+        && name[base_length] == '.')
+      {
+        g_autofree char *stale = g_build_filename (dir_name, name, NULL);
+
+        g_debug ("removing %s, left by a write that did not finish", stale);
+        g_unlink (stale);
+      }
+}

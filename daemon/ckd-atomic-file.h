@@ -12,5 +12,8 @@ G_BEGIN_DECLS
  * The directory is created (0700) when missing. */
 gboolean ckd_atomic_file_replace (const char *path, const char *contents, gsize length,
                                   GError **error);
+/* Removes the temporary files a replacement of @path that was killed left
+ * beside it. */
+void ckd_atomic_file_clean (const char *path);
 
 G_END_DECLS

@@ -95,6 +95,7 @@ ckd_push_store_load (CkdPushRegistry *self, GError **error)
   g_autoptr (GError) local_error = NULL;
   g_auto (GStrv) groups = NULL;
 
+  ckd_atomic_file_clean (self->store_path);
   if (!g_key_file_load_from_file (file, self->store_path, G_KEY_FILE_NONE, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

@@ -113,11 +113,16 @@ def test_tokens_survive_kills(bus, push_conf, start_daemon, make_client):
                     continue
                 assert seen.setdefault(app_id, token) == token
         bus.wait_for_name_lost("io.github.callkitd.CallKit1")
+    # As a kill during a write leaves it, whatever the rounds above left.
+    state = bus.home / ".local" / "state" / "callkitd"
+    (state / "push-registrations.Xk3q9Z").write_text("[half written")
     start_daemon()
     for app_id, token in seen.items():
         assert client.call(ROOT_PATH, PUSH_IFACE, "Register", GLib.Variant.new_tuple(
             vardict({"app_id": app_id}))) == token
     assert len(seen) >= 5
+    # What a killed write left beside the file is gone.
+    assert sorted(p.name for p in state.iterdir()) == ["push-registrations"]
 
 
 @pytest.mark.parametrize("options,error,match", [
