@@ -13,10 +13,11 @@ static GVariant *
 parse_dict (const char *text)
 {
   g_autoptr (GError) error = NULL;
+  /* Not floating: the caller owns it. */
   GVariant *v = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
 
   g_assert_no_error (error);
-  return g_variant_ref_sink (v);
+  return v;
 }
 
 static void
@@ -80,7 +81,7 @@ test_metadata_errors (void)
 static void
 setup (CkdPushMetadata *metadata, CkdPushContext *context)
 {
-  *metadata = (CkdPushMetadata) { 0 };
+  ckd_push_metadata_clear (metadata);
   metadata->sent_at = NOW - SECOND;
   metadata->remote_handle.value = g_strdup ("+4930123");
   *context = (CkdPushContext) {
