@@ -511,3 +511,17 @@ def test_sandboxed_app_acts_on_its_own_registration_only(client, push_app, sandb
     assert sorted(registrations(client)) == sorted([APP_ID, SANDBOXED_ID])
     sandbox.call(ROOT_PATH, PUSH_IFACE, "SetForeground", GLib.Variant("(sb)", (own, True)))
     assert registration(client, SANDBOXED_ID)["foreground"] is True
+
+
+def test_push_rate_option(push_conf, start_daemon, make_client):
+    """--push-rate=0 lifts the limit (for benchmarks); Limits says so."""
+    start_daemon("--push-rate=0")
+    client = make_client("unlimited")
+    app = PushApp(make_client("app"))
+    app.register()
+    assert client.manager_property("Limits")["pushes_per_second"] == 0
+    calls = [client.call_async(ROOT_PATH, PUSH_IFACE, "DeliverPush", GLib.Variant.new_tuple(
+        GLib.Variant("s", app.token), GLib.Variant("ay", b"p"),
+        vardict({"push_id": "u%d" % i, "localized_caller_name": "Ada"})))
+        for i in range(60)]
+    assert [c.result() for c in calls] == ["delivered"] * 60
