@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "callctl-json.h"
+#include <json-glib/json-glib.h>
+
 #include "callctl-push.h"
 
 #define PUSH_INTERFACE CKD_INTERFACE_PREFIX "PushRegistry"
@@ -30,6 +31,37 @@ usage (const char *format, ...)
   return 2;
 }
 
+/* Prints what went wrong as the rest of callctl does, and returns its
+ * exit status. */
+static int
+report (GError *error)
+{
+  static const struct
+  {
+    const char *name;
+    int status;
+  } statuses[] = {
+    { CKD_INTERFACE_PREFIX "Error.UnknownPushToken", 3 },
+    { "org.freedesktop.DBus.Error.ServiceUnknown", 4 },
+    { "org.freedesktop.DBus.Error.NameHasNoOwner", 4 },
+    { "org.freedesktop.DBus.Error.Disconnected", 4 },
+  };
+  g_autofree char *name = g_dbus_error_get_remote_error (error);
+
+  if (name == NULL)
+    {
+      g_printerr ("callctl: %s\n", error->message);
+      return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ? 4 : 1;
+    }
+  g_dbus_error_strip_remote_error (error);
+  g_printerr ("callctl: %s: %s\n", name, error->message);
+  for (gsize i = 0; i < G_N_ELEMENTS (statuses); i++)
+    if (g_str_equal (name, statuses[i].name))
+      return statuses[i].status;
+  return 1;
+}
+
+/* A method of callkitd, never starting it. */
 static GVariant *
 call (GDBusConnection *bus, const char *interface, const char *method, GVariant *args,
       const char *reply_type, GError **error)
@@ -37,6 +69,17 @@ call (GDBusConnection *bus, const char *interface, const char *method, GVariant 
   return g_dbus_connection_call_sync (bus, CKD_BUS_NAME, CKD_OBJECT_ROOT, interface, method,
                                       args, G_VARIANT_TYPE (reply_type),
                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, error);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  puts (text);
 }
 
 /* ---- push list ------------------------------------------------------ */
@@ -76,10 +119,9 @@ push_list (GDBusConnection *bus, gboolean json, gboolean no_legend, GError **err
 
   if (json)
     {
-      g_autoptr(GString) out = g_string_new (NULL);
+      g_autoptr(JsonNode) node = json_gvariant_serialize (registrations);
 
-      callctl_json_append_variant (out, registrations);
-      puts (out->str);
+      print_json (node);
       return 0;
     }
   if (!no_legend)
@@ -209,23 +251,56 @@ push_send (GDBusConnection *bus, gboolean json, const char *token, const SendOpt
   g_variant_get (reply, "(&s)", &outcome);
   if (json)
     {
-      g_autoptr(GString) out = g_string_new ("{\"token\":");
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
 
-      callctl_json_append_string (out, token);
-      g_string_append (out, ",\"outcome\":");
-      callctl_json_append_string (out, outcome);
-      g_string_append_c (out, '}');
-      puts (out->str);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "token");
+      json_builder_add_string_value (builder, token);
+      json_builder_set_member_name (builder, "outcome");
+      json_builder_add_string_value (builder, outcome);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      print_json (node);
     }
   else
     puts (outcome);
   return 0;
 }
 
+static int
+run (gboolean json, gboolean no_legend, int argc, char **argv, GError **error);
+
 int
-callctl_push (GDBusConnection *bus, gboolean json, gboolean no_legend, int argc, char **argv,
-              GError **error)
+callctl_push (gboolean json, gboolean no_legend, int argc, char **argv)
 {
+  g_autoptr(GError) error = NULL;
+  int status = run (json, no_legend, argc, argv, &error);
+
+  if (status < 0)
+    return report (error);
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      g_printerr ("callctl: cannot write to standard output\n");
+      return 1;
+    }
+  return status;
+}
+
+static GDBusConnection *
+connect_bus (GError **error)
+{
+  GDBusConnection *bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+
+  if (bus == NULL)
+    g_prefix_error (error, "cannot connect to the session bus: ");
+  return bus;
+}
+
+static int
+run (gboolean json, gboolean no_legend, int argc, char **argv, GError **error)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
   g_auto (SendOptions) o = { 0 };
   const GOptionEntry entries[] = {
     { "call", 0, 0, G_OPTION_ARG_STRING, &o.call_uuid, "The call the push is about", "UUID" },
@@ -264,7 +339,8 @@ callctl_push (GDBusConnection *bus, gboolean json, gboolean no_legend, int argc,
       if (o.call_uuid || o.caller || o.caller_name || o.push_id || o.sent_at || o.sent_ago
           || o.expires_in || o.payload || o.handle_type)
         return usage ("the push options go with send");
-      return push_list (bus, json, no_legend, error);
+      bus = connect_bus (error);
+      return bus != NULL ? push_list (bus, json, no_legend, error) : -1;
     }
   if (g_str_equal (args[1], "send"))
     {
@@ -276,7 +352,8 @@ callctl_push (GDBusConnection *bus, gboolean json, gboolean no_legend, int argc,
         return usage ("--sent-at and --sent-ago say the same");
       if (o.sent_ago < 0)
         return usage ("--sent-ago takes seconds before now");
-      return push_send (bus, json, args[2], &o, error);
+      bus = connect_bus (error);
+      return bus != NULL ? push_send (bus, json, args[2], &o, error) : -1;
     }
   return usage ("unknown command \"%s\": list or send", args[1]);
 }

@@ -12,10 +12,11 @@ G_BEGIN_DECLS
  *                     [--push-id ID] [--sent-at TIME | --sent-ago SECONDS]
  *                     [--expires-in SECONDS] [--payload TEXT]
  *
- * @argv starts with "push". Returns callctl's exit status (0, 1, 2 for a
- * usage error, printed), or -1 with @error set by D-Bus, for the caller to
- * report with its exit status. */
-int callctl_push (GDBusConnection *bus, gboolean json, gboolean no_legend, int argc, char **argv,
-                  GError **error);
+ * It needs nothing of the rest of callctl: its own connection to the
+ * session bus (GDBus), its own JSON (json-glib). @argv starts with "push".
+ * Returns callctl's exit status, having printed what went wrong: 0; 1 an
+ * error from callkitd; 2 a usage error; 3 UnknownPushToken; 4 no
+ * callkitd or no bus. */
+int callctl_push (gboolean json, gboolean no_legend, int argc, char **argv);
 
 G_END_DECLS

@@ -73,7 +73,6 @@ exit_code_for_error_name (const char *name)
   } map[] = {
     { CKD_ERROR_PREFIX "UnknownCallUUID", EXIT_NOT_FOUND },
     { CKD_ERROR_PREFIX "UnknownCallProvider", EXIT_NOT_FOUND },
-    { CKD_ERROR_PREFIX "UnknownPushToken", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.UnknownObject", EXIT_NOT_FOUND },
     { "org.freedesktop.DBus.Error.ServiceUnknown", EXIT_NO_DAEMON },
     { "org.freedesktop.DBus.Error.NameHasNoOwner", EXIT_NO_DAEMON },
@@ -1569,12 +1568,7 @@ verb_push (Callctl *ctl,
            int      argc,
            char   **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int r = callctl_push (ctl->bus, ctl->json, ctl->no_legend, argc, argv, &error);
-
-  if (r < 0)
-    return report_error (ctl, error);
-  return r == EXIT_OK ? finish_output () : r;
+  return callctl_push (ctl->json, ctl->no_legend, argc, argv);
 }
 
 /* ------------------------------------------------------------------ */
