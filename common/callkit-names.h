@@ -22,6 +22,7 @@
 #define CKD_PROVIDER_INTERFACE CKD_INTERFACE_PREFIX "Provider"
 #define CKD_CALL_INTERFACE CKD_INTERFACE_PREFIX "Call"
 #define CKD_HISTORY_INTERFACE CKD_INTERFACE_PREFIX "History"
+#define CKD_PUSH_REGISTRY_INTERFACE CKD_INTERFACE_PREFIX "PushRegistry"
 /* Error names are this prefix and the error's short name. */
 #define CKD_ERROR_PREFIX CKD_INTERFACE_PREFIX "Error."
 /* A provider is at CKD_PROVIDER_PATH_PREFIX N, a call at

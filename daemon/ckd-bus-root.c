@@ -98,6 +98,13 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "ringing_timeout_ms", options->ringing_timeout_ms },
     { "history_entries_per_reply", CKD_MAX_HISTORY_ENTRIES_PER_REPLY },
     { "history_ids_per_call", CKD_MAX_HISTORY_IDS_PER_CALL },
+    { "push_payload_bytes", CKD_MAX_PUSH_PAYLOAD },
+    { "push_registrations", CKD_MAX_PUSH_REGISTRATIONS },
+    { "pushes_per_second", options->pushes_per_second },
+    { "queued_pushes", CKD_MAX_QUEUED_PUSHES },
+    { "pending_reports", CKD_MAX_PENDING_REPORTS },
+    { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
+    { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

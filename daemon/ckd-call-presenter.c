@@ -436,6 +436,29 @@ on_call_removed (CkdCallPresenter *self, CkdCall *call)
   refresh_shown (self, NULL);
 }
 
+/* ---- developers ----------------------------------------------------- */
+
+/* An app registered for development broke a rule: its developer sees it
+ * at once, on the desktop, not only in the journal. Not kept: without a
+ * server now, the journal has it. */
+static void
+on_developer_notice (CkdCallPresenter *self, const char *app_id, const char *text)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->stopping || !ckd_notification_client_has_server (self->client))
+    return;
+  /* Translators: a notification for app developers; %s is an app id */
+  summary = g_strdup_printf (_("%s broke a rule of callkitd"), app_id);
+  body = ckd_notification_client_has_body_markup (self->client)
+           ? g_markup_escape_text (text, -1)
+           : g_strdup (text);
+  ckd_notification_client_notify (self->client, 0, "dialog-warning", summary, body, NULL,
+                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE),
+                                  -1, NULL, NULL);
+}
+
 /* ---- what the user does --------------------------------------------- */
 
 static void
@@ -593,9 +616,13 @@ ckd_call_presenter_new (CkdSession *session, CkdHistory *history, sd_bus *bus)
   g_signal_connect_swapped (self->registry, "call-added", G_CALLBACK (on_call_added), self);
   g_signal_connect_swapped (self->registry, "call-changed", G_CALLBACK (on_call_changed), self);
   g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
-  g_signal_connect_swapped (self->registry, "provider-changed", G_CALLBACK (on_provider_changed), self);
-  g_signal_connect_swapped (self->registry, "capabilities-changed", G_CALLBACK (on_capabilities_changed), self);
+  g_signal_connect_swapped (self->registry, "provider-changed", G_CALLBACK (on_provider_changed),
+                            self);
+  g_signal_connect_swapped (self->registry, "capabilities-changed",
+                            G_CALLBACK (on_capabilities_changed), self);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (refresh_all), self);
+  g_signal_connect_swapped (self->session, "developer-notice", G_CALLBACK (on_developer_notice),
+                            self);
   return self;
 }
 
@@ -626,6 +653,7 @@ ckd_call_presenter_free (CkdCallPresenter *self)
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_signal_handlers_disconnect_by_data (self->settings, self);
   ckd_missed_calls_stop (self->missed);
+  g_signal_handlers_disconnect_by_data (self->session, self);
 
   /* Resident and persistent notifications would outlive us otherwise,
    * with buttons nobody answers. */

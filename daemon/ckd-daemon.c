@@ -12,6 +12,7 @@
 #include "ckd-history.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
+#include "ckd-push-registry.h"
 #include "ckd-ringer.h"
 #include "ckd-sdbus-source.h"
 #include "ckd-systemd.h"
@@ -37,6 +38,7 @@ struct _CkdDaemon
   CkdPipewire *pipewire;
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
+  CkdPushRegistry *push;
 };
 
 static gboolean
@@ -128,6 +130,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
 {
   g_autoptr (CkdDaemon) self = g_new0 (CkdDaemon, 1);
   g_auto (GStrv) settings_paths = ckd_user_settings_paths ();
+  g_autofree char *state_dir = NULL;
 
   self->stop = stop;
   self->stop_data = user_data;
@@ -145,6 +148,10 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->pipewire = ckd_pipewire_new ();
   self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
   self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
+  state_dir = g_build_filename (g_get_user_state_dir (), "callkitd", NULL);
+  self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
+  if (self->push == NULL)
+    return NULL;
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -157,6 +164,7 @@ ckd_daemon_free (CkdDaemon *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
+  g_clear_pointer (&self->push, ckd_push_registry_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->ringer, ckd_ringer_free);

@@ -23,6 +23,7 @@ static const char *const error_names[] = {
   [CKD_ERROR_LIMIT_EXCEEDED] = ERROR_PREFIX "LimitExceeded",
   [CKD_ERROR_UNKNOWN_ENTRY] = ERROR_PREFIX "UnknownEntry",
   [CKD_ERROR_CANNOT_START_APP] = ERROR_PREFIX "CannotStartApp",
+  [CKD_ERROR_UNKNOWN_PUSH_TOKEN] = ERROR_PREFIX "UnknownPushToken",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == CKD_ERROR_N_CODES);

@@ -29,9 +29,10 @@ typedef enum
   /* Added to the pinned list. */
   CKD_ERROR_UNKNOWN_ENTRY,    /* no history entry with this id (for this caller) */
   CKD_ERROR_CANNOT_START_APP, /* no live provider, and the app cannot be started */
+  CKD_ERROR_UNKNOWN_PUSH_TOKEN, /* no push registration with this token */
 } CkdError;
 
-#define CKD_ERROR_N_CODES (CKD_ERROR_CANNOT_START_APP + 1)
+#define CKD_ERROR_N_CODES (CKD_ERROR_UNKNOWN_PUSH_TOKEN + 1)
 
 GQuark ckd_error_quark (void);
 /* The D-Bus error name of @code. */

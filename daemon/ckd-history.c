@@ -228,34 +228,72 @@ announce (CkdHistory *self, CkdHistoryEntry *entry)
   ckd_history_entry_free (entry);
 }
 
-/* Runs before anyone hears that @call ended: the entry is in the WAL (a
- * write(), no fsync) when this returns, so a kill from now on keeps it. */
-static void
-on_call_ended (CkdHistory *self, CkdCall *call)
+/* Stores @entry (its id is set); FALSE (with a warning) when even a new
+ * store fails. */
+static gboolean
+store (CkdHistory *self, CkdHistoryEntry *entry)
 {
-  g_autoptr (CkdHistoryEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean stored;
+  gboolean stored = ckd_history_db_insert (self->db, entry, self->applied.max_entries, &error);
 
-  if (!call->provider->config.includes_calls_in_recents)
-    return;
-  entry = entry_from_call (call);
-  stored = ckd_history_db_insert (self->db, entry, self->applied.max_entries, &error);
   if (!stored && recover (self, error))
     {
       g_clear_error (&error);
       stored = ckd_history_db_insert (self->db, entry, self->applied.max_entries, &error);
     }
   if (!stored)
-    {
-      g_warning ("call %s is not in the history: %s", call->uuid, error->message);
-      return;
-    }
+    g_warning ("call %s is not in the history: %s", *entry->call != '\0' ? entry->call : "-",
+               error->message);
+  return stored;
+}
+
+/* Runs before anyone hears that @call ended: the entry is in the WAL (a
+ * write(), no fsync) when this returns, so a kill from now on keeps it. */
+static void
+on_call_ended (CkdHistory *self, CkdCall *call)
+{
+  g_autoptr (CkdHistoryEntry) entry = NULL;
+
+  if (!call->provider->config.includes_calls_in_recents)
+    return;
+  entry = entry_from_call (call);
+  if (!store (self, entry))
+    return;
   /* A filtered call never lived: nothing else will announce its end. */
   if (ckd_registry_lookup_call (self->registry, call->uuid) != call)
     announce (self, g_steal_pointer (&entry));
   else
     g_ptr_array_add (self->unannounced, g_steal_pointer (&entry));
+}
+
+/* A call missed before it ever was one (its push came too late): kept and
+ * shown as one that rang out. */
+static char *
+dup_or_empty (const char *s)
+{
+  return g_strdup (s != NULL ? s : "");
+}
+
+static void
+on_missed_call (CkdHistory *self, const CkdMissedCall *missed)
+{
+  g_autoptr (CkdHistoryEntry) entry = g_new0 (CkdHistoryEntry, 1);
+
+  entry->call = dup_or_empty (missed->uuid);
+  entry->app_id = dup_or_empty (missed->app_id);
+  entry->provider_name = dup_or_empty (missed->provider_name);
+  entry->remote_handle.type = missed->handle.type;
+  entry->remote_handle.value = dup_or_empty (missed->handle.value);
+  entry->localized_caller_name = dup_or_empty (missed->caller_name);
+  entry->has_video = missed->video;
+  entry->started_at = entry->ended_at = missed->at;
+  entry->ended_reason = CKD_ENDED_REASON_UNANSWERED;
+  entry->missed = TRUE;
+  entry->filtered = missed->filtered;
+  entry->icon_name = dup_or_empty (missed->icon);
+  entry->desktop_entry = dup_or_empty (missed->desktop_entry);
+  if (store (self, entry))
+    announce (self, g_steal_pointer (&entry));
 }
 
 static void
@@ -548,6 +586,8 @@ ckd_history_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->registry, self);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_handle_id (&self->checkpoint_id, g_source_remove);
   g_clear_handle_id (&self->retention_id, g_source_remove);
   g_clear_pointer (&self->unannounced, g_ptr_array_unref);
@@ -602,6 +642,7 @@ ckd_history_new (CkdSession *session, const char *path)
   prune (self);
   g_signal_connect_swapped (self->registry, "call-ended", G_CALLBACK (on_call_ended), self);
   g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
+  g_signal_connect_swapped (self->session, "missed-call", G_CALLBACK (on_missed_call), self);
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
   self->retention_id = g_timeout_add_seconds (RETENTION_INTERVAL_S, on_retention, self);
   return self;

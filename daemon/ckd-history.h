@@ -15,8 +15,10 @@ G_BEGIN_DECLS
  * max-entries, max-age-days). An entry is stored when its call ends, before
  * the end is announced on the bus (the registry's "call-ended"), so that a
  * kill of callkitd at any instant loses no entry of a call whose end anyone
- * saw. With keep=false the entries live in memory until callkitd stops:
- * missed calls are still shown and can be called back.
+ * saw. A call missed before it was ever reported (the session's
+ * "missed-call": its push came too late) becomes an entry too. With
+ * keep=false the entries live in memory until callkitd stops: missed calls
+ * are still shown and can be called back.
  *
  * The front ends that show it (the bus's History, the missed-call
  * notifications) read it here and follow its signals:

@@ -29,6 +29,30 @@
  * too. */
 #define CKD_NOTIFIER_SHUTDOWN_WAIT_MS 2000
 
+/* ---- pushes (PushRegistry) ---- */
+
+/* Bytes of a push's payload (DeliverPush, a UnifiedPush message). Web Push
+ * servers take 4096 bytes; the envelope around it needs a little more. */
+#define CKD_MAX_PUSH_PAYLOAD 8192
+/* Registered app ids, of every connection together. */
+#define CKD_MAX_PUSH_REGISTRATIONS 256
+/* Pushes one token takes per second, and in a burst. */
+#define CKD_PUSH_RATE_PER_SECOND 10
+/* Pushes waiting for an app that is being started. */
+#define CKD_MAX_QUEUED_PUSHES 32
+/* push_id values remembered per token, and for how long: a duplicate
+ * within both is not delivered again. */
+#define CKD_PUSH_DUPLICATE_IDS 256
+#define CKD_PUSH_DUPLICATE_WINDOW_SECONDS 86400
+/* Pushes waiting for their call to be reported, per token. */
+#define CKD_MAX_PENDING_REPORTS 64
+
+#define CKD_DEFAULT_PUSH_STALE_AFTER_SECONDS 30
+#define CKD_DEFAULT_PUSH_REPORT_DEADLINE_MS 10000
+#define CKD_DEFAULT_PUSH_VIOLATIONS_BEFORE_THROTTLE 3
+#define CKD_DEFAULT_PUSH_THROTTLE_SECONDS 300
+#define CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS 30000
+
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000

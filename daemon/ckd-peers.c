@@ -403,3 +403,57 @@ ckd_peers_identify (CkdPeers *self, const char *name, CkdPeerReady ready, gpoint
    * from. */
   g_queue_push_tail (&peer->waiting, waiting);
 }
+
+/* ---- method calls --------------------------------------------------- */
+
+typedef struct
+{
+  sd_bus_message *m;
+  CkdPeerCall handler;
+  gpointer object;
+  GCallback method;
+} PeerCall;
+
+static void
+peer_call_free (gpointer data)
+{
+  PeerCall *call = data;
+
+  sd_bus_message_unref (call->m);
+  g_free (call);
+}
+
+static void
+run_call (const CkdPeer *peer, const char *refusal, gpointer user_data)
+{
+  PeerCall *call = user_data;
+
+  /* A call that waited was read by the vtable's dispatch already. */
+  sd_bus_message_rewind (call->m, TRUE);
+  call->handler (peer, refusal, call->m, call->object, call->method);
+}
+
+void
+ckd_peers_call (CkdPeers *self, sd_bus_message *m, CkdPeerCall handler, gpointer object,
+                GCallback method)
+{
+  const char *sender = sd_bus_message_get_sender (m);
+  PeerCall *call;
+
+  if (sender == NULL)
+    {
+      handler (NULL, "callkitd serves clients of a message bus only", m, object, method);
+      return;
+    }
+  /* A known client is served at once, without an allocation. */
+  if (ckd_peers_lookup (self, sender) != NULL)
+    {
+      PeerCall now = { m, handler, object, method };
+
+      ckd_peers_identify (self, sender, run_call, &now, NULL);
+      return;
+    }
+  call = g_new (PeerCall, 1);
+  *call = (PeerCall) { sd_bus_message_ref (m), handler, object, method };
+  ckd_peers_identify (self, sender, run_call, call, peer_call_free);
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <systemd/sd-bus.h>
 
 G_BEGIN_DECLS
@@ -41,6 +41,16 @@ void ckd_peers_free (CkdPeers *self);
  * @user_data afterwards, or at ckd_peers_free() when @ready never ran. */
 void ckd_peers_identify (CkdPeers *self, const char *name, CkdPeerReady ready,
                          gpointer user_data, GDestroyNotify destroy);
+/* A method call that needs its caller: @handler runs with @m (rewound to
+ * its first argument) once the caller is known, at once when it is, in
+ * the order the calls of that connection came; @peer is NULL when it
+ * cannot be served (@refusal says why). @object and @method are the
+ * front end's, passed on. */
+typedef void (*CkdPeerCall) (const CkdPeer *peer, const char *refusal, sd_bus_message *m,
+                             gpointer object, GCallback method);
+void ckd_peers_call (CkdPeers *self, sd_bus_message *m, CkdPeerCall handler, gpointer object,
+                     GCallback method);
+
 /* The connection @name, when it is known and served; else NULL. */
 const CkdPeer *ckd_peers_lookup (CkdPeers *self, const char *name);
 

@@ -46,10 +46,14 @@ ckd_session_class_init (CkdSessionClass *klass)
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_ACTION_TIMED_OUT, "action-timed-out");
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_TRANSACTION_COMPLETED, "transaction-completed");
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED, "show-call-requested");
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_MISSED_CALL, "missed-call");
 #undef POINTER_SIGNAL
   ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET] =
     g_signal_new ("provider-reset", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                   2, G_TYPE_POINTER, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE] =
+    g_signal_new ("developer-notice", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                  2, G_TYPE_STRING, G_TYPE_STRING);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -655,4 +659,28 @@ void
 ckd_session_request_show_call (CkdSession *self, CkdCall *call)
 {
   g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED], 0, call);
+}
+
+void
+ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed)
+{
+  if (missed->uuid != NULL)
+    ckd_registry_remember_uuid (self->registry, missed->uuid);
+  g_info ("missed call %s from '%s' (%s), never rung", missed->uuid ? missed->uuid : "-",
+          missed->handle.value ? missed->handle.value : "",
+          ckd_call_filter_to_string (missed->filtered));
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_MISSED_CALL], 0, missed);
+}
+
+void
+ckd_session_refuse_call (CkdSession *self, const char *uuid)
+{
+  ckd_registry_remember_uuid (self->registry, uuid);
+}
+
+void
+ckd_session_report_developer_notice (CkdSession *self, const char *app_id, const char *text)
+{
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE], 0, app_id,
+                 text);
 }

@@ -4,6 +4,7 @@
 #include <glib-object.h>
 
 #include "ckd-caller.h"
+#include "ckd-missed-call.h"
 #include "ckd-registry.h"
 #include "ckd-settings.h"
 #include "ckd-transaction.h"
@@ -25,7 +26,14 @@ G_BEGIN_DECLS
  *   the provider's audio session was activated or deactivated, for those
  *   calls; deactivations come before activations;
  * - "show-call-requested" (CkdCall *): the user asked to see the call in
- *   its app. */
+ *   its app;
+ * - "missed-call" (CkdMissedCall *): an incoming call was missed that
+ *   never was a call here (its push came too late, or its app never
+ *   started to take it); the history keeps it as it keeps a call that
+ *   ended missed, and shows it from there;
+ * - "developer-notice" (const char *app_id, const char *text): something
+ *   the developer of an app should see (it registered for development
+ *   and broke a rule of the API). */
 
 #define CKD_TYPE_SESSION (ckd_session_get_type ())
 G_DECLARE_FINAL_TYPE (CkdSession, ckd_session, CKD, SESSION, GObject)
@@ -83,6 +91,15 @@ gboolean ckd_session_report_outgoing_connected (CkdSession *self, CkdProvider *p
  * many calls were silenced. */
 guint ckd_session_silence_ringing (CkdSession *self, const CkdCaller *caller, const char *uuid);
 void ckd_session_request_show_call (CkdSession *self, CkdCall *call);
+/* A call that never rang was missed: its UUID (if any) is taken from now
+ * on, so that a late report of it is refused, and "missed-call" tells the
+ * front ends. */
+void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed);
+/* The call @uuid must never ring (a stale push named it): a report of it
+ * is refused from now on. */
+void ckd_session_refuse_call (CkdSession *self, const char *uuid);
+void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
+                                          const char *text);
 
 /* ---- transactions (ckd-session-actions.c) ---- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "ckd-limits.h"
 #include "ckd-settings.h"
 
 /* ---- parsing (pure) ------------------------------------------------ */
@@ -35,6 +36,12 @@ static const Key keys[] = {
   BOOLEAN_KEY ("History", "keep", history.keep),
   UINT_KEY ("History", "max-entries", history.max_entries, 1, CKD_HISTORY_MAX_MAX_ENTRIES),
   UINT_KEY ("History", "max-age-days", history.max_age_days, 0, CKD_HISTORY_MAX_MAX_AGE_DAYS),
+  BOOLEAN_KEY ("Push", "unifiedpush", push.unifiedpush),
+  UINT_KEY ("Push", "stale-after-seconds", push.stale_after_seconds, 1, 86400),
+  UINT_KEY ("Push", "report-deadline-ms", push.report_deadline_ms, 100, 600000),
+  UINT_KEY ("Push", "violations-before-throttle", push.violations_before_throttle, 1, 1000),
+  UINT_KEY ("Push", "throttle-seconds", push.throttle_seconds, 1, 86400),
+  UINT_KEY ("Push", "activation-timeout-ms", push.activation_timeout_ms, 100, 600000),
 };
 
 void
@@ -55,6 +62,14 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .keep = TRUE,
       .max_entries = CKD_HISTORY_DEFAULT_MAX_ENTRIES,
       .max_age_days = CKD_HISTORY_DEFAULT_MAX_AGE_DAYS,
+    },
+    .push = {
+      .stale_after_seconds = CKD_DEFAULT_PUSH_STALE_AFTER_SECONDS,
+      .report_deadline_ms = CKD_DEFAULT_PUSH_REPORT_DEADLINE_MS,
+      .violations_before_throttle = CKD_DEFAULT_PUSH_VIOLATIONS_BEFORE_THROTTLE,
+      .throttle_seconds = CKD_DEFAULT_PUSH_THROTTLE_SECONDS,
+      .activation_timeout_ms = CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS,
+      .unifiedpush = TRUE,
     },
   };
 }

@@ -19,6 +19,7 @@ typedef struct
 {
   guint ringing_timeout_ms;
   guint incoming_reports_per_second; /* 0: unlimited */
+  guint pushes_per_second;           /* per push token; 0: unlimited */
   /* Turned off for good, whatever the files say. */
   gboolean no_ringing_notifications;
   gboolean no_ongoing_notifications;
@@ -57,17 +58,29 @@ typedef struct
 #define CKD_HISTORY_DEFAULT_MAX_AGE_DAYS 365
 #define CKD_HISTORY_MAX_MAX_AGE_DAYS 36500
 
+/* [Push]: the VoIP wake-up pushes of the PushRegistry */
+typedef struct
+{
+  guint stale_after_seconds;        /* stale-after-seconds=: older pushes ring nothing */
+  guint report_deadline_ms;         /* report-deadline-ms=: to report the announced call */
+  guint violations_before_throttle; /* violations-before-throttle= */
+  guint throttle_seconds;           /* throttle-seconds=: how long then */
+  guint activation_timeout_ms;      /* activation-timeout-ms=: for a started app to register */
+  gboolean unifiedpush;             /* unifiedpush=: register tokens with a distributor */
+} CkdPushSettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
   CkdHistorySettings history;
+  CkdPushSettings push;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
 
 /* The defaults: everything on, missed calls stay, history kept for a
- * year or 10000 calls. */
+ * year or 10000 calls; the push defaults of ckd-limits.h. */
 void ckd_user_settings_init (CkdUserSettings *settings);
 gboolean ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b);
 /* Applies the keys @key_file has on top of @settings. A bad value or an

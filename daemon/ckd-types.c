@@ -16,7 +16,8 @@ static const char *const ended_reasons[] = {
 static const char *const handle_types[] = { "generic", "phone-number", "email-address" };
 static const char *const dtmf_types[] = { "single-tone", "soft-pause", "hard-pause" };
 static const char *const outcomes[] = { "pending", "fulfilled", "failed", "timed-out" };
-static const char *const call_filters[] = { "", "block-list", "do-not-disturb", "stale-push" };
+static const char *const call_filters[] = { "",           "block-list",      "do-not-disturb",
+                                            "stale-push", "push-undelivered" };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (action_types) == CKD_ACTION_N_TYPES);
 G_STATIC_ASSERT (G_N_ELEMENTS (handle_types) == CKD_HANDLE_N_TYPES);

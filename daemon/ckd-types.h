@@ -59,13 +59,15 @@ typedef enum
 
 /* Why callkitd kept an incoming call from the user: it never rang (a
  * blocked caller, do not disturb) or it rang nothing because its push
- * came too late. The call still goes to the history, marked so. */
+ * came too late or its app never started to take it. The call still goes
+ * to the history, marked so. */
 typedef enum
 {
   CKD_CALL_FILTER_NONE,
   CKD_CALL_FILTER_BLOCK_LIST,
   CKD_CALL_FILTER_DO_NOT_DISTURB,
   CKD_CALL_FILTER_STALE_PUSH,
+  CKD_CALL_FILTER_PUSH_UNDELIVERED,
   CKD_CALL_FILTER_N_KINDS,
 } CkdCallFilter;
 

@@ -53,6 +53,7 @@ main (int argc, char **argv)
   gboolean replace = FALSE, verbose = FALSE, version = FALSE;
   int ringing_timeout_s = CKD_DEFAULT_RINGING_TIMEOUT_MS / 1000;
   int report_rate = CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND;
+  int push_rate = CKD_PUSH_RATE_PER_SECOND;
   CkdOptions options = { 0 };
   const GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running callkitd", NULL },
@@ -63,6 +64,8 @@ main (int argc, char **argv)
       "SECONDS" },
     { "incoming-report-rate", 0, 0, G_OPTION_ARG_INT, &report_rate,
       "Incoming calls a provider may report per second, 0 for no limit (default 10)", "N" },
+    { "push-rate", 0, 0, G_OPTION_ARG_INT, &push_rate,
+      "Pushes one push token takes per second, 0 for no limit (default 10)", "N" },
     { "no-ringing-notifications", 0, 0, G_OPTION_ARG_NONE, &options.no_ringing_notifications,
       "Do not show ringing calls as notifications", NULL },
     { "no-ongoing-notifications", 0, 0, G_OPTION_ARG_NONE, &options.no_ongoing_notifications,
@@ -100,10 +103,10 @@ main (int argc, char **argv)
       g_print ("callkitd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  if (ringing_timeout_s < 1 || ringing_timeout_s > 3600 || report_rate < 0)
+  if (ringing_timeout_s < 1 || ringing_timeout_s > 3600 || report_rate < 0 || push_rate < 0)
     {
-      g_printerr ("callkitd: --ringing-timeout must be 1 to 3600 and --incoming-report-rate "
-                  "0 or more\n");
+      g_printerr ("callkitd: --ringing-timeout must be 1 to 3600, --incoming-report-rate and "
+                  "--push-rate 0 or more\n");
       return 2;
     }
   if (verbose)
@@ -111,6 +114,7 @@ main (int argc, char **argv)
 
   options.ringing_timeout_ms = (guint) ringing_timeout_s * 1000;
   options.incoming_reports_per_second = (guint) report_rate;
+  options.pushes_per_second = (guint) push_rate;
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon.loop = loop;

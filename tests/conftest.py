@@ -28,6 +28,10 @@ def pytest_configure(config):
         "markers",
         "callkitd_args(*args): extra command-line arguments for the "
         "callkitd fixture, e.g. @pytest.mark.callkitd_args('--ringing-timeout=2')")
+    config.addinivalue_line(
+        "markers",
+        "push_conf(**keys): [Push] keys of callkitd.conf for the push tests, "
+        "e.g. @pytest.mark.push_conf(report_deadline_ms=300)")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -42,6 +42,7 @@ CONTROLLER_IFACE = BUS_NAME + ".CallController"
 HISTORY_IFACE = BUS_NAME + ".History"
 PROVIDER_IFACE = BUS_NAME + ".Provider"
 CALL_IFACE = BUS_NAME + ".Call"
+PUSH_IFACE = BUS_NAME + ".PushRegistry"
 ERROR_PREFIX = BUS_NAME + ".Error."
 PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 OBJECT_MANAGER_IFACE = "org.freedesktop.DBus.ObjectManager"
@@ -463,6 +464,7 @@ class PrivateBus:
         self.proc = None
         self.address = None
         self.connection = None
+        self.services = []
         self.other_user_address = "unix:abstract=/callkitd-test/%s" % (
             secrets.token_hex(8))
 
@@ -542,8 +544,42 @@ class PrivateBus:
             None, None)
         return self
 
+    def add_service(self, name, argv, env=None):
+        """Make ``name`` D-Bus activatable on this bus: a service file in
+        the bus's own service dir that runs ``argv``. Activated processes
+        get ``env`` on top of the bus's sandbox environment (``self.env``,
+        through UpdateActivationEnvironment). They are stopped when the
+        bus stops."""
+        import shlex
+        path = self.servicedir / ("%s.service" % name)
+        path.write_text("[D-BUS Service]\nName=%s\nExec=%s\n"
+                        % (name, " ".join(shlex.quote(str(a)) for a in argv)))
+        activation_env = dict(self.env)
+        activation_env.update(env or {})
+        self._bus_call("UpdateActivationEnvironment",
+                       GLib.Variant("(a{ss})", (activation_env,)))
+        self.services.append(name)
+        return path
+
+    def _stop_activated(self):
+        """Services the bus started are its children, not ours: end them
+        by the process id the bus knows."""
+        pids = []
+        for name in self.services:
+            owner = self.get_name_owner(name)
+            if owner:
+                pids.append(self.get_connection_pid(owner))
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            wait_until(lambda: _process_gone(pid), timeout=10, poll_interval=0.01,
+                       message="activated process %d to exit" % pid)
+
     def stop(self):
         if self.connection is not None:
+            self._stop_activated()
             self.connection.close_sync(None)
             self.connection = None
             drain_main_context()

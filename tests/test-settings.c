@@ -98,6 +98,50 @@ test_sounds (void)
 }
 
 static void
+test_push (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  CkdUserSettings settings, defaults;
+
+  ckd_user_settings_init (&defaults);
+  g_assert_cmpuint (defaults.push.stale_after_seconds, ==, 30);
+  g_assert_cmpuint (defaults.push.report_deadline_ms, ==, 10000);
+  g_assert_cmpuint (defaults.push.violations_before_throttle, ==, 3);
+  g_assert_cmpuint (defaults.push.throttle_seconds, ==, 300);
+  g_assert_cmpuint (defaults.push.activation_timeout_ms, ==, 30000);
+  g_assert_true (defaults.push.unifiedpush);
+
+  ckd_user_settings_init (&settings);
+  apply_text (&settings,
+              "[Push]\nstale-after-seconds=5\nreport-deadline-ms= 700 \n"
+              "violations-before-throttle=2\nthrottle-seconds=60\n"
+              "activation-timeout-ms=2500\nunifiedpush=false\n",
+              problems);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpuint (settings.push.stale_after_seconds, ==, 5);
+  g_assert_cmpuint (settings.push.report_deadline_ms, ==, 700);
+  g_assert_cmpuint (settings.push.violations_before_throttle, ==, 2);
+  g_assert_cmpuint (settings.push.throttle_seconds, ==, 60);
+  g_assert_cmpuint (settings.push.activation_timeout_ms, ==, 2500);
+  g_assert_false (settings.push.unifiedpush);
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+
+  /* Out of range, not a number, negative: the default stays, named. */
+  ckd_user_settings_init (&settings);
+  apply_text (&settings,
+              "[Push]\nstale-after-seconds=0\nreport-deadline-ms=soon\nthrottle-seconds=-1\n",
+              problems);
+  g_assert_true (ckd_user_settings_equal (&settings, &defaults));
+  g_assert_cmpuint (problems->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (problems, 0), ==,
+                   "/x/callkitd.conf: [Push] stale-after-seconds: \"0\" is not a whole number "
+                   "from 1 to 86400, default used");
+  g_assert_cmpstr (g_ptr_array_index (problems, 1), ==,
+                   "/x/callkitd.conf: [Push] report-deadline-ms: \"soon\" is not a whole "
+                   "number from 100 to 600000, default used");
+}
+
+static void
 test_bad_values (void)
 {
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
@@ -295,6 +339,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/defaults", test_defaults);
   g_test_add_func ("/settings/each-key", test_each_key);
   g_test_add_func ("/settings/sounds", test_sounds);
+  g_test_add_func ("/settings/push", test_push);
   g_test_add_func ("/settings/bad-values", test_bad_values);
   g_test_add_func ("/settings/history", test_history);
   g_test_add_func ("/settings/layers", test_layers);

@@ -32,6 +32,8 @@ PINNED_ERRORS = [
     # Added since: the history.
     "UnknownEntry", "CannotStartApp",
 ]
+# Added to the pinned ones by later parts of the API.
+ADDED_ERRORS = ["UnknownPushToken"]
 RESERVED_ERRORS = ["FilteredByDoNotDisturb", "FilteredByBlockList"]
 INTERFACES_DIR = SOURCE_ROOT / "dbus-interfaces"
 
@@ -101,7 +103,7 @@ def test_pinned_errors_are_documented():
     listed = re.findall(r"^\s*- ``([A-Za-z]+)``(?:, ``([A-Za-z]+)``)?:", text,
                         re.M)
     documented = {n for pair in listed for n in pair if n}
-    assert documented == set(PINNED_ERRORS)
+    assert documented == set(PINNED_ERRORS + ADDED_ERRORS)
     assert PREFIX in text
     for name in RESERVED_ERRORS:
         assert re.search(r"``%s``.*?reserved" % name, text, re.S), (
@@ -114,12 +116,12 @@ def test_errors_named_by_methods_are_pinned_names():
     seen = set()
     for path in sorted(INTERFACES_DIR.glob("*.xml")):
         names = _documented_errors(path)
-        assert names <= set(PINNED_ERRORS), (
-            "%s names unknown errors: %s"
-            % (path.name, sorted(names - set(PINNED_ERRORS))))
+        known = set(PINNED_ERRORS + ADDED_ERRORS)
+        assert names <= known, (
+            "%s names unknown errors: %s" % (path.name, sorted(names - known)))
         seen |= names
     # Every error the core produces is documented on some method.
-    assert set(PINNED_ERRORS) - set(RESERVED_ERRORS) <= seen
+    assert set(PINNED_ERRORS + ADDED_ERRORS) - set(RESERVED_ERRORS) <= seen
 
 
 # ---------------------------------------------------------------------------

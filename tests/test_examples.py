@@ -12,8 +12,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import harness
-from harness import (HISTORY_IFACE, ROOT_PATH, SOURCE_ROOT, new_uuid, raises_dbus_error,
-                     run_process, vardict, wait_until)
+from harness import (HISTORY_IFACE, PUSH_IFACE, ROOT_PATH, SOURCE_ROOT, new_uuid,
+                     raises_dbus_error, run_process, vardict, wait_until)
+from push_harness import PushApp
 
 from gi.repository import GLib
 
@@ -311,7 +312,48 @@ def owner_only(name, **variables):
     return check
 
 
+def push_app(client, app_id="org.example.ShellApp"):
+    app = PushApp(client, app_id)
+    app.register()
+    return app
+
+
+def check_push_register(tool, provider, client):
+    out = ok(run_recipe("PushRegistry.Register", tool, APP_ID="org.example.ShellApp"))
+    token = client.get_property(ROOT_PATH, PUSH_IFACE, "Registrations")[0]["token"]
+    # busctl prints 's "TOKEN"', gdbus "('TOKEN',)".
+    assert token in out
+
+
+def check_push_unregister(tool, provider, client):
+    app = push_app(client)
+    ok(run_recipe("PushRegistry.Unregister", tool, TOKEN=app.token))
+    assert client.get_property(ROOT_PATH, PUSH_IFACE, "Registrations") == []
+
+
+def check_push_set_foreground(tool, provider, client):
+    app = push_app(client)
+    ok(run_recipe("PushRegistry.SetForeground", tool, TOKEN=app.token, FOREGROUND="true"))
+    assert client.get_property(ROOT_PATH, PUSH_IFACE, "Registrations")[0]["foreground"]
+
+
+def check_push_deliver(tool, provider, client):
+    app = push_app(client)
+    uuid = new_uuid()
+    out = ok(run_recipe("PushRegistry.DeliverPush", tool, TOKEN=app.token, CALL=uuid,
+                        HANDLE="+15551234567"))
+    assert "delivered" in out
+    push = app.wait_push()
+    assert push.payload == b"{}"
+    assert push.metadata["call_uuid"] == uuid
+    assert push.metadata["remote_handle"] == ("phone-number", "+15551234567")
+
+
 CHECKS = {
+    "PushRegistry.Register": check_push_register,
+    "PushRegistry.Unregister": check_push_unregister,
+    "PushRegistry.SetForeground": check_push_set_foreground,
+    "PushRegistry.DeliverPush": check_push_deliver,
     "Manager.RegisterProvider": check_register,
     "CallController.RequestTransaction": check_transaction,
     "Call.Answer": check_answer,

@@ -12,7 +12,7 @@ import pytest
 
 from harness import (
     CALL_IFACE, CONTROLLER_IFACE, HISTORY_IFACE, MANAGER_IFACE, OBJECT_MANAGER_IFACE,
-    PROVIDER_IFACE, PROVIDER_PATH_PREFIX, ROOT_PATH, SOURCE_ROOT, call_path)
+    PROVIDER_IFACE, PROVIDER_PATH_PREFIX, PUSH_IFACE, ROOT_PATH, SOURCE_ROOT, call_path)
 from test_flows_support import ring
 
 INTERFACES_DIR = SOURCE_ROOT / "dbus-interfaces"
@@ -81,7 +81,7 @@ def test_every_interface_file_is_served(client, provider):
 
 
 @pytest.mark.parametrize("where,interfaces", [
-    ("root", [MANAGER_IFACE, CONTROLLER_IFACE, HISTORY_IFACE]),
+    ("root", [MANAGER_IFACE, CONTROLLER_IFACE, HISTORY_IFACE, PUSH_IFACE]),
     ("provider", [PROVIDER_IFACE]),
     ("call", [CALL_IFACE]),
 ])

@@ -27,6 +27,7 @@
 #include "callkit-names.h"
 #include "callctl-history.h"
 #include "callctl-json.h"
+#include "callctl-push.h"
 
 typedef enum
 {
@@ -1920,6 +1921,17 @@ verb_monitor (Callctl *ctl,
 }
 
 /* ------------------------------------------------------------------ */
+/* push: callctl-push.c */
+
+static int
+verb_push (Callctl *ctl,
+           int      argc,
+           char   **argv)
+{
+  return callctl_push (ctl->json, ctl->no_legend, argc, argv);
+}
+
+/* ------------------------------------------------------------------ */
 /* main */
 
 typedef int (*VerbFunc) (Callctl *ctl,
@@ -1973,6 +1985,8 @@ static const Verb verbs[] = {
   { "history", "[SUBCOMMAND]", 0, G_MAXINT, TRUE, verb_history,
     "List the recents (--missed, --since); or clear, seen [ID...], delete ID..." },
   { "call-back", "ID", 1, 1, FALSE, verb_call_back, "Call back a history entry's caller" },
+  { "push", "list|send TOKEN", 1, G_MAXINT, TRUE, verb_push,
+    "VoIP pushes: registered apps; send one (push --help)" },
 };
 
 static char *
@@ -2116,6 +2130,16 @@ main (int    argc,
   g_option_group_add_entries (group, callctl_history_option_entries ());
   g_option_context_set_main_group (context, g_steal_pointer (&group));
 
+  /* push has options of its own (callctl-push.c): they go to it. */
+  for (int i = 1; args[i] != NULL; i++)
+    if (args[i][0] != '-')
+      {
+        g_option_context_set_ignore_unknown_options (context, g_str_equal (args[i], "push"));
+        /* ...and so does --help after it. */
+        if (g_str_equal (args[i], "push"))
+          g_option_context_set_help_enabled (context, FALSE);
+        break;
+      }
   if (!g_option_context_parse_strv (context, &args, &error))
     return usage_error ("%s", error->message);
 

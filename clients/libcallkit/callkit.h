@@ -97,6 +97,7 @@ typedef enum CkError {
         CK_ERROR_LIMIT_EXCEEDED,
         CK_ERROR_UNKNOWN_ENTRY,            /* no such history entry (for this caller) */
         CK_ERROR_CANNOT_START_APP,         /* call back: no live provider, app not startable */
+        CK_ERROR_UNKNOWN_PUSH_TOKEN,       /* no push registration with this token */
         _CK_ERROR_MAX,
 } CkError;
 
@@ -676,7 +677,8 @@ void ck_history_entry_get_remote_handle(CkHistoryEntry *e, const char **ret_type
 const char *ck_history_entry_get_localized_caller_name(CkHistoryEntry *e);
 /* As the call's EndedReason ("remote-ended", "hung-up", ...). */
 const char *ck_history_entry_get_ended_reason(CkHistoryEntry *e);
-/* "" or why the call never rang: "block-list", "do-not-disturb", "stale-push". */
+/* "" or why the call never rang: "block-list", "do-not-disturb", "stale-push",
+ * "push-undelivered". */
 const char *ck_history_entry_get_filtered(CkHistoryEntry *e);
 const char *ck_history_entry_get_icon_name(CkHistoryEntry *e);
 const char *ck_history_entry_get_desktop_entry(CkHistoryEntry *e);
@@ -689,6 +691,102 @@ uint64_t ck_history_entry_get_started_at(CkHistoryEntry *e);
 uint64_t ck_history_entry_get_connected_at(CkHistoryEntry *e);
 uint64_t ck_history_entry_get_ended_at(CkHistoryEntry *e);
 
+/* ---------------------------------------------------------------------- */
+/* CkPushRegistry: PKPushRegistry for VoIP pushes */
+
+typedef struct CkPushRegistry CkPushRegistry;
+
+/* Who the app is and how callkitd wakes it. */
+typedef struct CkPushRegistryConfiguration {
+        const char *app_id;     /* reverse-DNS, as the .desktop file; a Flatpak app may leave it NULL */
+        const char *bus_name;   /* the D-Bus-activatable name that starts the app; NULL: the app id */
+        int development;        /* violations also shown as desktop notifications */
+} CkPushRegistryConfiguration;
+
+/* What a push says, and what callkitd decided (PushReceived's metadata).
+ * Strings are NULL when the push did not carry them; everything is valid
+ * during the callback only. */
+typedef struct CkPushMetadata {
+        const char *push_id;
+        uint64_t sent_at;                       /* 0: not known */
+        uint64_t expires_at;                    /* 0: never */
+        const char *call_uuid;                  /* the call the push is about */
+        const char *remote_handle_type;         /* "phone-number", ... */
+        const char *remote_handle_value;
+        const char *localized_caller_name;
+        int must_report;                        /* report a new incoming call before report_by */
+        const char *reason;                     /* why not: "foreground", "active-call", "stale"; "" */
+        uint64_t received_at;
+        uint64_t report_by;                     /* 0 unless must_report */
+        const char *transport;                  /* "deliver-push", "unifiedpush" */
+        const char *envelope_error;             /* a UnifiedPush body not read whole: what was left out */
+} CkPushMetadata;
+
+/* PKPushRegistryDelegate. Every callback may be NULL and is called from
+ * sd_bus_process() on the registry's bus. */
+typedef struct CkPushRegistryDelegate {
+        /* The token, at registration, and again after the library
+         * registered with a restarted callkitd (it is the same). Send it
+         * (or the endpoint) to the app's server. */
+        void (*did_update_token)(CkPushRegistry *r, const char *token, void *userdata);
+        /* A push. When metadata->must_report, report a new incoming call
+         * (metadata->call_uuid when set) before metadata->report_by, e.g.
+         * with ck_provider_report_push(); else end or update the call it
+         * names, or show nothing. */
+        void (*did_receive_push)(CkPushRegistry *r, const void *payload, size_t size,
+                                 const CkPushMetadata *metadata, void *userdata);
+        /* The UnifiedPush endpoint the app's server sends pushes to; ""
+         * when the distributor dropped it. */
+        void (*did_update_endpoint)(CkPushRegistry *r, const char *endpoint, void *userdata);
+        /* A push obliged the app to report a call and it did not in time:
+         * callkitd counted a violation. push_id is "" when it had none. */
+        void (*did_miss_report_deadline)(CkPushRegistry *r, const char *push_id, void *userdata);
+} CkPushRegistryDelegate;
+
+/* Registers the app for VoIP pushes with callkitd on bus (referenced).
+ * When callkitd is not on the bus yet, the registry is created anyway and
+ * registers as soon as callkitd appears; when callkitd restarts, it
+ * registers again (the token stays the same) and calls did_update_token
+ * again. Pushes that woke the app (callkitd started its bus_name) arrive
+ * right after the registration. config->app_id is needed unless the app
+ * runs in a Flatpak sandbox.
+ * Returns 0, -EINVAL, -ENOMEM, -EBADR (callkitd refused: see
+ * ck_error_from_dbus_name(); the CkError is not kept as there is no
+ * object) or another negative errno from sd-bus. */
+int ck_push_registry_new(sd_bus *bus,
+                         const CkPushRegistryConfiguration *config,
+                         const CkPushRegistryDelegate *delegate,
+                         void *userdata,
+                         CkPushRegistry **ret);
+CkPushRegistry *ck_push_registry_ref(CkPushRegistry *r);
+/* Drops a reference. The registration stays in callkitd: pushes start
+ * the app again. Returns NULL. */
+CkPushRegistry *ck_push_registry_unref(CkPushRegistry *r);
+
+/* The token (PKPushCredentials.token), or NULL while not registered. */
+const char *ck_push_registry_get_token(CkPushRegistry *r);
+/* The UnifiedPush endpoint, or NULL when there is none. */
+const char *ck_push_registry_get_endpoint(CkPushRegistry *r);
+/* 1 when registered with a running callkitd, 0 while waiting for one. */
+int ck_push_registry_is_registered(CkPushRegistry *r);
+CkError ck_push_registry_get_last_error(CkPushRegistry *r);
+/* While the app is in the foreground, pushes oblige it to report nothing
+ * (reason "foreground"). Kept across re-registrations. Returns 0,
+ * -ENOTCONN (not registered right now: kept for the registration),
+ * -EBADR or another negative errno. */
+int ck_push_registry_set_foreground(CkPushRegistry *r, int foreground);
+/* No more pushes for the app (an empty desiredPushTypes): callkitd drops
+ * the registration until the app registers again, with the same token.
+ * The object reports -ENOTCONN afterwards and does not re-register.
+ * Returns 0, -ENOTCONN, -EBADR or another negative errno. */
+int ck_push_registry_unregister(CkPushRegistry *r);
+
+/* Reports the incoming call a push announced, in one step: the push's
+ * call_uuid (or a new UUID when it named none), its remote handle and
+ * caller name. *ret_uuid, if not NULL, receives the call's UUID (free()
+ * it). Returns as ck_provider_report_new_incoming_call(). */
+int ck_provider_report_push(CkProvider *p, const CkPushMetadata *metadata, char **ret_uuid);
+
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallUpdate, ck_call_update_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProvider, ck_provider_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkAction, ck_action_unref)
@@ -699,6 +797,7 @@ CK_DEFINE_POINTER_CLEANUP_FUNC(CkCall, ck_call_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProviderInfo, ck_provider_info_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistory, ck_history_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistoryEntry, ck_history_entry_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkPushRegistry, ck_push_registry_unref)
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@ static const char *const error_names[_CK_ERROR_MAX] = {
         [CK_ERROR_LIMIT_EXCEEDED] = "LimitExceeded",
         [CK_ERROR_UNKNOWN_ENTRY] = "UnknownEntry",
         [CK_ERROR_CANNOT_START_APP] = "CannotStartApp",
+        [CK_ERROR_UNKNOWN_PUSH_TOKEN] = "UnknownPushToken",
 };
 
 _public_ const char *ck_error_to_string(CkError error) {

@@ -48,6 +48,7 @@ void sb_command_print_help(void) {
                "                            remote-ended, unanswered, answered-elsewhere,\n"
                "                            declined-elsewhere\n"
                "  list                      the calls\n"
+               "  push                      the push token and UnifiedPush endpoint (--push)\n"
                "  help  quit\n");
 }
 
@@ -408,6 +409,16 @@ static int cmd_quit(Speakerbox *sb, int argc, char **argv) {
         return sb_reply_ok("quit", "%s", "");
 }
 
+static int cmd_push(Speakerbox *sb, int argc, char **argv) {
+        const char *endpoint;
+
+        if (!sb->push)
+                return sb_reply_error("push", "not registered for pushes: start with --push");
+        endpoint = ck_push_registry_get_endpoint(sb->push);
+        return sb_reply_ok("push", "%s %s", ck_push_registry_get_token(sb->push) ?: "-",
+                           endpoint ? endpoint : "-");
+}
+
 static const struct {
         const char *name;
         int (*run)(Speakerbox *sb, int argc, char **argv);
@@ -425,6 +436,7 @@ static const struct {
         { "dtmf", cmd_dtmf },
         { "remote-end", cmd_remote_end },
         { "list", cmd_list },
+        { "push", cmd_push },
         { "help", cmd_help },
         { "quit", cmd_quit },
 };

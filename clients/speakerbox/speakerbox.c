@@ -117,6 +117,11 @@ static void help(void) {
                "  --command LINE         run a command once registered (repeatable)\n"
                "  --connect-delay SECONDS  outgoing calls connect after this (default 1)\n"
                "  --provider-name NAME   the provider's localized name (default Speakerbox)\n"
+               "  --push                 register for VoIP pushes; calls they announce ring\n"
+               "  --app-id ID            the app id (and bus name) pushes wake\n"
+               "                         (default io.github.callkitd.Speakerbox)\n"
+               "  --push-development     violations of the push contract show as notifications\n"
+               "  --push-misbehave       never report the call a push announces\n"
                "  -h, --help             this help\n"
                "  --version              the version\n\n");
         sb_command_print_help();
@@ -158,10 +163,15 @@ enum {
         ARG_CONNECT_DELAY,
         ARG_PROVIDER_NAME,
         ARG_VERSION,
+        ARG_PUSH,
+        ARG_APP_ID,
+        ARG_PUSH_DEVELOPMENT,
+        ARG_PUSH_MISBEHAVE,
 };
 
 /* Returns 0 to run, 1 to exit successfully (--help), or a negative errno. */
-static int parse_argv(int argc, char **argv, Speakerbox *sb, const char **ret_provider_name) {
+static int parse_argv(int argc, char **argv, Speakerbox *sb, const char **ret_provider_name,
+                      bool *ret_push) {
         static const struct option options[] = {
                 { "incoming", required_argument, NULL, ARG_INCOMING },
                 { "name", required_argument, NULL, ARG_NAME },
@@ -173,6 +183,10 @@ static int parse_argv(int argc, char **argv, Speakerbox *sb, const char **ret_pr
                 { "provider-name", required_argument, NULL, ARG_PROVIDER_NAME },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "push", no_argument, NULL, ARG_PUSH },
+                { "app-id", required_argument, NULL, ARG_APP_ID },
+                { "push-development", no_argument, NULL, ARG_PUSH_DEVELOPMENT },
+                { "push-misbehave", no_argument, NULL, ARG_PUSH_MISBEHAVE },
                 {}
         };
         const char *incoming = NULL, *outgoing = NULL, *name = NULL, *delay = NULL;
@@ -189,6 +203,10 @@ static int parse_argv(int argc, char **argv, Speakerbox *sb, const char **ret_pr
                 case ARG_DELAY: delay = optarg; break;
                 case ARG_OUTGOING: outgoing = optarg; break;
                 case ARG_PROVIDER_NAME: *ret_provider_name = optarg; break;
+                case ARG_PUSH: *ret_push = true; break;
+                case ARG_APP_ID: sb->app_id = optarg; break;
+                case ARG_PUSH_DEVELOPMENT: sb->push_development = true; break;
+                case ARG_PUSH_MISBEHAVE: sb->push_misbehave = true; break;
                 case ARG_COMMAND:
                         r = strv_push(&sb->startup, &n, strdup(optarg));
                         if (r < 0)
@@ -262,14 +280,19 @@ static int parse_argv(int argc, char **argv, Speakerbox *sb, const char **ret_pr
 }
 
 int main(int argc, char **argv) {
-        Speakerbox sb = { .connect_delay_usec = 1000000, .exit_status = EXIT_FAILURE };
+        Speakerbox sb = {
+                .connect_delay_usec = 1000000,
+                .exit_status = EXIT_FAILURE,
+                .app_id = "io.github.callkitd.Speakerbox",
+        };
         StdinReader in = { .sb = &sb };
         const char *provider_name = "Speakerbox";
+        bool push = false;
         sigset_t mask;
         int r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        r = parse_argv(argc, argv, &sb, &provider_name);
+        r = parse_argv(argc, argv, &sb, &provider_name, &push);
         if (r != 0) {
                 strv_free(sb.startup);
                 return r > 0 ? EXIT_SUCCESS : 2;
@@ -327,6 +350,18 @@ int main(int argc, char **argv) {
         }
         if (!ck_provider_is_registered(sb.provider))
                 sb_event("waiting-for-callkitd");
+        if (push) {
+                r = sb_push_start(&sb);
+                if (r < 0) {
+                        fprintf(stderr, "speakerbox: cannot register for pushes: %s\n", strerror(-r));
+                        goto finish;
+                }
+                /* The name pushes start speakerbox by (D-Bus activation
+                 * waits for it). */
+                r = sd_bus_request_name(sb.bus, sb.app_id, 0);
+                if (r < 0)
+                        fprintf(stderr, "speakerbox: cannot own %s: %s\n", sb.app_id, strerror(-r));
+        }
 
         r = sd_event_add_io(sb.event, &in.source, STDIN_FILENO, EPOLLIN, on_stdin, &in);
         if (r == -EPERM)
@@ -342,6 +377,7 @@ finish:
                 fprintf(stderr, "speakerbox: %s\n", strerror(-r));
         sd_event_source_disable_unref(in.source);
         sb_calls_clear(&sb);
+        ck_push_registry_unref(sb.push);
         ck_provider_unref(sb.provider);
         ck_call_controller_unref(sb.controller);
         sb_audio_free(sb.audio);

@@ -58,6 +58,11 @@ struct Speakerbox {
         unsigned n_begins;
         char **startup;         /* commands run at the first did_begin */
         int exit_status;
+        /* --push */
+        CkPushRegistry *push;
+        const char *app_id;
+        bool push_misbehave;    /* never report a call for a push */
+        bool push_development;
 };
 
 /* speakerbox.c: one machine-readable line on stdout, "event: ...". */
@@ -86,6 +91,9 @@ void sb_calls_clear(Speakerbox *sb);
 /* Reports the call to callkitd now or after delay_usec. */
 int sb_call_report_incoming(Speakerbox *sb, SbCall *call, uint64_t delay_usec);
 CkHandleType sb_handle_type_guess(const char *handle);
+
+/* sb-push.c: registers for VoIP pushes (--push) and answers them. */
+int sb_push_start(Speakerbox *sb);
 
 /* sb-audio.c: one capture and one playback stream per call while it holds
  * the audio session. Without a PipeWire server the phone works silently. */
