@@ -20,6 +20,7 @@ ckd_session_dispose (GObject *object)
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
   if (self->transactions != NULL)
     ckd_session_clear_actions (self);
+  g_clear_pointer (&self->incoming_filters, g_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->registry);
   G_OBJECT_CLASS (ckd_session_parent_class)->dispose (object);
@@ -65,6 +66,7 @@ ckd_session_init (CkdSession *self)
   self->transactions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify) ckd_transaction_free);
   self->actions = g_hash_table_new (g_str_hash, g_str_equal);
+  self->incoming_filters = g_array_new (FALSE, FALSE, sizeof (CkdIncomingFilter));
 }
 
 CkdSession *
@@ -365,12 +367,85 @@ check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GErro
   return TRUE;
 }
 
+/* ---- incoming-call filters ------------------------------------------ */
+
+void
+ckd_session_add_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                      gpointer user_data)
+{
+  CkdIncomingFilter filter = { func, user_data };
+
+  g_array_append_val (self->incoming_filters, filter);
+}
+
+void
+ckd_session_remove_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                         gpointer user_data)
+{
+  /* After dispose: the front ends go after the session. */
+  if (self->incoming_filters == NULL)
+    return;
+  for (guint i = 0; i < self->incoming_filters->len; i++)
+    {
+      CkdIncomingFilter *filter = &g_array_index (self->incoming_filters, CkdIncomingFilter, i);
+
+      if (filter->func == func && filter->user_data == user_data)
+        {
+          g_array_remove_index (self->incoming_filters, i);
+          return;
+        }
+    }
+}
+
+static CkdCallFilter
+ask_incoming_filters (CkdSession *self, const CkdCall *call)
+{
+  for (guint i = 0; i < self->incoming_filters->len; i++)
+    {
+      CkdIncomingFilter *filter = &g_array_index (self->incoming_filters, CkdIncomingFilter, i);
+      CkdCallFilter kind = filter->func (call, filter->user_data);
+
+      if (kind != CKD_CALL_FILTER_NONE)
+        return kind;
+    }
+  return CKD_CALL_FILTER_NONE;
+}
+
+/* @call, new and never live, is kept from the user by @filter: it ends as
+ * unanswered at once and goes to the front ends (the history) as ended. */
+static void
+end_filtered_call (CkdSession *self, CkdCall *call, CkdCallFilter filter)
+{
+  call->filter = filter;
+  ckd_call_end (call, CKD_ENDED_REASON_UNANSWERED, 0);
+  /* Reported again, it is refused like any call that ended. */
+  ckd_registry_remember_uuid (self->registry, call->uuid);
+  g_info ("incoming call %s from '%s' on %s filtered: %s", call->uuid, call->remote_handle.value,
+          call->provider->object_path, ckd_call_filter_to_string (filter));
+  ckd_registry_call_ended (self->registry, call);
+}
+
+/* Only the block list and do not disturb filter reports; the other
+ * kinds are calls that never were reported. */
+static void
+set_filtered_error (GError **error, CkdCallFilter filter)
+{
+  g_warn_if_fail (filter == CKD_CALL_FILTER_BLOCK_LIST || filter == CKD_CALL_FILTER_DO_NOT_DISTURB);
+  if (filter == CKD_CALL_FILTER_DO_NOT_DISTURB)
+    g_set_error_literal (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_DO_NOT_DISTURB,
+                         "do not disturb is on");
+  else
+    g_set_error_literal (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_BLOCK_LIST,
+                         "the caller is on a block list");
+}
+
 CkdCall *
 ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
   g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
   g_auto (CkdCallUpdate) update = { 0 };
+  CkdCallFilter filter;
   CkdCall *call;
 
   if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
@@ -387,6 +462,15 @@ ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, c
 
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
   ckd_call_apply_update (call, &update);
+  filter = ask_incoming_filters (self, call);
+  if (filter != CKD_CALL_FILTER_NONE)
+    {
+      g_autoptr (CkdCall) filtered = call;
+
+      end_filtered_call (self, filtered, filter);
+      set_filtered_error (error, filter);
+      return NULL;
+    }
   call->ringing_deadline =
     g_get_monotonic_time () + (gint64) provider->config.ringing_timeout_ms * 1000;
   schedule_ringing_timer (self, call->ringing_deadline);
@@ -507,13 +591,7 @@ ckd_session_record_filtered_call (CkdSession *self, CkdProvider *provider, const
     return FALSE;
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
   ckd_call_apply_update (call, &update);
-  call->filter = filter;
-  ckd_call_end (call, CKD_ENDED_REASON_UNANSWERED, 0);
-  /* Reported again, it is refused like any call that ended. */
-  ckd_registry_remember_uuid (self->registry, call->uuid);
-  g_info ("incoming call %s from '%s' on %s filtered: %s", call->uuid, call->remote_handle.value,
-          provider->object_path, ckd_call_filter_to_string (filter));
-  ckd_registry_call_ended (self->registry, call);
+  end_filtered_call (self, call, filter);
   return TRUE;
 }
 

@@ -70,6 +70,22 @@ gboolean ckd_session_report_call_updated (CkdSession *self, CkdProvider *provide
 gboolean ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider,
                                         const char *uuid, const char *reason, gint64 ended_at,
                                         GError **error);
+/* ---- incoming-call filters ---- */
+
+/* A filter (the block list, do not disturb) is asked before a reported
+ * incoming call rings, with @call complete (handle, names, video) but not
+ * yet live, and returns CKD_CALL_FILTER_NONE to let it ring. Filters are
+ * asked in the order they were added; the first that keeps the call from
+ * the user decides: ckd_session_report_new_incoming_call() records the
+ * call as filtered (ckd_session_record_filtered_call()) and fails with
+ * the filter's error (FilteredByBlockList, FilteredByDoNotDisturb). */
+typedef CkdCallFilter (*CkdIncomingCallFilterFunc) (const CkdCall *call, gpointer user_data);
+
+void ckd_session_add_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                           gpointer user_data);
+void ckd_session_remove_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                              gpointer user_data);
+
 /* An incoming call that a filter (the block list, do not disturb) keeps
  * from the user: it never rings and never lives, but is checked like a
  * new report, ends as unanswered at once with call->filter = @filter, and
