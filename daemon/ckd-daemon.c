@@ -10,6 +10,7 @@
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
 #include "ckd-history.h"
+#include "ckd-inhibitor.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -39,6 +40,7 @@ struct _CkdDaemon
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
   CkdPushRegistry *push;
+  CkdInhibitor *inhibitor;
 };
 
 static gboolean
@@ -152,6 +154,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
     return NULL;
+  self->inhibitor = ckd_inhibitor_new (self->registry);
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -167,6 +170,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->push, ckd_push_registry_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
+  g_clear_pointer (&self->inhibitor, ckd_inhibitor_free);
   g_clear_pointer (&self->ringer, ckd_ringer_free);
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
