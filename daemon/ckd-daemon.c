@@ -9,6 +9,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-do-not-disturb.h"
 #include "ckd-history.h"
 #include "ckd-inhibitor.h"
 #include "ckd-peers.h"
@@ -41,6 +42,7 @@ struct _CkdDaemon
   CkdRinger *ringer;
   CkdPushRegistry *push;
   CkdInhibitor *inhibitor;
+  CkdDoNotDisturb *do_not_disturb;
 };
 
 static gboolean
@@ -155,6 +157,9 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   if (self->push == NULL)
     return NULL;
   self->inhibitor = ckd_inhibitor_new (self->registry);
+  /* Caller identification, once it exists, installs its contact check
+   * here: ckd_do_not_disturb_set_contact_check(). */
+  self->do_not_disturb = ckd_do_not_disturb_new (self->session, self->bus, state_dir);
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -167,6 +172,7 @@ ckd_daemon_free (CkdDaemon *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
+  g_clear_pointer (&self->do_not_disturb, ckd_do_not_disturb_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
