@@ -12,6 +12,7 @@
 #include "ckd-do-not-disturb.h"
 #include "ckd-history.h"
 #include "ckd-inhibitor.h"
+#include "ckd-media-keys.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -43,6 +44,7 @@ struct _CkdDaemon
   CkdPushRegistry *push;
   CkdInhibitor *inhibitor;
   CkdDoNotDisturb *do_not_disturb;
+  CkdMediaKeys *media_keys;
 };
 
 static gboolean
@@ -160,6 +162,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   /* Caller identification, once it exists, installs its contact check
    * here: ckd_do_not_disturb_set_contact_check(). */
   self->do_not_disturb = ckd_do_not_disturb_new (self->session, self->bus, state_dir);
+  self->media_keys = ckd_media_keys_new (self->session, self->bus);
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -173,6 +176,7 @@ ckd_daemon_free (CkdDaemon *self)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
   g_clear_pointer (&self->do_not_disturb, ckd_do_not_disturb_free);
+  g_clear_pointer (&self->media_keys, ckd_media_keys_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);

@@ -54,6 +54,8 @@ static const Key keys[] = {
             do_not_disturb.repeated_call_window_seconds, 10,
             CKD_DO_NOT_DISTURB_MAX_REPEATED_CALL_WINDOW_SECONDS),
   BOOLEAN_KEY ("DoNotDisturb", "allow-contacts", do_not_disturb.allow_contacts),
+  BOOLEAN_KEY ("MediaKeys", "enabled", media_keys.enabled),
+  BOOLEAN_KEY ("MediaKeys", "pause-mutes", media_keys.pause_mutes),
 };
 
 void
@@ -90,6 +92,10 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .allow_repeated_calls = TRUE,
       .repeated_call_window_seconds = CKD_DO_NOT_DISTURB_DEFAULT_REPEATED_CALL_WINDOW_SECONDS,
       .allow_contacts = TRUE,
+    },
+    .media_keys = {
+      .enabled = TRUE,
+      .pause_mutes = FALSE,
     },
   };
 }

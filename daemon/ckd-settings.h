@@ -83,6 +83,13 @@ typedef struct
 #define CKD_DO_NOT_DISTURB_DEFAULT_REPEATED_CALL_WINDOW_SECONDS 180
 #define CKD_DO_NOT_DISTURB_MAX_REPEATED_CALL_WINDOW_SECONDS 3600
 
+/* [MediaKeys]: the MPRIS player of calls (ckd-media-keys.c) */
+typedef struct
+{
+  gboolean enabled;     /* enabled=: the player exists during calls */
+  gboolean pause_mutes; /* pause-mutes=: pause mutes an active call rather than ending it */
+} CkdMediaKeySettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
@@ -90,6 +97,7 @@ typedef struct
   CkdHistorySettings history;
   CkdPushSettings push;
   CkdDoNotDisturbSettings do_not_disturb;
+  CkdMediaKeySettings media_keys;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
