@@ -17,15 +17,24 @@ from gi.repository import GLib
 import harness
 from history_harness import get_entries
 from harness import (MANAGER_IFACE, ROOT_PATH, new_uuid,
-                     raises_dbus_error, ring, variant, wait_until)
-from test_robustness_auth import APP_ID, bwrap_works, sandboxed  # noqa: F401
-from test_notifications import (CAPABILITIES, MOCK_IFACE,  # noqa: F401
+                     raises_dbus_error, ring, wait_until)
+# The sandbox fixtures (bubblewrap with a .flatpak-info).
+from test_robustness_auth import bwrap_works, sandboxed  # noqa: F401
+from test_notifications import (CAPABILITIES, MOCK_IFACE,
                                 NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                                 NotificationServer)
 
 ALICE = ("phone-number", "+49 30 1234-567")
 BOB = ("phone-number", "+4930999")
 FILTERED = "io.github.callkitd.CallKit1.Error.FilteredByDoNotDisturb"
+
+
+def poll_until(condition, **kwargs):
+    """wait_until for a condition read with synchronous D-Bus calls, which
+    wake no main loop: poll."""
+    __tracebackhide__ = True
+    kwargs.setdefault("poll_interval", 0.02)
+    return wait_until(condition, **kwargs)
 
 
 def write_conf(bus, text):
@@ -106,9 +115,9 @@ def test_switch_change_is_announced(callkitd, client, make_client):
         lambda c, s, p, i, m, params: seen.append(params.unpack()[1]))
     observer.sync()
     set_dnd(client, True)
-    wait_until(lambda: {"DoNotDisturb": True} in seen)
+    poll_until(lambda: {"DoNotDisturb": True} in seen)
     set_dnd(client, False)
-    wait_until(lambda: {"DoNotDisturb": False} in seen)
+    poll_until(lambda: {"DoNotDisturb": False} in seen)
 
 
 def test_switch_is_kept_across_restarts(start_daemon, make_client):
@@ -150,7 +159,7 @@ def test_conf_enabled(bus, start_daemon, make_client):
     assert_filtered(provider, client)
     # The file changes while callkitd runs.
     write_conf(bus, "[DoNotDisturb]\nenabled=false\n")
-    wait_until(lambda: dnd(client) is False)
+    poll_until(lambda: dnd(client) is False)
     assert_rings(provider, client)
 
 
@@ -172,10 +181,10 @@ def test_gnome_banners_off_is_followed(bus, start_daemon, make_client):
     provider = make_client("app").register_provider({})
     assert_filtered(provider, client)
     gsettings_set(bus, "true")
-    wait_until(lambda: dnd(client) is False)
+    poll_until(lambda: dnd(client) is False)
     assert_rings(provider, client)
     gsettings_set(bus, "false")
-    wait_until(lambda: dnd(client) is True)
+    poll_until(lambda: dnd(client) is True)
     # Writing the switch off does not override the desktop: both count.
     set_dnd(client, False)
     assert dnd(client) is True
@@ -189,7 +198,7 @@ def test_follow_desktop_false_ignores_gnome(bus, start_daemon, make_client):
     assert dnd(client) is False
     # Positive control: following again turns it on.
     write_conf(bus, "[DoNotDisturb]\nfollow-desktop=true\n")
-    wait_until(lambda: dnd(client) is True)
+    poll_until(lambda: dnd(client) is True)
 
 
 def test_without_the_gnome_schema(bus, start_daemon, make_client, tmp_path):
@@ -231,13 +240,18 @@ def test_notification_server_inhibited_is_followed(
     provider = make_client("app").register_provider({})
     assert dnd(client) is False
     inhibiting_server(True)
-    wait_until(lambda: dnd(client) is True)
+    poll_until(lambda: dnd(client) is True)
     assert_filtered(provider, client)
+    # It is listed as a missed call, not announced: low urgency (no
+    # banner in GNOME Shell), no sound.
+    missed = server.wait_for_notify("call.unanswered")
+    assert missed[6]["urgency"] == 0
+    assert missed[6]["suppress-sound"] is True
     server.settle(client)
     # Nothing rang on the server: no ringing notification at all.
     assert [a for a in server.notifies("call.incoming")] == []
     inhibiting_server(False)
-    wait_until(lambda: dnd(client) is False)
+    poll_until(lambda: dnd(client) is False)
     assert_rings(provider, client)
     server.wait_for_notify("call.incoming")
 
@@ -247,11 +261,11 @@ def test_notification_server_leaving_ends_its_inhibition(
     start_daemon()
     client = make_client()
     inhibiting_server(True)
-    wait_until(lambda: dnd(client) is True)
+    poll_until(lambda: dnd(client) is True)
     name_owner = bus.get_name_owner(NOTIFICATIONS_NAME)
     pid = bus.get_connection_pid(name_owner)
     os.kill(pid, 15)
-    wait_until(lambda: dnd(client) is False)
+    poll_until(lambda: dnd(client) is False)
 
 
 def test_no_notification_server(callkitd, client, provider):

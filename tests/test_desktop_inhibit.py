@@ -16,6 +16,14 @@ from harness import new_uuid, ring, wait_until
 WHY = "Call in progress"
 
 
+def poll_until(condition, **kwargs):
+    """wait_until for a condition read with synchronous D-Bus calls, which
+    wake no main loop: poll."""
+    __tracebackhide__ = True
+    kwargs.setdefault("poll_interval", 0.02)
+    return wait_until(condition, **kwargs)
+
+
 @pytest.fixture
 def logind(system_bus, dbusmock_template):
     dbusmock_template("logind")
@@ -46,13 +54,13 @@ def answer(client, provider, uuid):
 def test_active_call_holds_idle_and_sleep_until_it_ends(logind, callkitd,
                                                         client, app):
     provider = app.register_provider({"localized_name": "Softphone"})
-    wait_until(lambda: "inhibit" in client.manager_property("Capabilities"))
+    poll_until(lambda: "inhibit" in client.manager_property("Capabilities"))
     uuid = ring(provider, client, supports_holding=True)
     # A ringing call alone keeps nothing awake.
     client.sync()
     assert inhibitors(logind) == []
     answer(client, provider, uuid)
-    wait_until(lambda: inhibitors(logind) == held_by("Softphone"),
+    poll_until(lambda: inhibitors(logind) == held_by("Softphone"),
                message="both inhibitors held")
 
     client.call_method(uuid, "SetHeld", ("(b)", (True,)))
@@ -62,19 +70,19 @@ def test_active_call_holds_idle_and_sleep_until_it_ends(logind, callkitd,
 
     provider.report_ended(uuid, "remote-ended")
     client.wait_for_call_removed(uuid)
-    wait_until(lambda: inhibitors(logind) == [], message="inhibitors released")
+    poll_until(lambda: inhibitors(logind) == [], message="inhibitors released")
 
 
 def test_outgoing_dialing_call_holds_them(logind, callkitd, client, app):
     provider = app.register_provider({"localized_name": "Dialer"})
-    wait_until(lambda: "inhibit" in client.manager_property("Capabilities"))
+    poll_until(lambda: "inhibit" in client.manager_property("Capabilities"))
     uuid = new_uuid()
     app.request_transaction([{"type": "start-call", "call": uuid,
                               "handle": ("generic", "bob")}])
     client.wait_for_call_property(uuid, "State", "dialing")
-    wait_until(lambda: inhibitors(logind) == held_by("Dialer"))
+    poll_until(lambda: inhibitors(logind) == held_by("Dialer"))
     provider.report_ended(uuid, "failed")
-    wait_until(lambda: inhibitors(logind) == [])
+    poll_until(lambda: inhibitors(logind) == [])
 
 
 def test_second_call_keeps_them_until_the_last_ends(logind, callkitd, client,
@@ -86,13 +94,13 @@ def test_second_call_keeps_them_until_the_last_ends(logind, callkitd, client,
     second = ring(provider, client)
     client.call_method(second, "Answer")
     client.wait_for_call_property(second, "State", "active")
-    wait_until(lambda: inhibitors(logind) == held_by("Softphone"))
+    poll_until(lambda: inhibitors(logind) == held_by("Softphone"))
     provider.report_ended(first, "remote-ended")
     client.wait_for_call_removed(first)
     client.sync()
     assert inhibitors(logind) == held_by("Softphone")
     provider.report_ended(second, "remote-ended")
-    wait_until(lambda: inhibitors(logind) == [])
+    poll_until(lambda: inhibitors(logind) == [])
 
 
 def test_provider_owner_vanishing_releases_them(logind, callkitd, client,
@@ -101,10 +109,10 @@ def test_provider_owner_vanishing_releases_them(logind, callkitd, client,
     provider = app.register_provider({"localized_name": "Softphone"})
     uuid = ring(provider, client)
     answer(client, provider, uuid)
-    wait_until(lambda: inhibitors(logind) == held_by("Softphone"))
+    poll_until(lambda: inhibitors(logind) == held_by("Softphone"))
     app.close()
     client.wait_for_call_removed(uuid)
-    wait_until(lambda: inhibitors(logind) == [],
+    poll_until(lambda: inhibitors(logind) == [],
                message="inhibitors released with the owner")
 
 
@@ -115,12 +123,12 @@ def test_callkitd_stopping_or_killed_releases_them(logind, callkitd, client,
     provider = app.register_provider({"localized_name": "Softphone"})
     uuid = ring(provider, client)
     answer(client, provider, uuid)
-    wait_until(lambda: inhibitors(logind) == held_by("Softphone"))
+    poll_until(lambda: inhibitors(logind) == held_by("Softphone"))
     status = callkitd.stop(getattr(signal, sig))
     assert status == (0 if sig == "SIGTERM" else -signal.SIGKILL)
     # Nothing of callkitd runs any more: only the closed descriptor tells
     # logind.
-    wait_until(lambda: inhibitors(logind) == [],
+    poll_until(lambda: inhibitors(logind) == [],
                message="inhibitors dropped with callkitd's descriptors")
 
 
@@ -131,8 +139,8 @@ def test_logind_arriving_later_is_used(system_bus, dbusmock_template,
     answer(client, provider, uuid)
     assert "inhibit" not in client.manager_property("Capabilities")
     dbusmock_template("logind")
-    wait_until(lambda: "inhibit" in client.manager_property("Capabilities"))
-    wait_until(lambda: inhibitors(system_bus) == held_by("Softphone"))
+    poll_until(lambda: "inhibit" in client.manager_property("Capabilities"))
+    poll_until(lambda: inhibitors(system_bus) == held_by("Softphone"))
 
 
 def test_no_logind_calls_work_and_the_log_says_why(system_bus, callkitd,
