@@ -408,12 +408,13 @@ ckd_do_not_disturb_new (CkdSession *session, sd_bus *bus, const char *state_dir)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->settings = g_object_ref (ckd_session_get_settings (session));
-  self->bus = sd_bus_ref (bus);
+  self->bus = bus != NULL ? sd_bus_ref (bus) : NULL;
   self->switch_path = g_build_filename (state_dir, SWITCH_FILE, NULL);
   self->recent_callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->user_switch = read_switch (self->switch_path);
   follow_gnome (self);
-  follow_notification_server (self);
+  if (self->bus != NULL)
+    follow_notification_server (self);
   self->settings_changed_id = g_signal_connect_swapped (self->settings, "changed",
                                                         G_CALLBACK (on_settings_changed), self);
   self->requested_id = g_signal_connect_swapped (session, "do-not-disturb-requested",
@@ -449,7 +450,8 @@ ckd_do_not_disturb_free (CkdDoNotDisturb *self)
   ckd_registry_set_capability (self->registry, CAPABILITY, FALSE);
   g_hash_table_unref (self->recent_callers);
   g_free (self->switch_path);
-  sd_bus_unref (self->bus);
+  if (self->bus != NULL)
+    sd_bus_unref (self->bus);
   g_object_unref (self->settings);
   g_object_unref (self->registry);
   g_object_unref (self->session);

@@ -28,8 +28,9 @@ typedef struct _CkdDoNotDisturb CkdDoNotDisturb;
 /* Whether @call comes from one of the user's contacts. */
 typedef gboolean (*CkdDoNotDisturbContactCheck) (const CkdCall *call, gpointer user_data);
 
-/* @bus: the session bus connection, to follow the notification server;
- * @state_dir: where the user's switch is kept. */
+/* @bus: the session bus connection, to follow the notification server
+ * (NULL: no server is followed); @state_dir: where the user's switch is
+ * kept. */
 CkdDoNotDisturb *ckd_do_not_disturb_new (CkdSession *session, sd_bus *bus, const char *state_dir);
 void ckd_do_not_disturb_free (CkdDoNotDisturb *self);
 
