@@ -138,8 +138,16 @@ def test_logind_arriving_later_is_used(system_bus, dbusmock_template,
     uuid = ring(provider, client)
     answer(client, provider, uuid)
     assert "inhibit" not in client.manager_property("Capabilities")
+    announced = []
+    client.connection.signal_subscribe(
+        None, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        "/io/github/callkitd/CallKit1", "io.github.callkitd.CallKit1.Manager",
+        0, lambda c, s, p, i, m, params: announced.append(params.unpack()[1]))
+    client.sync()
     dbusmock_template("logind")
-    poll_until(lambda: "inhibit" in client.manager_property("Capabilities"))
+    # Told, not only readable.
+    wait_until(lambda: any("inhibit" in c.get("Capabilities", [])
+                           for c in announced))
     poll_until(lambda: inhibitors(system_bus) == held_by("Softphone"))
 
 
