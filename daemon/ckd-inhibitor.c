@@ -32,7 +32,7 @@ struct _CkdInhibitor
   sd_bus_slot *owner_match;
   sd_bus_slot *owner_query;
   gboolean logind_present;
-  gboolean wanted; /* a call needs the machine awake */
+  char *who; /* the app the inhibitors name; NULL when none is held or asked for */
   Lock locks[2];
   gulong call_added_id, call_changed_id, call_removed_id;
 };
@@ -98,36 +98,42 @@ on_inhibit_reply (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error
   return 0;
 }
 
-/* The app of the first call that needs the machine awake. */
+/* The app to name: the one named now while one of its calls still needs
+ * the machine awake, else the app of any call that does; NULL when no
+ * call does. */
 static const char *
-first_app (CkdInhibitor *self)
+needed_app (CkdInhibitor *self)
 {
   GHashTableIter iter;
   gpointer value;
+  const char *found = NULL;
 
   g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       CkdCall *call = value;
+      const char *app = ckd_provider_display_name (call->provider);
 
-      if (ckd_inhibitor_state_needs_inhibit (call->state))
-        return ckd_provider_display_name (call->provider);
+      if (!ckd_inhibitor_state_needs_inhibit (call->state))
+        continue;
+      if (g_strcmp0 (app, self->who) == 0)
+        return self->who;
+      if (found == NULL)
+        found = app;
     }
-  return "callkitd";
+  return found;
 }
 
 static void
-take (CkdInhibitor *self)
+take (CkdInhibitor *self, const char *who)
 {
-  const char *who = first_app (self);
-
+  g_free (self->who);
+  self->who = g_strdup (who);
   for (gsize i = 0; i < G_N_ELEMENTS (self->locks); i++)
     {
       Lock *lock = &self->locks[i];
       int r;
 
-      if (lock->fd >= 0 || lock->slot != NULL)
-        continue;
       r = sd_bus_call_method_async (self->bus, &lock->slot, LOGIND_NAME, LOGIND_PATH,
                                     LOGIND_MANAGER, "Inhibit", on_inhibit_reply, lock, "ssss",
                                     lock->what, who, WHY, lock->mode);
@@ -142,28 +148,27 @@ release (CkdInhibitor *self)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (self->locks); i++)
     lock_release (&self->locks[i]);
+  g_clear_pointer (&self->who, g_free);
 }
 
 static void
 update (CkdInhibitor *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-  gboolean wanted = FALSE;
+  const char *app = needed_app (self);
 
-  g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
-  while (!wanted && g_hash_table_iter_next (&iter, NULL, &value))
-    wanted = ckd_inhibitor_state_needs_inhibit (((CkdCall *) value)->state);
-  if (wanted == self->wanted)
-    return;
-  self->wanted = wanted;
-  if (!wanted)
+  if (app == NULL)
     {
+      if (self->who != NULL)
+        g_info ("no call keeps the machine awake any more");
       release (self);
-      g_info ("no call keeps the machine awake any more");
+      return;
     }
-  else if (self->logind_present)
-    take (self);
+  if (!self->logind_present || g_strcmp0 (app, self->who) == 0)
+    return;
+  /* The app named has no such call left, another has: the inhibitors
+   * name that one now. */
+  release (self);
+  take (self, app);
 }
 
 static void
@@ -183,8 +188,7 @@ set_logind_present (CkdInhibitor *self, gboolean present)
   if (present)
     {
       g_message ("logind is there: calls keep the machine awake");
-      if (self->wanted)
-        take (self);
+      update (self);
     }
   else
     {

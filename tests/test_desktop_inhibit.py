@@ -103,6 +103,28 @@ def test_second_call_keeps_them_until_the_last_ends(logind, callkitd, client,
     poll_until(lambda: inhibitors(logind) == [])
 
 
+def test_they_name_an_app_that_still_has_a_call(logind, callkitd, client,
+                                                make_client):
+    first = make_client("first").register_provider({"localized_name": "First"})
+    second = make_client("second").register_provider(
+        {"localized_name": "Second"})
+    a = ring(first, client, supports_holding=True)
+    answer(client, first, a)
+    poll_until(lambda: inhibitors(logind) == held_by("First"))
+    client.call_method(a, "SetHeld", ("(b)", (True,)))
+    client.wait_for_call_property(a, "State", "held")
+    b = ring(second, client)
+    answer(client, second, b)
+    client.sync()
+    # Still the first app's: its held call needs them.
+    assert inhibitors(logind) == held_by("First")
+    first.report_ended(a, "remote-ended")
+    poll_until(lambda: inhibitors(logind) == held_by("Second"),
+               message="the inhibitors naming the app left")
+    second.report_ended(b, "remote-ended")
+    poll_until(lambda: inhibitors(logind) == [])
+
+
 def test_provider_owner_vanishing_releases_them(logind, callkitd, client,
                                                 make_client):
     app = make_client("doomed")
