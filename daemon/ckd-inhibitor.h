@@ -10,8 +10,8 @@ G_BEGIN_DECLS
  * system bus, "idle" in mode block (no screen blanking, no idle action)
  * and "sleep" in mode delay (a suspend the user asks for waits the few
  * seconds logind allows, so that the call can be ended cleanly rather than
- * cut). "who" is the app of the call that took them, "why" says a call is
- * in progress. logind drops an inhibitor when its file descriptor closes:
+ * cut). "who" is the app of a call that needs them (another app's once
+ * that one has no such call left), "why" says a call is in progress. logind drops an inhibitor when its file descriptor closes:
  * they go the moment the last such call ends, and with callkitd however it
  * stops. Without a system bus or logind nothing is held, the journal says
  * why, and the "inhibit" capability is off. */
