@@ -55,6 +55,9 @@ ckd_session_class_init (CkdSessionClass *klass)
   ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE] =
     g_signal_new ("developer-notice", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                   2, G_TYPE_STRING, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED] =
+    g_signal_new ("do-not-disturb-requested", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -748,6 +751,32 @@ ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed)
           missed->handle.value ? missed->handle.value : "",
           ckd_call_filter_to_string (missed->filtered));
   g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_MISSED_CALL], 0, missed);
+}
+
+gboolean
+ckd_session_set_do_not_disturb (CkdSession *self, const CkdCaller *caller, gboolean on,
+                                GError **error)
+{
+  guint id = ckd_session_signals[CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED];
+
+  /* The switch is the user's: an app in a sandbox may see it, not turn
+   * it. */
+  if (caller != NULL && caller->sandboxed)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_UNENTITLED,
+                           "a sandboxed app may not turn do not disturb on or off");
+      return FALSE;
+    }
+  if (!g_signal_has_handler_pending (self, id, 0, FALSE))
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ACTION,
+                           "do not disturb is not available in this callkitd");
+      return FALSE;
+    }
+  g_info ("%s turned do not disturb %s", caller != NULL ? caller->name : "callkitd",
+          on ? "on" : "off");
+  g_signal_emit (self, id, 0, on);
+  return TRUE;
 }
 
 void

@@ -31,6 +31,9 @@ G_BEGIN_DECLS
  *   never was a call here (its push came too late, or its app never
  *   started to take it); the history keeps it as it keeps a call that
  *   ended missed, and shows it from there;
+ * - "do-not-disturb-requested" (gboolean on): the user turned the switch
+ *   of do not disturb (ckd_session_set_do_not_disturb()); its front end
+ *   decides what that makes of the state in the registry;
  * - "developer-notice" (const char *app_id, const char *text): something
  *   the developer of an app should see (it registered for development
  *   and broke a rule of the API). */
@@ -114,6 +117,10 @@ void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *miss
 /* The call @uuid must never ring (a stale push named it): a report of it
  * is refused from now on. */
 void ckd_session_refuse_call (CkdSession *self, const char *uuid);
+/* The user's do-not-disturb switch, turned by @caller (NULL: callkitd
+ * itself): Unentitled for a sandboxed caller. */
+gboolean ckd_session_set_do_not_disturb (CkdSession *self, const CkdCaller *caller, gboolean on,
+                                         GError **error);
 void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
                                           const char *text);
 

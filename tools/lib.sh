@@ -19,6 +19,9 @@ CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
   sound-theme-freedesktop valgrind)
+# The desktop around a call: GNOME's do-not-disturb schema and the
+# gsettings tool that changes it, playerctl as the media-key consumer.
+CKD_TEST_PACKAGES+=(gsettings-desktop-schemas libglib2.0-bin playerctl)
 # The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
 # (baresip, with its ctrl_tcp module), a real far end (sipp) and
 # PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
