@@ -9,6 +9,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-directory.h"
 #include "ckd-history.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
@@ -39,6 +40,7 @@ struct _CkdDaemon
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
   CkdPushRegistry *push;
+  CkdDirectory *directory;
 };
 
 static gboolean
@@ -131,6 +133,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   g_autoptr (CkdDaemon) self = g_new0 (CkdDaemon, 1);
   g_auto (GStrv) settings_paths = ckd_user_settings_paths ();
   g_autofree char *state_dir = NULL;
+  g_autofree char *data_dir = NULL;
 
   self->stop = stop;
   self->stop_data = user_data;
@@ -152,6 +155,10 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
     return NULL;
+  data_dir = g_build_filename (g_get_user_data_dir (), "callkitd", NULL);
+  self->directory = ckd_directory_new (self->bus, self->peers, self->session, data_dir, error);
+  if (self->directory == NULL)
+    return NULL;
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -165,6 +172,7 @@ ckd_daemon_free (CkdDaemon *self)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
+  g_clear_pointer (&self->directory, ckd_directory_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->ringer, ckd_ringer_free);

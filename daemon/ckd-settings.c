@@ -42,6 +42,7 @@ static const Key keys[] = {
   UINT_KEY ("Push", "violations-before-throttle", push.violations_before_throttle, 1, 1000),
   UINT_KEY ("Push", "throttle-seconds", push.throttle_seconds, 1, 86400),
   UINT_KEY ("Push", "activation-timeout-ms", push.activation_timeout_ms, 100, 600000),
+  UINT_KEY ("Directory", "read-timeout-seconds", directory.read_timeout_seconds, 1, 3600),
 };
 
 void
@@ -70,6 +71,9 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .throttle_seconds = CKD_DEFAULT_PUSH_THROTTLE_SECONDS,
       .activation_timeout_ms = CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS,
       .unifiedpush = TRUE,
+    },
+    .directory = {
+      .read_timeout_seconds = CKD_DEFAULT_DIRECTORY_READ_TIMEOUT_SECONDS,
     },
   };
 }

@@ -69,12 +69,19 @@ typedef struct
   gboolean unifiedpush;             /* unifiedpush=: register tokens with a distributor */
 } CkdPushSettings;
 
+/* [Directory]: the call directory's lists (ckd-directory.c) */
+typedef struct
+{
+  guint read_timeout_seconds; /* read-timeout-seconds=: for the whole text of a list */
+} CkdDirectorySettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
   CkdHistorySettings history;
   CkdPushSettings push;
+  CkdDirectorySettings directory;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"

@@ -33,8 +33,8 @@ PINNED_ERRORS = [
     "UnknownEntry", "CannotStartApp",
 ]
 # Added to the pinned ones by later parts of the API.
-ADDED_ERRORS = ["UnknownPushToken"]
-RESERVED_ERRORS = ["FilteredByDoNotDisturb", "FilteredByBlockList"]
+ADDED_ERRORS = ["UnknownPushToken", "TimedOut", "StorageFailed"]
+RESERVED_ERRORS = ["FilteredByDoNotDisturb"]
 INTERFACES_DIR = SOURCE_ROOT / "dbus-interfaces"
 
 
