@@ -55,10 +55,16 @@ def replace_fd(client, kind, fd, timeout=60, **options):
     method = {"blocking": "ReplaceBlockingEntries",
               "identification": "ReplaceIdentificationEntries"}[kind]
     fds = Gio.UnixFDList.new_from_array([os.dup(fd)])
-    reply, _ = client.connection.call_with_unix_fd_list_sync(
-        BUS_NAME, ROOT_PATH, DIRECTORY_IFACE, method,
-        GLib.Variant.new_tuple(GLib.Variant("h", 0), vardict(**options)), GLib.VariantType("(u)"),
-        Gio.DBusCallFlags.NONE, timeout * 1000, fds, None)
+    try:
+        reply, _ = client.connection.call_with_unix_fd_list_sync(
+            BUS_NAME, ROOT_PATH, DIRECTORY_IFACE, method,
+            GLib.Variant.new_tuple(GLib.Variant("h", 0), vardict(**options)),
+            GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE, timeout * 1000, fds, None)
+    finally:
+        # Our copy goes now, not when the list is collected: a writer
+        # waits for every reader to close.
+        for copy in fds.steal_fds():
+            os.close(copy)
     return reply.unpack()[0]
 
 
