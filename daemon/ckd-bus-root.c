@@ -105,6 +105,12 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "pending_reports", CKD_MAX_PENDING_REPORTS },
     { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
+    { "directory_entries_per_list", CKD_MAX_DIRECTORY_ENTRIES },
+    { "directory_input_bytes", CKD_MAX_DIRECTORY_INPUT_BYTES },
+    { "directory_line_length", CKD_MAX_DIRECTORY_LINE_LENGTH },
+    { "directory_entries_per_call", CKD_MAX_DIRECTORY_ENTRIES_PER_CALL },
+    { "directory_lists", CKD_MAX_DIRECTORY_LISTS },
+    { "directory_pending_changes", CKD_MAX_DIRECTORY_PENDING_CHANGES },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 
