@@ -359,6 +359,90 @@ do_remove_all (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
                        reply_empty);
 }
 
+/* Options of GetEntries: those of every method, and a page. */
+static gboolean
+read_page_options (sd_bus_message *m, const CkdPeer *peer, Options *options, guint32 *offset,
+                   guint32 *limit, GError **error)
+{
+  g_autoptr (GVariant) dict = NULL;
+  g_autofree char *failed_key = NULL;
+  const char *requested = NULL;
+  int r = ckd_sdbus_read_vardict (m, &dict, &failed_key);
+
+  if (r < 0)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "options: cannot read %s",
+                   failed_key ? failed_key : "them");
+      return FALSE;
+    }
+  *offset = 0;
+  *limit = CKD_MAX_DIRECTORY_ENTRIES_PER_CALL;
+  for (gsize i = 0; i < g_variant_n_children (dict); i++)
+    {
+      const char *key;
+      g_autoptr (GVariant) value = NULL;
+
+      g_variant_get_child (dict, i, "{&sv}", &key, &value);
+      if (g_str_equal (key, "app_id") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        requested = g_variant_get_string (value, NULL);
+      else if (g_str_equal (key, "offset") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+        *offset = g_variant_get_uint32 (value);
+      else if (g_str_equal (key, "limit") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)
+               && g_variant_get_uint32 (value) <= CKD_MAX_DIRECTORY_ENTRIES_PER_CALL)
+        *limit = g_variant_get_uint32 (value) ?: CKD_MAX_DIRECTORY_ENTRIES_PER_CALL;
+      else
+        {
+          g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                       "options: %s is unknown or has a wrong type or value", key);
+          return FALSE;
+        }
+    }
+  return scope (peer, requested, &options->app_id, error);
+}
+
+static int
+do_get_entries (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
+{
+  g_auto (Options) options = { 0 };
+  g_autoptr (GError) error = NULL;
+  sd_bus_message *reply = NULL;
+  CkdDirectoryList *list;
+  CkdDirectoryKind kind;
+  const char *kind_name;
+  guint32 offset, limit;
+  guint64 count = 0;
+  int r = sd_bus_message_read_basic (m, 's', &kind_name);
+
+  if (r < 0)
+    return reply_invalid (m, r);
+  if (!ckd_directory_kind_from_string (kind_name, &kind))
+    return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
+                                       "kind: “%s” is neither blocking nor identification",
+                                       kind_name);
+  if (!read_page_options (m, peer, &options, &offset, &limit, &error))
+    return reply_error (m, error);
+  list = ckd_directory_get_list (self, options.app_id, kind, FALSE, NULL);
+  if (list != NULL)
+    count = ckd_directory_file_get_count (list->file);
+  r = sd_bus_message_new_method_return (m, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "(ss)");
+  for (guint64 i = offset; r >= 0 && i < count && i < (guint64) offset + limit; i++)
+    {
+      char number[CKD_PHONE_NUMBER_MAX_DIGITS + 2];
+      const char *label = ckd_directory_file_get_label (list->file, i);
+
+      ckd_phone_number_format (ckd_directory_file_get_key (list->file, i), number);
+      r = sd_bus_message_append (reply, "(ss)", number, label != NULL ? label : "");
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  sd_bus_message_unref (reply);
+  return r;
+}
+
 static int
 append_string (sd_bus_message *m, const char *key, const char *value)
 {
@@ -433,6 +517,7 @@ METHOD (add_identification)
 METHOD (remove_identification)
 METHOD (remove_all)
 METHOD (lookup)
+METHOD (get_entries)
 #undef METHOD
 
 /* ---- Lists ---------------------------------------------------------- */
@@ -532,6 +617,9 @@ static const sd_bus_vtable directory_vtable[] = {
                            SD_BUS_NO_RESULT, method_remove_all, SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_METHOD_WITH_ARGS ("Lookup", SD_BUS_ARGS ("s", handle_type, "s", handle),
                            SD_BUS_RESULT ("a{sv}", result), method_lookup,
+                           SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("GetEntries", SD_BUS_ARGS ("s", kind, "a{sv}", options),
+                           SD_BUS_RESULT ("a(ss)", entries), method_get_entries,
                            SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_PROPERTY ("Lists", "aa{sv}", get_lists, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
   SD_BUS_VTABLE_END,
