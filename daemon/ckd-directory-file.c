@@ -389,6 +389,9 @@ sort_entries (Entry *entries, gsize n)
   Entry *from = entries, *to = other;
   gsize counts[1 << RADIX_BITS];
 
+  if (n == 0)
+    return; /* and entries may be NULL */
+
   for (guint shift = 0; shift < KEY_BITS; shift += RADIX_BITS)
     {
       gsize total = 0;
