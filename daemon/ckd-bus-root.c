@@ -111,6 +111,7 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "directory_entries_per_call", CKD_MAX_DIRECTORY_ENTRIES_PER_CALL },
     { "directory_lists", CKD_MAX_DIRECTORY_LISTS },
     { "directory_pending_changes", CKD_MAX_DIRECTORY_PENDING_CHANGES },
+    { "directory_running_changes", CKD_MAX_DIRECTORY_RUNNING_CHANGES },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

@@ -24,6 +24,7 @@ typedef struct
   gboolean corrupt;       /* its file failed its check at start */
   guint64 blocked_calls;  /* since callkitd started */
   GQueue changes;         /* CkdDirectoryChange *: the first one is running */
+  gboolean waiting;       /* in the directory's waiting queue */
 } CkdDirectoryList;
 
 struct _CkdDirectory
@@ -38,6 +39,8 @@ struct _CkdDirectory
   GPtrArray *sorted;   /* the lists in order (ckd_directory_get_lists()), or NULL */
   GPtrArray *slots;    /* sd_bus_slot * */
   guint64 blocked_calls;
+  guint running;  /* changes running, at most CKD_MAX_DIRECTORY_RUNNING_CHANGES */
+  GQueue waiting; /* CkdDirectoryList * whose next change waits for a thread */
 };
 
 /* What a change does to a list. */

@@ -69,6 +69,7 @@ directory_unref (CkdDirectory *self)
   if (--self->ref_count > 0)
     return;
   g_clear_pointer (&self->sorted, g_ptr_array_unref);
+  g_queue_clear (&self->waiting);
   g_hash_table_unref (self->lists);
   g_object_unref (self->session);
   sd_bus_unref (self->bus);
@@ -407,6 +408,7 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_assert (g_queue_peek_head (&list->changes) == change);
   g_queue_pop_head (&list->changes);
+  self->running--;
   if (self->stopped)
     {
       ckd_directory_file_unref (file);
@@ -429,6 +431,15 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
     ckd_directory_service_lists_changed (self);
   change_free (change);
   run_next (self, list);
+  /* A thread is free: the lists that waited for one, in turn. */
+  while (self->running < CKD_MAX_DIRECTORY_RUNNING_CHANGES
+         && !g_queue_is_empty (&self->waiting))
+    {
+      CkdDirectoryList *waiting = g_queue_pop_head (&self->waiting);
+
+      waiting->waiting = FALSE;
+      run_next (self, waiting);
+    }
   directory_unref (self);
 }
 
@@ -440,6 +451,14 @@ run_next (CkdDirectory *self, CkdDirectoryList *list)
 
   if (change == NULL || change->directory != NULL)
     return;
+  if (self->running >= CKD_MAX_DIRECTORY_RUNNING_CHANGES)
+    {
+      if (!list->waiting)
+        g_queue_push_tail (&self->waiting, list);
+      list->waiting = TRUE;
+      return;
+    }
+  self->running++;
   change->directory = directory_ref (self);
   /* What the change starts from: the list as it is when it runs. */
   change->base = ckd_directory_file_ref (list->file);
@@ -499,6 +518,7 @@ ckd_directory_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, const char
   int r;
 
   self->ref_count = 1;
+  g_queue_init (&self->waiting);
   self->bus = sd_bus_ref (bus);
   self->peers = peers;
   self->session = g_object_ref (session);

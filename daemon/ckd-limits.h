@@ -78,3 +78,7 @@
  * turn. */
 #define CKD_MAX_DIRECTORY_LISTS 512
 #define CKD_MAX_DIRECTORY_PENDING_CHANGES 16
+/* Changes (of different lists) read and stored at once, each in a worker
+ * thread: more wait their turn, so that pipes kept open cannot tie up
+ * more threads than this. */
+#define CKD_MAX_DIRECTORY_RUNNING_CHANGES 4

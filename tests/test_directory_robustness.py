@@ -14,7 +14,10 @@ import pytest
 
 from directory_harness import (
     add_blocking, directory_dir, list_of, lookup, replace, replace_fd, write_config)
-from harness import raises_dbus_error
+from gi.repository import Gio, GLib
+
+from harness import (BUS_NAME, DIRECTORY_IFACE, ROOT_PATH, raises_dbus_error, vardict,
+                     wait_until)
 
 SPAM = "org.example.Spam"
 INPUT_LIMIT = 256 * 1024 * 1024
@@ -148,3 +151,44 @@ def test_a_full_disk_keeps_the_old_list(small_disk, start_daemon, make_client):
     assert entry["generation"] == 1 and entry["count"] == 1
     # No temporary file is left to fill the disk.
     assert sorted(p.name for p in small_disk.iterdir()) == [SPAM + ".blocking"]
+
+
+
+def test_pipes_kept_open_tie_up_four_threads_at_most(quick_timeout_client):
+    """Four replaces whose pipes never close run at once; a fifth, sent
+    after them (one connection: callkitd takes them in order), whose text
+    is whole, waits for a thread: it is answered after the first of the
+    four timed out, not before."""
+    client = quick_timeout_client
+    answers = []
+    pipes = [os.pipe() for _ in range(5)]
+    os.write(pipes[4][1], b"+4930111111\n")
+    os.close(pipes[4][1])
+
+    def done(connection, result, i):
+        try:
+            connection.call_with_unix_fd_list_finish(result)
+            answers.append((i, "ok"))
+        except GLib.Error as e:
+            answers.append((i, "TimedOut" if "TimedOut" in e.message or
+                            "TimedOut" in str(e) else e.message))
+
+    for i in range(5):
+        fds = Gio.UnixFDList.new_from_array([os.dup(pipes[i][0])])
+        client.connection.call_with_unix_fd_list(
+            BUS_NAME, ROOT_PATH, DIRECTORY_IFACE, "ReplaceBlockingEntries",
+            GLib.Variant.new_tuple(GLib.Variant("h", 0),
+                                   vardict(app_id="org.example.App%d" % i)),
+            GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE, 60000, fds, None, done, i)
+    try:
+        wait_until(lambda: len(answers) == 5, timeout=30)
+    finally:
+        for r, w in pipes[:4]:
+            os.close(w)
+        for r, _ in pipes:
+            os.close(r)
+    assert sorted(answers) == [(0, "TimedOut"), (1, "TimedOut"), (2, "TimedOut"),
+                               (3, "TimedOut"), (4, "ok")], answers
+    order = [i for i, _ in answers]
+    assert order.index(4) > 0, order
+    assert lookup(client, "+4930111111")["blocked_by"] == ["org.example.App4"]
