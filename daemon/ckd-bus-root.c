@@ -145,6 +145,13 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
     { "do_not_disturb_allow_list", CKD_MAX_DO_NOT_DISTURB_ALLOW_LIST },
     { "do_not_disturb_remembered_callers", CKD_MAX_DO_NOT_DISTURB_REMEMBERED_CALLERS },
+    { "directory_entries_per_list", CKD_MAX_DIRECTORY_ENTRIES },
+    { "directory_input_bytes", CKD_MAX_DIRECTORY_INPUT_BYTES },
+    { "directory_line_length", CKD_MAX_DIRECTORY_LINE_LENGTH },
+    { "directory_entries_per_call", CKD_MAX_DIRECTORY_ENTRIES_PER_CALL },
+    { "directory_lists", CKD_MAX_DIRECTORY_LISTS },
+    { "directory_pending_changes", CKD_MAX_DIRECTORY_PENDING_CHANGES },
+    { "directory_running_changes", CKD_MAX_DIRECTORY_RUNNING_CHANGES },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

@@ -9,6 +9,7 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-directory.h"
 #include "ckd-do-not-disturb.h"
 #include "ckd-history.h"
 #include "ckd-inhibitor.h"
@@ -45,6 +46,7 @@ struct _CkdDaemon
   CkdInhibitor *inhibitor;
   CkdDoNotDisturb *do_not_disturb;
   CkdMediaKeys *media_keys;
+  CkdDirectory *directory;
 };
 
 static gboolean
@@ -137,6 +139,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   g_autoptr (CkdDaemon) self = g_new0 (CkdDaemon, 1);
   g_auto (GStrv) settings_paths = ckd_user_settings_paths ();
   g_autofree char *state_dir = NULL;
+  g_autofree char *data_dir = NULL;
 
   self->stop = stop;
   self->stop_data = user_data;
@@ -158,6 +161,12 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
     return NULL;
+  /* Before do not disturb: its incoming-call filter is asked first, so
+   * that a blocked caller is kept as blocked, not as a missed call. */
+  data_dir = g_build_filename (g_get_user_data_dir (), "callkitd", NULL);
+  self->directory = ckd_directory_new (self->bus, self->peers, self->session, data_dir, error);
+  if (self->directory == NULL)
+    return NULL;
   self->inhibitor = ckd_inhibitor_new (self->registry);
   /* Caller identification, once it exists, installs its contact check
    * here: ckd_do_not_disturb_set_contact_check(). */
@@ -178,6 +187,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->do_not_disturb, ckd_do_not_disturb_free);
   g_clear_pointer (&self->media_keys, ckd_media_keys_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
+  g_clear_pointer (&self->directory, ckd_directory_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->inhibitor, ckd_inhibitor_free);

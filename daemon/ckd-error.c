@@ -24,6 +24,8 @@ static const char *const error_names[] = {
   [CKD_ERROR_UNKNOWN_ENTRY] = ERROR_PREFIX "UnknownEntry",
   [CKD_ERROR_CANNOT_START_APP] = ERROR_PREFIX "CannotStartApp",
   [CKD_ERROR_UNKNOWN_PUSH_TOKEN] = ERROR_PREFIX "UnknownPushToken",
+  [CKD_ERROR_TIMED_OUT] = ERROR_PREFIX "TimedOut",
+  [CKD_ERROR_STORAGE_FAILED] = ERROR_PREFIX "StorageFailed",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == CKD_ERROR_N_CODES);

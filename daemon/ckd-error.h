@@ -30,9 +30,11 @@ typedef enum
   CKD_ERROR_UNKNOWN_ENTRY,    /* no history entry with this id (for this caller) */
   CKD_ERROR_CANNOT_START_APP, /* no live provider, and the app cannot be started */
   CKD_ERROR_UNKNOWN_PUSH_TOKEN, /* no push registration with this token */
+  CKD_ERROR_TIMED_OUT,          /* what callkitd read did not arrive in time */
+  CKD_ERROR_STORAGE_FAILED,     /* callkitd could not write its files (a full disk) */
 } CkdError;
 
-#define CKD_ERROR_N_CODES (CKD_ERROR_UNKNOWN_PUSH_TOKEN + 1)
+#define CKD_ERROR_N_CODES (CKD_ERROR_STORAGE_FAILED + 1)
 
 GQuark ckd_error_quark (void);
 /* The D-Bus error name of @code. */

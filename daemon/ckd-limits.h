@@ -64,3 +64,27 @@
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000
 #define CKD_DEFAULT_MAXIMUM_CALL_GROUPS 2
 #define CKD_DEFAULT_MAXIMUM_CALLS_PER_CALL_GROUP 5
+
+/* ---- the call directory (CallDirectory) ---- */
+
+/* Entries of one list (one app, one kind), and bytes of the text a
+ * Replace*Entries reads: a longer stream fails with LimitExceeded and
+ * leaves the old list. */
+#define CKD_MAX_DIRECTORY_ENTRIES 10000000
+#define CKD_MAX_DIRECTORY_INPUT_BYTES (256 * 1024 * 1024)
+/* Bytes of one line of that text. */
+#define CKD_MAX_DIRECTORY_LINE_LENGTH 4096
+/* Numbers (or entries) one Add*Entries or Remove*Entries takes. */
+#define CKD_MAX_DIRECTORY_ENTRIES_PER_CALL 10000
+/* How long the whole text of a Replace*Entries may take to arrive (a pipe
+ * whose writer never closes it fails with TimedOut then):
+ * [Directory] read-timeout-seconds= in callkitd.conf. */
+#define CKD_DEFAULT_DIRECTORY_READ_TIMEOUT_SECONDS 60
+/* Lists of every app together, and changes of one list waiting their
+ * turn. */
+#define CKD_MAX_DIRECTORY_LISTS 512
+#define CKD_MAX_DIRECTORY_PENDING_CHANGES 16
+/* Changes (of different lists) read and stored at once, each in a worker
+ * thread: more wait their turn, so that pipes kept open cannot tie up
+ * more threads than this. */
+#define CKD_MAX_DIRECTORY_RUNNING_CHANGES 4

@@ -56,6 +56,7 @@ static const Key keys[] = {
   BOOLEAN_KEY ("DoNotDisturb", "allow-contacts", do_not_disturb.allow_contacts),
   BOOLEAN_KEY ("MediaKeys", "enabled", media_keys.enabled),
   BOOLEAN_KEY ("MediaKeys", "pause-mutes", media_keys.pause_mutes),
+  UINT_KEY ("Directory", "read-timeout-seconds", directory.read_timeout_seconds, 1, 3600),
 };
 
 void
@@ -96,6 +97,9 @@ ckd_user_settings_init (CkdUserSettings *settings)
     .media_keys = {
       .enabled = TRUE,
       .pause_mutes = FALSE,
+    },
+    .directory = {
+      .read_timeout_seconds = CKD_DEFAULT_DIRECTORY_READ_TIMEOUT_SECONDS,
     },
   };
 }

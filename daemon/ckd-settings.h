@@ -89,6 +89,11 @@ typedef struct
   gboolean enabled;     /* enabled=: the player exists during calls */
   gboolean pause_mutes; /* pause-mutes=: pause mutes an active call rather than ending it */
 } CkdMediaKeySettings;
+/* [Directory]: the call directory's lists (ckd-directory.c) */
+typedef struct
+{
+  guint read_timeout_seconds; /* read-timeout-seconds=: for the whole text of a list */
+} CkdDirectorySettings;
 
 typedef struct
 {
@@ -98,6 +103,7 @@ typedef struct
   CkdPushSettings push;
   CkdDoNotDisturbSettings do_not_disturb;
   CkdMediaKeySettings media_keys;
+  CkdDirectorySettings directory;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"

@@ -12,7 +12,8 @@ import pytest
 
 from harness import (
     CALL_IFACE, CONTROLLER_IFACE, HISTORY_IFACE, MANAGER_IFACE, OBJECT_MANAGER_IFACE,
-    PROVIDER_IFACE, PROVIDER_PATH_PREFIX, PUSH_IFACE, ROOT_PATH, SOURCE_ROOT, call_path)
+    DIRECTORY_IFACE, PROVIDER_IFACE, PROVIDER_PATH_PREFIX, PUSH_IFACE, ROOT_PATH, SOURCE_ROOT,
+    call_path)
 from test_flows_support import ring
 
 INTERFACES_DIR = SOURCE_ROOT / "dbus-interfaces"
@@ -81,7 +82,8 @@ def test_every_interface_file_is_served(client, provider):
 
 
 @pytest.mark.parametrize("where,interfaces", [
-    ("root", [MANAGER_IFACE, CONTROLLER_IFACE, HISTORY_IFACE, PUSH_IFACE]),
+    ("root", [MANAGER_IFACE, CONTROLLER_IFACE, HISTORY_IFACE, PUSH_IFACE,
+              DIRECTORY_IFACE]),
     ("provider", [PROVIDER_IFACE]),
     ("call", [CALL_IFACE]),
 ])

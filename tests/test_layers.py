@@ -44,7 +44,7 @@ def load():
 
 
 def daemon_files():
-    return sorted(p for p in DAEMON.iterdir() if p.suffix in (".c", ".h"))
+    return sorted(p for p in DAEMON.iterdir() if p.suffix in (".c", ".cc", ".h"))
 
 
 def includes_of(path):

@@ -16,7 +16,7 @@ __callctl_providers() {
 
 _callctl() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-        local verbs='status list show monitor providers answer end hold unhold mute unmute dtmf start reset silence history call-back help'
+        local verbs='status list show monitor providers answer end hold unhold mute unmute dtmf start reset silence history call-back block unblock blocked lookup help'
         local options='--json= -j --no-legend --handle-type= --video --no-wait --hold-active --end-active
                        --property= --value --missed --since= --verbose --version --help'
         local properties='UUID Provider RemoteHandle LocalizedCallerName IsOutgoing IsOnHold IsMuted
@@ -79,6 +79,10 @@ _callctl() {
         fi
         if [[ $verb == history ]] && ((n_args == 0)); then
                 mapfile -t COMPREPLY < <(compgen -W 'clear seen delete' -- "$cur")
+                return
+        fi
+        if [[ $verb == unblock ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "$(callctl blocked 2>/dev/null)" -- "$cur")
                 return
         fi
         ((n_args == 0)) || return

@@ -25,6 +25,7 @@
 #include "callkit.h"
 #include "callkit-glib.h"
 #include "callkit-names.h"
+#include "callctl-directory.h"
 #include "callctl-history.h"
 #include "callctl-json.h"
 #include "callctl-push.h"
@@ -1955,6 +1956,18 @@ verb_call_back (Callctl *ctl, int argc, char **argv)
   return callctl_history_verb_call_back (&run, argc, argv);
 }
 
+/* The call directory's commands live in callctl-directory.c. */
+#define DIRECTORY_VERB(name)                                                       \
+  static int verb_##name (Callctl *ctl, int argc, char **argv)                    \
+  {                                                                                \
+    CallctlHistoryRun run = { ctl, ctl->bus, ctl->json, ctl->no_legend };          \
+    return callctl_directory_verb_##name (&run, argc, argv);                      \
+  }
+DIRECTORY_VERB (block)
+DIRECTORY_VERB (blocked)
+DIRECTORY_VERB (lookup)
+#undef DIRECTORY_VERB
+
 typedef struct Verb
 {
   const char *name;
@@ -1985,6 +1998,11 @@ static const Verb verbs[] = {
   { "history", "[SUBCOMMAND]", 0, G_MAXINT, TRUE, verb_history,
     "List the recents (--missed, --since); or clear, seen [ID...], delete ID..." },
   { "call-back", "ID", 1, 1, FALSE, verb_call_back, "Call back a history entry's caller" },
+  { "block", "NUMBER...", 1, G_MAXINT, FALSE, verb_block, "Block calls from phone numbers" },
+  { "unblock", "NUMBER...", 1, G_MAXINT, FALSE, verb_block, "Unblock phone numbers you blocked" },
+  { "blocked", "", 0, 0, TRUE, verb_blocked, "List the phone numbers you block" },
+  { "lookup", "NUMBER", 1, 1, TRUE, verb_lookup,
+    "What the call directory says of a number (blocked, label)" },
   { "push", "list|send TOKEN", 1, G_MAXINT, TRUE, verb_push,
     "VoIP pushes: registered apps; send one (push --help)" },
 };

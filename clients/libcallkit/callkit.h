@@ -98,6 +98,8 @@ typedef enum CkError {
         CK_ERROR_UNKNOWN_ENTRY,            /* no such history entry (for this caller) */
         CK_ERROR_CANNOT_START_APP,         /* call back: no live provider, app not startable */
         CK_ERROR_UNKNOWN_PUSH_TOKEN,       /* no push registration with this token */
+        CK_ERROR_TIMED_OUT,                /* what callkitd read did not arrive in time */
+        CK_ERROR_STORAGE_FAILED,           /* callkitd could not write its files (a full disk) */
         _CK_ERROR_MAX,
 } CkError;
 
@@ -600,6 +602,99 @@ char **ck_provider_info_get_changed_properties(CkProviderInfo *p);
 int ck_provider_info_get_property(CkProviderInfo *p, const char *name, sd_bus_message **ret);
 
 /* ---------------------------------------------------------------------- */
+/* CkCallDirectory: blocking and identification lists */
+
+/* Lists of phone numbers that callkitd blocks or labels: see the
+ * CallDirectory interface. Each app has one list of each kind; the user
+ * has their own (app_id NULL or "" from an unsandboxed caller). A
+ * sandboxed app reaches its own app's lists alone. */
+
+typedef struct CkCallDirectory CkCallDirectory;
+
+typedef enum CkCallDirectoryKind {
+        CK_CALL_DIRECTORY_BLOCKING,
+        CK_CALL_DIRECTORY_IDENTIFICATION,
+} CkCallDirectoryKind;
+
+/* Zero-initialise it and set what you need. */
+typedef struct CkCallDirectoryOptions {
+        const char *app_id;             /* whose list; NULL: the caller's app, or the user's */
+        const char *default_region;     /* ISO 3166 code for national numbers; NULL: the locale's */
+} CkCallDirectoryOptions;
+
+/* What callkitd says of a handle (ck_call_directory_lookup()). */
+typedef struct CkCallDirectoryMatch {
+        int blocked;
+        char **blocked_by;              /* NULL-terminated app ids; "" is the user's own list */
+        char *label;                    /* "" when no list labels the number */
+        char *label_app;
+        char *number;                   /* E.164, "" when the handle is not a phone number */
+} CkCallDirectoryMatch;
+
+/* One list, as the Lists property has it. */
+typedef struct CkCallDirectoryList {
+        char *app_id;                   /* "" for the user's own */
+        char *kind;                     /* "blocking", "identification" */
+        unsigned count;
+        uint64_t generation;
+        int64_t updated_at;             /* µs since the epoch */
+        char *state;                    /* "ok", "corrupt" */
+        uint64_t blocked_calls;
+} CkCallDirectoryList;
+
+/* The directory on bus (referenced). Returns 0, -EINVAL or -ENOMEM. */
+int ck_call_directory_new(sd_bus *bus, CkCallDirectory **ret);
+CkCallDirectory *ck_call_directory_ref(CkCallDirectory *d);
+CkCallDirectory *ck_call_directory_unref(CkCallDirectory *d);
+/* As ck_history_get_last_error() and ck_history_get_last_bus_error(). */
+CkError ck_call_directory_get_last_error(CkCallDirectory *d);
+const sd_bus_error *ck_call_directory_get_last_bus_error(CkCallDirectory *d);
+
+/* Replaces a list with the text read from fd (a file or a pipe: one number
+ * a line, "number<TAB>label" for identification; any order, duplicates
+ * and # comments allowed), or from the file at path. Waits until callkitd
+ * stored it; *ret_count (may be NULL): the entries now in the list.
+ * Returns 0, -EINVAL, -EBADR (InvalidArgument naming the bad line,
+ * LimitExceeded, TimedOut, StorageFailed, Unentitled), or another negative
+ * errno (-ENOENT... for a path that cannot be opened). */
+int ck_call_directory_replace_from_fd(CkCallDirectory *d, CkCallDirectoryKind kind, int fd,
+                                      const CkCallDirectoryOptions *options, unsigned *ret_count);
+int ck_call_directory_replace_from_path(CkCallDirectory *d, CkCallDirectoryKind kind,
+                                        const char *path, const CkCallDirectoryOptions *options,
+                                        unsigned *ret_count);
+/* Incremental changes; numbers (and labels, beside them) NULL-terminated.
+ * Return as the replaces. */
+int ck_call_directory_add_blocking(CkCallDirectory *d, const char *const *numbers,
+                                   const CkCallDirectoryOptions *options);
+int ck_call_directory_remove_blocking(CkCallDirectory *d, const char *const *numbers,
+                                      const CkCallDirectoryOptions *options);
+int ck_call_directory_add_identification(CkCallDirectory *d, const char *const *numbers,
+                                         const char *const *labels,
+                                         const CkCallDirectoryOptions *options);
+int ck_call_directory_remove_identification(CkCallDirectory *d, const char *const *numbers,
+                                            const CkCallDirectoryOptions *options);
+int ck_call_directory_remove_all(CkCallDirectory *d, CkCallDirectoryKind kind,
+                                 const CkCallDirectoryOptions *options);
+/* What the lists the caller may see say of a handle ("phone-number",
+ * "generic", "email-address"). Fills *ret; free it with
+ * ck_call_directory_match_clear(). */
+int ck_call_directory_lookup(CkCallDirectory *d, const char *handle_type, const char *handle,
+                             CkCallDirectoryMatch *ret);
+void ck_call_directory_match_clear(CkCallDirectoryMatch *m);
+/* The entries of a list, offset first, at most limit (0: as many as
+ * callkitd gives at once, 10000), in ascending order: NULL-terminated
+ * arrays of E.164 numbers and of their labels ("" in blocking lists; may
+ * be NULL), freed with ck_call_directory_strv_free(). */
+int ck_call_directory_get_entries(CkCallDirectory *d, CkCallDirectoryKind kind,
+                                  const CkCallDirectoryOptions *options, unsigned offset,
+                                  unsigned limit, char ***ret_numbers, char ***ret_labels);
+void ck_call_directory_strv_free(char **strv);
+/* The lists the caller may see; free them with ck_call_directory_lists_free(). */
+int ck_call_directory_get_lists(CkCallDirectory *d, CkCallDirectoryList **ret_lists,
+                                size_t *ret_n_lists);
+void ck_call_directory_lists_free(CkCallDirectoryList *lists, size_t n_lists);
+
+/* ---------------------------------------------------------------------- */
 /* CkHistory and CkHistoryEntry: the call history (recents) */
 
 /* callkitd keeps every call that ended, of providers whose configuration
@@ -796,6 +891,7 @@ CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallObserver, ck_call_observer_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCall, ck_call_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProviderInfo, ck_provider_info_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistory, ck_history_unref)
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallDirectory, ck_call_directory_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkHistoryEntry, ck_history_entry_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkPushRegistry, ck_push_registry_unref)
 

@@ -21,6 +21,8 @@ static const char *const error_names[_CK_ERROR_MAX] = {
         [CK_ERROR_UNKNOWN_ENTRY] = "UnknownEntry",
         [CK_ERROR_CANNOT_START_APP] = "CannotStartApp",
         [CK_ERROR_UNKNOWN_PUSH_TOKEN] = "UnknownPushToken",
+        [CK_ERROR_TIMED_OUT] = "TimedOut",
+        [CK_ERROR_STORAGE_FAILED] = "StorageFailed",
 };
 
 _public_ const char *ck_error_to_string(CkError error) {
