@@ -105,6 +105,9 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "pending_reports", CKD_MAX_PENDING_REPORTS },
     { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
+    { "identification_services", CKD_MAX_IDENTIFICATION_SERVICES },
+    { "identification_cache_entries", CKD_MAX_IDENTIFICATION_CACHE_ENTRIES },
+    { "identification_cache_seconds", CKD_MAX_IDENTIFICATION_CACHE_SECONDS },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

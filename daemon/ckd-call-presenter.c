@@ -304,7 +304,8 @@ show_for (CkdCallPresenter *self, CkdCall *call)
 
   if (ckd_call_is_ringing_incoming (call))
     {
-      if (chosen->ringing && !g_hash_table_contains (self->dismissed, call->uuid))
+      /* Not before its caller is known, or the lookup's deadline passed. */
+      if (chosen->ringing && !call->identifying && !g_hash_table_contains (self->dismissed, call->uuid))
         show_ringing (self, call);
     }
   else if (is_ongoing (call))
@@ -405,7 +406,8 @@ refresh_entry (CkdCallPresenter *self, Entry *entry)
 static void
 on_call_changed (CkdCallPresenter *self, CkdCall *call, guint changes)
 {
-  if (self->stopping || (changes & CKD_CALL_CHANGED_PROPERTIES) == 0)
+  if (self->stopping
+      || (changes & (CKD_CALL_CHANGED_PROPERTIES | CKD_CALL_CHANGED_IDENTIFYING)) == 0)
     return;
   /* A ringing call changes no other call's buttons: only its own
    * notification needs a look. This keeps a burst of incoming reports

@@ -10,6 +10,7 @@
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
 #include "ckd-history.h"
+#include "ckd-identification.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -39,6 +40,7 @@ struct _CkdDaemon
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
   CkdPushRegistry *push;
+  CkdIdentification *identification;
 };
 
 static gboolean
@@ -152,6 +154,9 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
     return NULL;
+  self->identification = ckd_identification_new (self->bus, self->peers, self->session, error);
+  if (self->identification == NULL)
+    return NULL;
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -165,6 +170,7 @@ ckd_daemon_free (CkdDaemon *self)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
+  g_clear_pointer (&self->identification, ckd_identification_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->ringer, ckd_ringer_free);

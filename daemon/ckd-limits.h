@@ -53,6 +53,23 @@
 #define CKD_DEFAULT_PUSH_THROTTLE_SECONDS 300
 #define CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS 30000
 
+/* ---- caller identification (lookup services) ---- */
+
+/* Lookup services registered, of every connection together. */
+#define CKD_MAX_IDENTIFICATION_SERVICES 16
+/* Answers a service's cache keeps (the least recently used go first),
+ * and the longest an answer is kept, whatever the service asks. */
+#define CKD_MAX_IDENTIFICATION_CACHE_ENTRIES 1024
+#define CKD_MAX_IDENTIFICATION_CACHE_SECONDS 86400
+#define CKD_DEFAULT_IDENTIFICATION_CACHE_SECONDS 3600
+/* How long a new call waits for lookups before it rings and shows
+ * ([Identification] deadline-ms), and how long a later answer is still
+ * taken (lookup-timeout-ms). */
+#define CKD_DEFAULT_IDENTIFICATION_DEADLINE_MS 300
+#define CKD_MAX_IDENTIFICATION_DEADLINE_MS 5000
+#define CKD_DEFAULT_IDENTIFICATION_LOOKUP_TIMEOUT_MS 5000
+#define CKD_MAX_IDENTIFICATION_LOOKUP_TIMEOUT_MS 60000
+
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000

@@ -31,6 +31,11 @@ G_BEGIN_DECLS
  *   never was a call here (its push came too late, or its app never
  *   started to take it); the history keeps it as it keeps a call that
  *   ended missed, and shows it from there;
+ * - "identify-call" (CkdCall *): a new incoming call, before the
+ *   registry announces it: what identifies callers fills in the parts
+ *   of call->identity known at once, and sets call->identifying while it
+ *   waits (briefly) for lookups; the call then neither rings nor shows
+ *   until ckd_session_call_identified();
  * - "developer-notice" (const char *app_id, const char *text): something
  *   the developer of an app should see (it registered for development
  *   and broke a rule of the API). */
@@ -100,6 +105,17 @@ void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *miss
 void ckd_session_refuse_call (CkdSession *self, const char *uuid);
 void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
                                           const char *text);
+
+/* ---- caller identification ---- */
+
+/* Sets the part @origin of @call's identity (ckd_identity_set()) and
+ * announces what changed. Returns whether the merged identity changed. */
+gboolean ckd_session_set_call_identity (CkdSession *self, CkdCall *call,
+                                        CkdIdentitySource source, guint rank,
+                                        const char *origin, const CkdIdentityFacts *facts);
+/* The lookup of @call's caller is over (answered, or its deadline
+ * passed): it rings and shows. */
+void ckd_session_call_identified (CkdSession *self, CkdCall *call);
 
 /* ---- transactions (ckd-session-actions.c) ---- */
 

@@ -42,6 +42,10 @@ static const Key keys[] = {
   UINT_KEY ("Push", "violations-before-throttle", push.violations_before_throttle, 1, 1000),
   UINT_KEY ("Push", "throttle-seconds", push.throttle_seconds, 1, 86400),
   UINT_KEY ("Push", "activation-timeout-ms", push.activation_timeout_ms, 100, 600000),
+  UINT_KEY ("Identification", "deadline-ms", identification.deadline_ms, 0,
+            CKD_MAX_IDENTIFICATION_DEADLINE_MS),
+  UINT_KEY ("Identification", "lookup-timeout-ms", identification.lookup_timeout_ms, 100,
+            CKD_MAX_IDENTIFICATION_LOOKUP_TIMEOUT_MS),
 };
 
 void
@@ -70,6 +74,10 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .throttle_seconds = CKD_DEFAULT_PUSH_THROTTLE_SECONDS,
       .activation_timeout_ms = CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS,
       .unifiedpush = TRUE,
+    },
+    .identification = {
+      .deadline_ms = CKD_DEFAULT_IDENTIFICATION_DEADLINE_MS,
+      .lookup_timeout_ms = CKD_DEFAULT_IDENTIFICATION_LOOKUP_TIMEOUT_MS,
     },
   };
 }

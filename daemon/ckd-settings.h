@@ -69,12 +69,20 @@ typedef struct
   gboolean unifiedpush;             /* unifiedpush=: register tokens with a distributor */
 } CkdPushSettings;
 
+/* [Identification]: live caller lookups (ckd-identification.c) */
+typedef struct
+{
+  guint deadline_ms;       /* deadline-ms=: how long a new call waits for lookups before it rings */
+  guint lookup_timeout_ms; /* lookup-timeout-ms=: how long a late answer is still taken */
+} CkdIdentificationSettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
   CkdHistorySettings history;
   CkdPushSettings push;
+  CkdIdentificationSettings identification;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
