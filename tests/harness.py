@@ -175,6 +175,7 @@ KEY_TYPES = {
     "maximum_calls_per_call_group": "u",
     "action_timeout_ms": "u",
     "ringing_timeout_ms": "u",
+    "cache_seconds": "u",
     "supported_handle_types": "as",
     "remote_handle": "(ss)",
     "handle": "(ss)",

@@ -28,6 +28,7 @@
 #include "callctl-history.h"
 #include "callctl-json.h"
 #include "callctl-push.h"
+#include "callctl-identity.h"
 
 typedef enum
 {
@@ -1931,6 +1932,14 @@ verb_push (Callctl *ctl,
   return callctl_push (ctl->json, ctl->no_legend, argc, argv);
 }
 
+/* identity: callctl-identity.c */
+
+static int
+verb_identity (Callctl *ctl, int argc, char **argv)
+{
+  return callctl_identity (ctl->json, ctl->no_legend, argc, argv);
+}
+
 /* ------------------------------------------------------------------ */
 /* main */
 
@@ -1987,6 +1996,8 @@ static const Verb verbs[] = {
   { "call-back", "ID", 1, 1, FALSE, verb_call_back, "Call back a history entry's caller" },
   { "push", "list|send TOKEN", 1, G_MAXINT, TRUE, verb_push,
     "VoIP pushes: registered apps; send one (push --help)" },
+  { "identity", "stats", 1, 1, TRUE, verb_identity,
+    "Caller identification: lookups, cache hits, timeouts per service" },
 };
 
 static char *
