@@ -10,6 +10,8 @@ G_BEGIN_DECLS
  * ckd-identification.c (services, the cache, lookups over time) and
  * ckd-bus-identification.c (the methods on the CallDirectory interface). */
 
+typedef struct _CkdContacts CkdContacts;
+
 /* The counters, per service and in total. */
 typedef struct
 {
@@ -53,6 +55,7 @@ struct _CkdIdentification
   guint64 anonymous;     /* calls with no handle: nothing to look up */
   CkdIdentificationListSource list_source;
   gpointer list_source_data;
+  CkdContacts *contacts;
 };
 
 CkdLookupService *ckd_identification_register (CkdIdentification *self, const CkdPeer *peer,
@@ -70,5 +73,15 @@ GVariant *ckd_identification_stats (CkdIdentification *self, const char *app_id)
  * userdata is the CkdIdentification) can go into the directory's. */
 int ckd_bus_identification_serve (CkdIdentification *self, GError **error);
 const sd_bus_vtable *ckd_bus_identification_vtable (void);
+
+/* The user's contacts (ckd-contacts.c), from Evolution Data Server's
+ * address books, read in the background; empty where EDS is not there. */
+CkdContacts *ckd_contacts_new (void);
+void ckd_contacts_free (CkdContacts *contacts);
+/* The name of the contact with @handle (owned by @contacts), or NULL.
+ * Never blocks. */
+const char *ckd_contacts_lookup (CkdContacts *contacts, CkdHandleType type, const char *handle);
+/* Contacts with a name and a number or address, of every book. */
+guint ckd_contacts_count (CkdContacts *contacts);
 
 G_END_DECLS

@@ -369,6 +369,24 @@ add_list_part (CkdIdentification *self, CkdCall *call)
   ckd_identity_set (&call->identity, CKD_IDENTITY_SOURCE_LIST, 0, origin, &facts);
 }
 
+static void
+add_contacts_part (CkdIdentification *self, CkdCall *call)
+{
+  const char *name =
+    ckd_contacts_lookup (self->contacts, call->remote_handle.type, call->remote_handle.value);
+  CkdIdentityFacts facts = { .name = (char *) name, .present = CKD_IDENTITY_NAME };
+
+  if (name != NULL)
+    ckd_identity_set (&call->identity, CKD_IDENTITY_SOURCE_CONTACTS, 0, "contacts", &facts);
+}
+
+gboolean
+ckd_identification_is_known_contact (CkdIdentification *self, CkdHandleType type,
+                                     const char *handle)
+{
+  return ckd_contacts_lookup (self->contacts, type, handle) != NULL;
+}
+
 /* Whether the sources above the services leave anything for them: not
  * for one of the user's contacts (whose number never leaves the
  * machine), nor when every field a service could add is given. */
@@ -394,6 +412,7 @@ on_identify_call (CkdIdentification *self, CkdCall *call)
       g_debug ("call %s has no handle: nothing to look up", call->uuid);
       return;
     }
+  add_contacts_part (self, call);
   add_list_part (self, call);
   if (self->services->len == 0)
     return;
@@ -580,6 +599,8 @@ ckd_identification_stats (CkdIdentification *self, const char *app_id)
       g_variant_builder_add (&builder, "{sv}", "skipped", g_variant_new_uint64 (self->skipped));
       g_variant_builder_add (&builder, "{sv}", "anonymous",
                              g_variant_new_uint64 (self->anonymous));
+      g_variant_builder_add (&builder, "{sv}", "contacts",
+                             g_variant_new_uint32 (ckd_contacts_count (self->contacts)));
     }
   for (guint i = 0; i < self->services->len; i++)
     {
@@ -622,6 +643,7 @@ ckd_identification_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GErro
   g_signal_connect_swapped (session, "identify-call", G_CALLBACK (on_identify_call), self);
   g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
   ckd_peers_add_gone_handler (peers, on_peer_gone, self);
+  self->contacts = ckd_contacts_new ();
   if (ckd_bus_identification_serve (self, error) < 0)
     return NULL;
   return g_steal_pointer (&self);
@@ -647,6 +669,7 @@ ckd_identification_free (CkdIdentification *self)
   if (self->peers != NULL)
     ckd_peers_remove_gone_handler (self->peers, on_peer_gone, self);
   self->vtable_slot = sd_bus_slot_unref (self->vtable_slot);
+  g_clear_pointer (&self->contacts, ckd_contacts_free);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_pointer (&self->services, g_ptr_array_unref);

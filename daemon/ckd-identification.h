@@ -47,6 +47,11 @@ void ckd_identification_set_list_source (CkdIdentification *self,
                                          CkdIdentificationListSource source,
                                          gpointer user_data);
 
+/* Whether @handle is one of the user's contacts, from the address books
+ * as last read: never blocks, FALSE where no address book is there. */
+gboolean ckd_identification_is_known_contact (CkdIdentification *self, CkdHandleType type,
+                                              const char *handle);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CkdIdentification, ckd_identification_free)
 
 G_END_DECLS
