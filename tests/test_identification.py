@@ -5,9 +5,13 @@ before a call rings, late answers, the cache, the counters, and the
 merged Call.Identity with its precedence, shown in the notification
 (python-dbusmock's notification server) and the history."""
 
+import os
+import subprocess
+
 import pytest
 from gi.repository import GLib
 
+import harness
 from harness import (DIRECTORY_IFACE, HISTORY_IFACE, ROOT_PATH,
                      call_path, raises_dbus_error, ring, vardict,
                      wait_until)
@@ -274,3 +278,36 @@ def test_callctl_identity_stats(client, phone, service, run_callctl):
     out = run_callctl("identity", "stats").stdout
     assert SERVICE_A in out
     assert "lookups 1" in out and "hits 1" in out
+
+
+# -- libcallkit: the example service ------------------------------------------------
+
+
+@pytest.fixture
+def label_service(callkitd, client, tmp_path):
+    """clients/examples/label-service (libcallkit's CkIdentificationService)
+    with a file of labels, registered."""
+    path = os.environ.get("LABEL_SERVICE")
+    if not path:
+        pytest.skip("label-service not built: meson test sets LABEL_SERVICE")
+    labels = tmp_path / "labels"
+    labels.write_text("# number<TAB>label\n%s\tPizza Place\n%s\tspam\n" % (PIZZA, BOB))
+    process = subprocess.Popen([path, str(labels)], stdout=subprocess.DEVNULL,
+                               preexec_fn=harness.die_with_test)
+    wait_until(lambda: service_stats(client, "org.example.LabelService") is not None,
+               message="label-service registered")
+    yield process
+    process.terminate()
+    process.wait()
+
+
+def test_the_libcallkit_example_service_labels_numbers(client, phone, label_service):
+    uuid = ring_from(phone, client, PIZZA)
+    origin = "service:org.example.LabelService"
+    assert identity(client, uuid) == {"label": "Pizza Place", "sources": {"label": origin}}
+    uuid = ring_from(phone, client, BOB)
+    assert identity(client, uuid) == {"suspected_spam": True,
+                                      "sources": {"suspected_spam": origin}}
+    ring_from(phone, client, PIZZA)
+    counters = service_stats(client, "org.example.LabelService")
+    assert (counters["lookups"], counters["hits"], counters["cache_seconds"]) == (2, 1, 600)
