@@ -108,6 +108,8 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "identification_services", CKD_MAX_IDENTIFICATION_SERVICES },
     { "identification_cache_entries", CKD_MAX_IDENTIFICATION_CACHE_ENTRIES },
     { "identification_cache_seconds", CKD_MAX_IDENTIFICATION_CACHE_SECONDS },
+    { "identity_image_bytes", CKD_MAX_IDENTITY_IMAGE_BYTES },
+    { "identity_image_side", CKD_MAX_IDENTITY_IMAGE_SIDE },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

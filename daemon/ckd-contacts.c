@@ -236,6 +236,26 @@ on_registry (GObject *source, GAsyncResult *result, gpointer user_data)
   g_list_free_full (sources, g_object_unref);
 }
 
+/* libedataserver reads its settings with GSettings, which aborts the
+ * process when a schema is missing: without EDS's schemas (EDS is not
+ * installed, or XDG_DATA_DIRS hides them) there are no address books. */
+static gboolean
+eds_settings_installed (void)
+{
+  static const char *const schemas[] = { "org.gnome.evolution-data-server",
+                                         "org.gnome.evolution-data-server.addressbook" };
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (schemas); i++)
+    {
+      g_autoptr (GSettingsSchema) schema =
+        source != NULL ? g_settings_schema_source_lookup (source, schemas[i], TRUE) : NULL;
+      if (schema == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 CkdContacts *
 ckd_contacts_new (void)
 {
@@ -243,6 +263,12 @@ ckd_contacts_new (void)
 
   self->cancellable = g_cancellable_new ();
   self->books = g_ptr_array_new_with_free_func ((GDestroyNotify) book_free);
+  if (!eds_settings_installed ())
+    {
+      g_debug ("no address books: the settings schemas of Evolution Data Server are not "
+               "installed");
+      return self;
+    }
   e_source_registry_new (self->cancellable, on_registry, self);
   return self;
 }

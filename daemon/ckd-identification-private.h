@@ -56,6 +56,7 @@ struct _CkdIdentification
   CkdIdentificationListSource list_source;
   gpointer list_source_data;
   CkdContacts *contacts;
+  char *images_dir; /* $XDG_RUNTIME_DIR/callkitd/caller-images */
 };
 
 CkdLookupService *ckd_identification_register (CkdIdentification *self, const CkdPeer *peer,
@@ -73,6 +74,13 @@ GVariant *ckd_identification_stats (CkdIdentification *self, const char *app_id)
  * userdata is the CkdIdentification) can go into the directory's. */
 int ckd_bus_identification_serve (CkdIdentification *self, GError **error);
 const sd_bus_vtable *ckd_bus_identification_vtable (void);
+
+/* Checks and scales a caller's picture, given as a file (@path) or as
+ * bytes (@data), and stores it as PNG in @dir (ckd-identity-image.c).
+ * Returns the stored file, or NULL with an error saying why it was not
+ * taken. */
+char *ckd_identity_image_store (const char *path, GBytes *data, const char *dir,
+                                GError **error);
 
 /* The user's contacts (ckd-contacts.c), from Evolution Data Server's
  * address books, read in the background; empty where EDS is not there. */

@@ -234,6 +234,67 @@ lookup_failed (Lookup *lookup, const sd_bus_error *error)
     }
 }
 
+/* Takes the picture keys (image_path s, image_data ay) out of @answer:
+ * the rest is read by ckd_identity_facts_parse(). */
+static GVariant *
+split_picture (GVariant *answer, char **ret_path, GBytes **ret_data, GError **error)
+{
+  GVariantBuilder rest;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_builder_init (&rest, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, answer);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr (GVariant) owned = value;
+
+      if (g_str_equal (key, "image_path") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        {
+          g_free (*ret_path);
+          *ret_path = g_variant_dup_string (value, NULL);
+        }
+      else if (g_str_equal (key, "image_data")
+               && g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+        {
+          g_clear_pointer (ret_data, g_bytes_unref);
+          *ret_data = g_variant_get_data_as_bytes (value);
+        }
+      else if (g_str_equal (key, "image_path") || g_str_equal (key, "image_data"))
+        {
+          g_variant_builder_clear (&rest);
+          g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                       "identity: '%s' has the type %s", key, g_variant_get_type_string (value));
+          return NULL;
+        }
+      else
+        g_variant_builder_add (&rest, "{sv}", key, value);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&rest));
+}
+
+/* A picture that does not qualify is dropped, and the log says why. */
+static void
+take_picture (CkdIdentification *self, CkdLookupService *service, CkdIdentityFacts *facts,
+              const char *path, GBytes *data)
+{
+  g_autoptr (GError) error = NULL;
+  char *stored;
+
+  if (path == NULL && data == NULL)
+    return;
+  stored = ckd_identity_image_store (path, data, self->images_dir, &error);
+  if (stored == NULL)
+    {
+      g_message ("identification service %s: picture dropped: %s", service->app_id,
+                 error->message);
+      return;
+    }
+  facts->image_path = stored;
+  facts->present |= CKD_IDENTITY_IMAGE;
+}
+
 /* The answer is kept, negative ones too, for the service's time or the
  * answer's own. */
 static void
@@ -242,20 +303,26 @@ take_answer (CkdIdentification *self, Lookup *lookup, sd_bus_message *reply)
   CkdLookupService *service = lookup->service;
   g_auto (CkdIdentityFacts) facts = { 0 };
   g_autoptr (GVariant) answer = NULL;
+  g_autoptr (GVariant) rest = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *image_path = NULL;
+  g_autoptr (GBytes) image_data = NULL;
   guint32 cache_seconds = service->cache_seconds;
   gint64 now = g_get_monotonic_time ();
   CkdCall *call;
   int r;
 
   r = ckd_sdbus_read_gvariant (reply, "a{sv}", &answer);
-  if (r < 0 || !ckd_identity_facts_parse (&facts, answer, &cache_seconds, &error))
+  if (r >= 0)
+    rest = split_picture (answer, &image_path, &image_data, &error);
+  if (r < 0 || rest == NULL || !ckd_identity_facts_parse (&facts, rest, &cache_seconds, &error))
     {
       COUNT (service, failures);
       g_info ("identification service %s answered garbage: %s; skipped", service->app_id,
               error != NULL ? error->message : "not a{sv}");
       return;
     }
+  take_picture (self, service, &facts, image_path, image_data);
   COUNT (service, answers);
   if (now > lookup->deadline)
     COUNT (service, late);
@@ -644,6 +711,8 @@ ckd_identification_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GErro
   g_signal_connect_swapped (self->registry, "call-removed", G_CALLBACK (on_call_removed), self);
   ckd_peers_add_gone_handler (peers, on_peer_gone, self);
   self->contacts = ckd_contacts_new ();
+  self->images_dir =
+    g_build_filename (g_get_user_runtime_dir (), "callkitd", "caller-images", NULL);
   if (ckd_bus_identification_serve (self, error) < 0)
     return NULL;
   return g_steal_pointer (&self);
@@ -670,6 +739,7 @@ ckd_identification_free (CkdIdentification *self)
     ckd_peers_remove_gone_handler (self->peers, on_peer_gone, self);
   self->vtable_slot = sd_bus_slot_unref (self->vtable_slot);
   g_clear_pointer (&self->contacts, ckd_contacts_free);
+  g_clear_pointer (&self->images_dir, g_free);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_pointer (&self->services, g_ptr_array_unref);

@@ -48,6 +48,7 @@ ckd_identity_facts_clear (CkdIdentityFacts *facts)
 {
   g_clear_pointer (&facts->name, g_free);
   g_clear_pointer (&facts->label, g_free);
+  g_clear_pointer (&facts->image_path, g_free);
   facts->suspected_spam = FALSE;
   facts->present = 0;
 }
@@ -59,6 +60,7 @@ ckd_identity_facts_copy (CkdIdentityFacts *dest, const CkdIdentityFacts *src)
   dest->name = g_strdup (src->name);
   dest->label = g_strdup (src->label);
   dest->suspected_spam = src->suspected_spam;
+  dest->image_path = g_strdup (src->image_path);
   dest->present = src->present;
 }
 
@@ -309,6 +311,11 @@ ckd_identity_merge (const CkdIdentity *identity, CkdIdentityMerged *merged)
           merged->suspected_spam = facts->suspected_spam;
           merged->suspected_spam_source = part->origin;
         }
+      if (merged->image_source == NULL && (facts->present & CKD_IDENTITY_IMAGE))
+        {
+          merged->image_path = facts->image_path;
+          merged->image_source = part->origin;
+        }
     }
 }
 
@@ -336,6 +343,12 @@ ckd_identity_to_variant (const CkdIdentity *identity)
       g_variant_builder_add (&builder, "{sv}", "suspected_spam",
                              g_variant_new_boolean (merged.suspected_spam));
       g_variant_builder_add (&sources, "{ss}", "suspected_spam", merged.suspected_spam_source);
+    }
+  if (merged.image_source != NULL)
+    {
+      g_variant_builder_add (&builder, "{sv}", "image_path",
+                             g_variant_new_string (merged.image_path));
+      g_variant_builder_add (&sources, "{ss}", "image_path", merged.image_source);
     }
   g_variant_builder_add (&builder, "{sv}", "sources", g_variant_builder_end (&sources));
   return g_variant_builder_end (&builder);

@@ -26,8 +26,11 @@ typedef enum
   CKD_IDENTITY_NAME = 1u << 0,
   CKD_IDENTITY_LABEL = 1u << 1,
   CKD_IDENTITY_SUSPECTED_SPAM = 1u << 2,
+  CKD_IDENTITY_IMAGE = 1u << 3,
 } CkdIdentityFields;
 
+/* Asking a lookup service is worth it while one of these is open; a
+ * picture alone is not worth a lookup. */
 #define CKD_IDENTITY_ALL_FIELDS \
   (CKD_IDENTITY_NAME | CKD_IDENTITY_LABEL | CKD_IDENTITY_SUSPECTED_SPAM)
 
@@ -38,6 +41,7 @@ typedef struct
   char *name;
   char *label;
   gboolean suspected_spam;
+  char *image_path; /* a checked picture, in callkitd's runtime directory */
   CkdIdentityFields present;
 } CkdIdentityFacts;
 
@@ -93,9 +97,11 @@ typedef struct
   const char *name;
   const char *label;
   gboolean suspected_spam;
+  const char *image_path;
   const char *name_source;
   const char *label_source;
   const char *suspected_spam_source;
+  const char *image_source;
 } CkdIdentityMerged;
 
 void ckd_identity_merge (const CkdIdentity *identity, CkdIdentityMerged *merged);

@@ -65,6 +65,12 @@
 /* How long a new call waits for lookups before it rings and shows
  * ([Identification] deadline-ms), and how long a later answer is still
  * taken (lookup-timeout-ms). */
+/* A caller's picture (image_path, image_data): at most this many bytes,
+ * PNG or JPEG, at most this many pixels on a side; it is shown scaled to
+ * fit a square of CKD_IDENTITY_IMAGE_SHOWN_SIDE pixels. */
+#define CKD_MAX_IDENTITY_IMAGE_BYTES (1024 * 1024)
+#define CKD_MAX_IDENTITY_IMAGE_SIDE 4096
+#define CKD_IDENTITY_IMAGE_SHOWN_SIDE 128
 #define CKD_DEFAULT_IDENTIFICATION_DEADLINE_MS 300
 #define CKD_MAX_IDENTIFICATION_DEADLINE_MS 5000
 #define CKD_DEFAULT_IDENTIFICATION_LOOKUP_TIMEOUT_MS 5000

@@ -6,7 +6,9 @@ merged Call.Identity with its precedence, shown in the notification
 (python-dbusmock's notification server) and the history."""
 
 import os
+import struct
 import subprocess
+import zlib
 
 import pytest
 from gi.repository import GLib
@@ -311,3 +313,63 @@ def test_the_libcallkit_example_service_labels_numbers(client, phone, label_serv
     ring_from(phone, client, PIZZA)
     counters = service_stats(client, "org.example.LabelService")
     assert (counters["lookups"], counters["hits"], counters["cache_seconds"]) == (2, 1, 600)
+
+
+# -- pictures -----------------------------------------------------------------------
+
+
+def png(width, height):
+    """A valid PNG of one grey colour."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
+       b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+def png_size(path):
+    data = open(path, "rb").read(24)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_a_picture_is_checked_scaled_and_shown(client, phone, make_client, server, bus):
+    LookupService(make_client("pictures"), SERVICE_A, {
+        PIZZA: {"name": "Pizza Place", "image_data": ("ay", png(300, 200))}}).register()
+    uuid = ring_from(phone, client, PIZZA)
+    got = identity(client, uuid)
+    assert got["sources"]["image_path"] == "service:" + SERVICE_A
+    stored = got["image_path"]
+    assert stored.startswith(bus.env["XDG_RUNTIME_DIR"])
+    assert png_size(stored) == (128, 85)
+    hints = server.wait_for_notify("call.incoming")[6]
+    assert hints["image-path"] == GLib.filename_to_uri(stored, None)
+
+
+@pytest.mark.parametrize("picture,reason", [
+    ({"image_data": ("ay", png(4097, 2))}, "more than 4096 on a side"),
+    ({"image_data": ("ay", GIF)}, "neither PNG nor JPEG"),
+    ({"image_data": ("ay", b"not a picture at all")}, "cannot be decoded"),
+    ({"image_path": "relative.png"}, "not an absolute path"),
+    ({"image_path": "BIG"}, "at most 1048576 bytes"),
+], ids=["too-large", "gif", "garbage", "relative-path", "too-many-bytes"])
+def test_a_picture_that_does_not_qualify_is_dropped_with_a_reason(
+        client, phone, make_client, callkitd, tmp_path, picture, reason):
+    if picture.get("image_path") == "BIG":
+        big = tmp_path / "big.png"
+        big.write_bytes(png(16, 16) + b"\x00" * (1024 * 1024))
+        picture = {"image_path": str(big)}
+    LookupService(make_client("pictures"), SERVICE_A, {
+        PIZZA: dict(name="Pizza Place", **picture)}).register()
+    uuid = ring_from(phone, client, PIZZA)
+    assert identity(client, uuid) == {"name": "Pizza Place",
+                                      "sources": {"name": "service:" + SERVICE_A}}
+    wait_until(lambda: "picture dropped: " in callkitd.log_text()
+               and reason in callkitd.log_text(),
+               message=lambda: "the log says why the picture was dropped (%s)" % reason)

@@ -11,7 +11,7 @@
 CKD_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
   libglib2.0-dev libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev
   libsndfile1-dev libjson-glib-dev libsmartcols-dev libsqlite3-dev gettext
-  libebook1.2-dev)
+  libebook1.2-dev libgdk-pixbuf-2.0-dev)
 # What running the tests needs on top of that: the real components (a
 # private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb), the
 # tools the tests and recipes call (busctl from systemd, sox, readelf
