@@ -373,3 +373,9 @@ def test_a_picture_that_does_not_qualify_is_dropped_with_a_reason(
     wait_until(lambda: "picture dropped: " in callkitd.log_text()
                and reason in callkitd.log_text(),
                message=lambda: "the log says why the picture was dropped (%s)" % reason)
+
+
+def test_callctl_list_shows_the_merged_name(client, phone, service, run_callctl):
+    ring_from(phone, client, PIZZA)
+    out = run_callctl("list", "--no-legend").stdout
+    assert PIZZA in out and "Pizza Place" in out
