@@ -114,22 +114,6 @@ ckd_identity_facts_parse (CkdIdentityFacts *facts, GVariant *dict, guint32 *ret_
   return TRUE;
 }
 
-GVariant *
-ckd_identity_facts_to_variant (const CkdIdentityFacts *facts)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  if (facts->present & CKD_IDENTITY_NAME)
-    g_variant_builder_add (&builder, "{sv}", "name", g_variant_new_string (facts->name));
-  if (facts->present & CKD_IDENTITY_LABEL)
-    g_variant_builder_add (&builder, "{sv}", "label", g_variant_new_string (facts->label));
-  if (facts->present & CKD_IDENTITY_SUSPECTED_SPAM)
-    g_variant_builder_add (&builder, "{sv}", "suspected_spam",
-                           g_variant_new_boolean (facts->suspected_spam));
-  return g_variant_builder_end (&builder);
-}
-
 /* ---- parts ---------------------------------------------------------- */
 
 static void
@@ -244,20 +228,6 @@ ckd_identity_update (CkdIdentity *identity, CkdIdentitySource source, guint rank
   if (sent & CKD_IDENTITY_SUSPECTED_SPAM)
     merged.suspected_spam = facts->suspected_spam;
   return ckd_identity_set (identity, source, rank, origin, &merged);
-}
-
-gboolean
-ckd_identity_remove_source (CkdIdentity *identity, CkdIdentitySource source)
-{
-  GVariant *before = g_variant_ref_sink (ckd_identity_to_variant (identity));
-
-  for (guint i = identity->parts->len; i > 0; i--)
-    {
-      CkdIdentityPart *part = g_ptr_array_index (identity->parts, i - 1);
-      if (part->source == source)
-        g_ptr_array_remove_index (identity->parts, i - 1);
-    }
-  return note_change (identity, before);
 }
 
 CkdIdentityFields

@@ -53,8 +53,6 @@ void ckd_identity_facts_copy (CkdIdentityFacts *dest, const CkdIdentityFacts *sr
  * with InvalidArgument naming the key. */
 gboolean ckd_identity_facts_parse (CkdIdentityFacts *facts, GVariant *answer,
                                    guint32 *ret_cache_seconds, GError **error);
-/* The answer again, as a lookup service sends it (without cache_seconds). */
-GVariant *ckd_identity_facts_to_variant (const CkdIdentityFacts *facts);
 
 typedef struct
 {
@@ -80,9 +78,6 @@ gboolean ckd_identity_update (CkdIdentity *identity, CkdIdentitySource source, g
                               CkdIdentityFields sent);
 /* Makes an empty name or label not present in @facts. */
 void ckd_identity_facts_normalize (CkdIdentityFacts *facts);
-/* Removes every part of @source. Returns whether the merged identity
- * changed. */
-gboolean ckd_identity_remove_source (CkdIdentity *identity, CkdIdentitySource source);
 
 /* The fields that sources of higher precedence than @source give. */
 CkdIdentityFields ckd_identity_fields_above (const CkdIdentity *identity,
