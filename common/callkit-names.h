@@ -24,6 +24,7 @@
 #define CKD_HISTORY_INTERFACE CKD_INTERFACE_PREFIX "History"
 #define CKD_PUSH_REGISTRY_INTERFACE CKD_INTERFACE_PREFIX "PushRegistry"
 #define CKD_CALL_DIRECTORY_INTERFACE CKD_INTERFACE_PREFIX "CallDirectory"
+#define CKD_IDENTIFICATION_SERVICE_INTERFACE CKD_INTERFACE_PREFIX "IdentificationService"
 /* Error names are this prefix and the error's short name. */
 #define CKD_ERROR_PREFIX CKD_INTERFACE_PREFIX "Error."
 /* A provider is at CKD_PROVIDER_PATH_PREFIX N, a call at

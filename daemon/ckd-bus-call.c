@@ -5,6 +5,7 @@
 
 #include "ckd-bus-private.h"
 #include "ckd-error.h"
+#include "ckd-sdbus-gvariant.h"
 
 /* Calls at call/<uuid with _ for ->: one fallback vtable finds them in the
  * registry, and their properties are read from the model when asked. No
@@ -283,6 +284,15 @@ append_ended_reason (sd_bus_message *m, gconstpointer object)
   return sd_bus_message_append_basic (m, 's', ckd_ended_reason_to_string (call->ended_reason));
 }
 
+static int
+append_identity (sd_bus_message *m, gconstpointer object)
+{
+  const CkdCall *call = object;
+  g_autoptr (GVariant) identity = g_variant_ref_sink (ckd_identity_to_variant (&call->identity));
+
+  return ckd_sdbus_append_gvariant (m, identity);
+}
+
 static const CkdBusProperty properties[CKD_CALL_N_PROPERTIES] = {
   { "UUID", "s", append_uuid },
   { "Provider", "o", append_provider },
@@ -303,6 +313,7 @@ static const CkdBusProperty properties[CKD_CALL_N_PROPERTIES] = {
   { "ConnectedAt", "x", append_connected_at },
   { "EndedAt", "x", append_ended_at },
   { "EndedReason", "s", append_ended_reason },
+  { "Identity", "a{sv}", append_identity },
 };
 
 static int
@@ -360,6 +371,7 @@ static const sd_bus_vtable call_vtable[] = {
   CALL_PROPERTY ("ConnectedAt", "x"),
   CALL_PROPERTY ("EndedAt", "x"),
   CALL_PROPERTY ("EndedReason", "s"),
+  CALL_PROPERTY ("Identity", "a{sv}"),
   SD_BUS_VTABLE_END,
 };
 

@@ -152,6 +152,11 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "directory_lists", CKD_MAX_DIRECTORY_LISTS },
     { "directory_pending_changes", CKD_MAX_DIRECTORY_PENDING_CHANGES },
     { "directory_running_changes", CKD_MAX_DIRECTORY_RUNNING_CHANGES },
+    { "identification_services", CKD_MAX_IDENTIFICATION_SERVICES },
+    { "identification_cache_entries", CKD_MAX_IDENTIFICATION_CACHE_ENTRIES },
+    { "identification_cache_seconds", CKD_MAX_IDENTIFICATION_CACHE_SECONDS },
+    { "identity_image_bytes", CKD_MAX_IDENTITY_IMAGE_BYTES },
+    { "identity_image_side", CKD_MAX_IDENTITY_IMAGE_SIDE },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

@@ -217,11 +217,18 @@ entry_new (CkdCallPresenter *self, Kind kind, CkdCall *call)
 
 static GVariant *
 build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
-             gboolean suppress_sound)
+             gboolean suppress_sound, const char *image_path)
 {
   GVariantBuilder hints;
 
   g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
+  /* The caller's picture, checked and scaled by caller identification. */
+  if (image_path != NULL)
+    {
+      g_autofree char *uri = g_filename_to_uri (image_path, NULL, NULL);
+      if (uri != NULL)
+        g_variant_builder_add (&hints, "{sv}", "image-path", g_variant_new_string (uri));
+    }
   g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string (category));
   g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (urgency));
   if (resident)
@@ -253,10 +260,13 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
   gboolean suppress_sound =
     kind == KIND_RINGING && ckd_registry_has_capability (self->registry, "ringtone");
-  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d", call_icon (call),
-                                            summary, body, joined, suppress_sound);
+  CkdIdentityMerged identity;
+  g_autofree char *shown = NULL;
   gboolean first = entry == NULL;
 
+  ckd_identity_merge (&call->identity, &identity);
+  shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d\x1e%s", call_icon (call), summary, body,
+                           joined, suppress_sound, identity.image_path ? identity.image_path : "");
   /* In flight: notify_done sends what changed meanwhile. */
   if (entry != NULL && (entry->id == 0 || g_str_equal (entry->shown, shown)))
     return;
@@ -269,7 +279,7 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
                build_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
-                            suppress_sound));
+                            suppress_sound, identity.image_path));
 }
 
 static void
@@ -304,7 +314,8 @@ show_for (CkdCallPresenter *self, CkdCall *call)
 
   if (ckd_call_is_ringing_incoming (call))
     {
-      if (chosen->ringing && !g_hash_table_contains (self->dismissed, call->uuid))
+      /* Not before its caller is known, or the lookup's deadline passed. */
+      if (chosen->ringing && !call->identifying && !g_hash_table_contains (self->dismissed, call->uuid))
         show_ringing (self, call);
     }
   else if (is_ongoing (call))
@@ -405,7 +416,8 @@ refresh_entry (CkdCallPresenter *self, Entry *entry)
 static void
 on_call_changed (CkdCallPresenter *self, CkdCall *call, guint changes)
 {
-  if (self->stopping || (changes & CKD_CALL_CHANGED_PROPERTIES) == 0)
+  if (self->stopping
+      || (changes & (CKD_CALL_CHANGED_PROPERTIES | CKD_CALL_CHANGED_IDENTIFYING)) == 0)
     return;
   /* A ringing call changes no other call's buttons: only its own
    * notification needs a look. This keeps a burst of incoming reports
@@ -455,7 +467,7 @@ on_developer_notice (CkdCallPresenter *self, const char *app_id, const char *tex
            ? g_markup_escape_text (text, -1)
            : g_strdup (text);
   ckd_notification_client_notify (self->client, 0, "dialog-warning", summary, body, NULL,
-                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE),
+                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE, NULL),
                                   -1, NULL, NULL);
 }
 

@@ -19,13 +19,20 @@ label_of (const char *name, const char *handle)
 }
 
 static char *
-body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
-         gboolean markup)
+body_with_label_of (const char *name, const char *handle, const char *label,
+                    gboolean suspected_spam, const char *provider_name, gboolean video,
+                    gboolean markup)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new ();
   g_autofree char *summary = label_of (name, handle);
   g_autofree char *text = NULL;
 
+  if (suspected_spam)
+    /* Translators: a line of a ringing call's notification, when a
+     * source of caller identification says the call may be spam */
+    g_ptr_array_add (lines, (gpointer) _("Suspected spam"));
+  if (label != NULL && *label != '\0')
+    g_ptr_array_add (lines, (gpointer) label);
   /* The handle adds something only when the summary is a name. */
   if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
     g_ptr_array_add (lines, (gpointer) handle);
@@ -37,6 +44,13 @@ body_of (const char *name, const char *handle, const char *provider_name, gboole
   text = g_strjoinv ("\n", (char **) lines->pdata);
   /* Servers with body-markup drop what looks like a tag: <sip:...>. */
   return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
+}
+
+static char *
+body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
+         gboolean markup)
+{
+  return body_with_label_of (name, handle, NULL, FALSE, provider_name, video, markup);
 }
 
 static char *
@@ -52,26 +66,39 @@ missed_summary_of (const char *name, const char *handle)
 char *
 ckd_call_texts_caller_label (const CkdCall *call)
 {
-  return label_of (call->localized_caller_name, call->remote_handle.value);
+  return label_of (ckd_call_identity_name (call), call->remote_handle.value);
 }
 
 char *
 ckd_call_texts_ringing_summary (const CkdCall *call)
 {
-  return ckd_call_texts_caller_label (call);
+  CkdIdentityMerged merged;
+  g_autofree char *label = NULL;
+
+  ckd_identity_merge (&call->identity, &merged);
+  label = label_of (merged.name, call->remote_handle.value);
+  if (merged.suspected_spam)
+    /* Translators: the summary of a ringing call's notification when the
+     * call may be spam; %s is the caller's name, number or address */
+    return g_strdup_printf (_("Suspected spam: %s"), label);
+  return g_steal_pointer (&label);
 }
 
 char *
 ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup)
 {
-  return body_of (call->localized_caller_name, call->remote_handle.value,
-                  ckd_provider_display_name (call->provider), call->has_video, markup);
+  CkdIdentityMerged merged;
+
+  ckd_identity_merge (&call->identity, &merged);
+  return body_with_label_of (merged.name, call->remote_handle.value, merged.label,
+                             merged.suspected_spam, ckd_provider_display_name (call->provider),
+                             call->has_video, markup);
 }
 
 char *
 ckd_call_texts_missed_summary (const CkdCall *call)
 {
-  return missed_summary_of (call->localized_caller_name, call->remote_handle.value);
+  return missed_summary_of (ckd_call_identity_name (call), call->remote_handle.value);
 }
 
 /* ---- missed calls, from the history ----------------------------------- */

@@ -16,6 +16,8 @@ static const CkdDictField update_fields[] = {
   FIELD (supports_ungrouping, CKD_FIELD_BOOLEAN),
   FIELD (supports_dtmf, CKD_FIELD_BOOLEAN),
   FIELD (has_video, CKD_FIELD_BOOLEAN),
+  FIELD (caller_label, CKD_FIELD_STRING),
+  FIELD (suspected_spam, CKD_FIELD_BOOLEAN),
 };
 
 enum
@@ -27,6 +29,8 @@ enum
   UPDATE_SUPPORTS_UNGROUPING,
   UPDATE_SUPPORTS_DTMF,
   UPDATE_HAS_VIDEO,
+  UPDATE_CALLER_LABEL,
+  UPDATE_SUSPECTED_SPAM,
 };
 
 #define HAS(update, bit) (((update)->present & (G_GUINT64_CONSTANT (1) << (bit))) != 0)
@@ -83,6 +87,7 @@ ckd_call_new (const char *uuid, CkdProvider *provider, gboolean outgoing, gint64
    * conference-capable app, so it is opt-in. */
   call->supports_holding = TRUE;
   call->supports_dtmf = TRUE;
+  ckd_identity_init (&call->identity);
   return call;
 }
 
@@ -97,8 +102,35 @@ ckd_call_free (CkdCall *call)
   ckd_handle_clear (&call->remote_handle);
   g_free (call->localized_caller_name);
   g_free (call->group);
+  ckd_identity_clear (&call->identity);
   g_clear_pointer (&call->pending_actions, g_ptr_array_unref);
   g_free (call);
+}
+
+/* The provider's part of the identity: only what this report sends
+ * changes, so a later report of the name alone keeps the label. */
+static void
+apply_identity (CkdCall *call, const CkdCallUpdate *update)
+{
+  CkdIdentityFacts facts = {
+    .name = update->localized_caller_name,
+    .label = update->caller_label,
+    .suspected_spam = update->suspected_spam,
+  };
+  CkdIdentityFields sent = 0;
+
+  if (HAS (update, UPDATE_LOCALIZED_CALLER_NAME))
+    sent |= CKD_IDENTITY_NAME;
+  if (HAS (update, UPDATE_CALLER_LABEL))
+    sent |= CKD_IDENTITY_LABEL;
+  if (HAS (update, UPDATE_SUSPECTED_SPAM))
+    sent |= CKD_IDENTITY_SUSPECTED_SPAM;
+  if (sent == 0)
+    return;
+  facts.present = sent;
+  ckd_identity_facts_normalize (&facts);
+  ckd_identity_update (&call->identity, CKD_IDENTITY_SOURCE_PROVIDER, 0, "provider", &facts,
+                       sent);
 }
 
 void
@@ -121,6 +153,7 @@ ckd_call_apply_update (CkdCall *call, const CkdCallUpdate *update)
     call->supports_dtmf = update->supports_dtmf;
   if (HAS (update, UPDATE_HAS_VIDEO))
     call->has_video = update->has_video;
+  apply_identity (call, update);
 }
 
 gboolean
@@ -267,6 +300,8 @@ ckd_call_snapshot_finish (CkdCallSnapshot *snapshot, const CkdCall *call)
   CHANGED (CKD_CALL_CHANGED_CONNECTED_AT, before->connected_at != call->connected_at);
   CHANGED (CKD_CALL_CHANGED_ENDED_AT, before->ended_at != call->ended_at);
   CHANGED (CKD_CALL_CHANGED_ENDED_REASON, before->ended_reason != call->ended_reason);
+  CHANGED (CKD_CALL_CHANGED_IDENTITY, before->identity.serial != call->identity.serial);
+  CHANGED (CKD_CALL_CHANGED_IDENTIFYING, before->identifying != call->identifying);
   CHANGED (CKD_CALL_CHANGED_STARTED, before->started != call->started);
   CHANGED (CKD_CALL_CHANGED_SILENCED, before->silenced != call->silenced);
 #undef CHANGED
@@ -284,4 +319,19 @@ ckd_call_snapshot_clear (CkdCallSnapshot *snapshot)
   g_clear_pointer (&before->remote_handle.value, g_free);
   g_clear_pointer (&before->localized_caller_name, g_free);
   g_clear_pointer (&before->group, g_free);
+}
+
+gboolean
+ckd_call_is_alerting (const CkdCall *call)
+{
+  return ckd_call_is_ringing_incoming (call) && !call->identifying;
+}
+
+const char *
+ckd_call_identity_name (const CkdCall *call)
+{
+  CkdIdentityMerged merged;
+
+  ckd_identity_merge (&call->identity, &merged);
+  return merged.name != NULL ? merged.name : "";
 }

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "ckd-identity.h"
 #include "ckd-types.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,13 @@ typedef struct _CkdCall
   guint supports_dtmf : 1;
   guint started : 1; /* outgoing: its start-call action was fulfilled */
   guint silenced : 1; /* ringing without a sound: SilenceRinging, a dismissed notification */
+  /* Incoming, and its caller is being looked up: it neither rings nor
+   * shows until the answers came or the lookup deadline passed
+   * (ckd-identification.c). */
+  guint identifying : 1;
+  /* Who calls, from every source (the provider's part kept by
+   * ckd_call_apply_update()). */
+  CkdIdentity identity;
   /* Set by whoever kept the call from the user (ckd-types.h); the history
    * records it. */
   CkdCallFilter filter;
@@ -66,12 +74,14 @@ typedef enum
   CKD_CALL_CHANGED_CONNECTED_AT = 1u << 16,
   CKD_CALL_CHANGED_ENDED_AT = 1u << 17,
   CKD_CALL_CHANGED_ENDED_REASON = 1u << 18,
+  CKD_CALL_CHANGED_IDENTITY = 1u << 19,
   /* Not on the bus. */
   CKD_CALL_CHANGED_STARTED = 1u << 24,  /* an outgoing call's start-call was fulfilled */
   CKD_CALL_CHANGED_SILENCED = 1u << 25, /* ringing goes on without a sound */
+  CKD_CALL_CHANGED_IDENTIFYING = 1u << 26, /* its lookup began or ended */
 } CkdCallChanges;
 
-#define CKD_CALL_N_PROPERTIES 19
+#define CKD_CALL_N_PROPERTIES 20
 #define CKD_CALL_CHANGED_PROPERTIES ((1u << CKD_CALL_N_PROPERTIES) - 1)
 
 /* What a call looked like before a change, to tell what the change did.
@@ -98,6 +108,8 @@ typedef struct
   gboolean supports_ungrouping;
   gboolean supports_dtmf;
   gboolean has_video;
+  char *caller_label;
+  gboolean suspected_spam;
   guint64 present; /* bit per key, in the order above */
 } CkdCallUpdate;
 
@@ -131,6 +143,12 @@ gboolean ckd_call_is_on_hold (const CkdCall *call);
 gboolean ckd_call_has_connected (const CkdCall *call);
 /* An incoming call that rings (silenced or not). */
 gboolean ckd_call_is_ringing_incoming (const CkdCall *call);
+/* The name the merged identity gives (the provider's, else the
+ * contacts', a list's or a lookup service's), or "". */
+const char *ckd_call_identity_name (const CkdCall *call);
+/* A ringing incoming call the user is told of: it rings and shows,
+ * unless its caller is still being looked up. */
+gboolean ckd_call_is_alerting (const CkdCall *call);
 /* An ended incoming call that was never answered and was not declined
  * here: a missed call (nobody answered, or the caller gave up). */
 gboolean ckd_call_is_missed (const CkdCall *call);

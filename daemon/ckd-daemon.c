@@ -12,6 +12,7 @@
 #include "ckd-directory.h"
 #include "ckd-do-not-disturb.h"
 #include "ckd-history.h"
+#include "ckd-identification.h"
 #include "ckd-inhibitor.h"
 #include "ckd-media-keys.h"
 #include "ckd-peers.h"
@@ -47,6 +48,7 @@ struct _CkdDaemon
   CkdDoNotDisturb *do_not_disturb;
   CkdMediaKeys *media_keys;
   CkdDirectory *directory;
+  CkdIdentification *identification;
 };
 
 static gboolean
@@ -132,6 +134,34 @@ request_name (CkdDaemon *self, gboolean replace, GError **error)
   return r >= 0 || fail (error, r, "cannot ask for the bus name");
 }
 
+/* The front ends do not know each other; they meet here. */
+
+/* Caller identification's source of labels: the call directory's
+ * identification lists, every app's and the user's own (label_app ""). */
+static gboolean
+directory_label (CkdHandleType type, const char *handle, char **ret_label, char **ret_app_id,
+                 gpointer user_data)
+{
+  g_auto (CkdDirectoryMatch) match = { 0 };
+
+  if (!ckd_directory_lookup (user_data, NULL, ckd_handle_type_to_string (type), handle, &match)
+      || match.label == NULL)
+    return FALSE;
+  *ret_label = g_steal_pointer (&match.label);
+  *ret_app_id = g_steal_pointer (&match.label_app);
+  return TRUE;
+}
+
+/* Do not disturb lets the user's contacts through: those of the address
+ * books that caller identification reads. */
+static gboolean
+is_contact (const CkdCall *call, gpointer user_data)
+{
+  return call->remote_handle.value != NULL
+         && ckd_identification_is_known_contact (user_data, call->remote_handle.type,
+                                                 call->remote_handle.value);
+}
+
 CkdDaemon *
 ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc stop,
                 gpointer user_data, GError **error)
@@ -167,10 +197,13 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->directory = ckd_directory_new (self->bus, self->peers, self->session, data_dir, error);
   if (self->directory == NULL)
     return NULL;
+  self->identification = ckd_identification_new (self->bus, self->peers, self->session, error);
+  if (self->identification == NULL)
+    return NULL;
+  ckd_identification_set_list_source (self->identification, directory_label, self->directory);
   self->inhibitor = ckd_inhibitor_new (self->registry);
-  /* Caller identification, once it exists, installs its contact check
-   * here: ckd_do_not_disturb_set_contact_check(). */
   self->do_not_disturb = ckd_do_not_disturb_new (self->session, self->bus, state_dir);
+  ckd_do_not_disturb_set_contact_check (self->do_not_disturb, is_contact, self->identification);
   self->media_keys = ckd_media_keys_new (self->session, self->bus);
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
@@ -187,6 +220,7 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->do_not_disturb, ckd_do_not_disturb_free);
   g_clear_pointer (&self->media_keys, ckd_media_keys_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
+  g_clear_pointer (&self->identification, ckd_identification_free);
   g_clear_pointer (&self->directory, ckd_directory_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);

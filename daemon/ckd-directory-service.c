@@ -666,8 +666,14 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 void
 ckd_directory_service_lists_changed (CkdDirectory *self)
 {
-  int r = sd_bus_emit_properties_changed (self->bus, CKD_OBJECT_ROOT,
-                                          CKD_CALL_DIRECTORY_INTERFACE, "Lists", NULL);
+  /* Built by hand: the interface has a second vtable (caller
+   * identification's methods, ckd-bus-identification.c), and sd-bus 252's
+   * sd_bus_emit_properties_changed() asserts on an interface served by
+   * more than one vtable. Lists is only invalidated: its value depends on
+   * who reads it. */
+  int r = sd_bus_emit_signal (self->bus, CKD_OBJECT_ROOT, PROPERTIES_INTERFACE,
+                              "PropertiesChanged", "sa{sv}as", CKD_CALL_DIRECTORY_INTERFACE, 0,
+                              1, "Lists");
 
   if (r < 0)
     g_message ("cannot tell that the call directory changed: %s", g_strerror (-r));

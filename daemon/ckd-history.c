@@ -200,7 +200,9 @@ entry_from_call (const CkdCall *call)
   entry->app_id = g_strdup (ckd_provider_application_id (provider));
   entry->provider_name = g_strdup (ckd_provider_display_name (provider));
   ckd_handle_copy (&entry->remote_handle, &call->remote_handle);
-  entry->localized_caller_name = g_strdup (call->localized_caller_name);
+  /* The merged identity's name: the provider's, else the contacts', a
+   * list's or a lookup service's. */
+  entry->localized_caller_name = g_strdup (ckd_call_identity_name (call));
   entry->is_outgoing = call->outgoing;
   entry->has_video = call->has_video;
   entry->started_at = call->created_at;

@@ -59,6 +59,29 @@
 #define CKD_DEFAULT_PUSH_THROTTLE_SECONDS 300
 #define CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS 30000
 
+/* ---- caller identification (lookup services) ---- */
+
+/* Lookup services registered, of every connection together. */
+#define CKD_MAX_IDENTIFICATION_SERVICES 16
+/* Answers a service's cache keeps (the least recently used go first),
+ * and the longest an answer is kept, whatever the service asks. */
+#define CKD_MAX_IDENTIFICATION_CACHE_ENTRIES 1024
+#define CKD_MAX_IDENTIFICATION_CACHE_SECONDS 86400
+#define CKD_DEFAULT_IDENTIFICATION_CACHE_SECONDS 3600
+/* How long a new call waits for lookups before it rings and shows
+ * ([Identification] deadline-ms), and how long a later answer is still
+ * taken (lookup-timeout-ms). */
+/* A caller's picture (image_path, image_data): at most this many bytes,
+ * PNG or JPEG, at most this many pixels on a side; it is shown scaled to
+ * fit a square of CKD_IDENTITY_IMAGE_SHOWN_SIDE pixels. */
+#define CKD_MAX_IDENTITY_IMAGE_BYTES (1024 * 1024)
+#define CKD_MAX_IDENTITY_IMAGE_SIDE 4096
+#define CKD_IDENTITY_IMAGE_SHOWN_SIDE 128
+#define CKD_DEFAULT_IDENTIFICATION_DEADLINE_MS 300
+#define CKD_MAX_IDENTIFICATION_DEADLINE_MS 5000
+#define CKD_DEFAULT_IDENTIFICATION_LOOKUP_TIMEOUT_MS 5000
+#define CKD_MAX_IDENTIFICATION_LOOKUP_TIMEOUT_MS 60000
+
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000

@@ -65,7 +65,7 @@ ckd_ringer_choose (GHashTable *live_calls)
     {
       if (is_on_a_call (call))
         on_a_call = TRUE;
-      else if (ckd_call_is_ringing_incoming (call) && !call->silenced
+      else if (ckd_call_is_alerting (call) && !call->silenced
                && (choice.call == NULL || rings_first (call, choice.call)))
         choice.call = call;
     }
@@ -248,9 +248,9 @@ on_call_changed (CkdRinger *self, CkdCall *call, guint changes)
 {
   /* Loaded when a call first rings: a session without calls keeps no
    * PipeWire context. */
-  if (ckd_call_is_ringing_incoming (call) && !call->silenced && sound_settings (self).ringtone)
+  if (ckd_call_is_alerting (call) && !call->silenced && sound_settings (self).ringtone)
     ckd_pipewire_start (self->pipewire);
-  if (changes & (CKD_CALL_CHANGED_STATE | CKD_CALL_CHANGED_SILENCED))
+  if (changes & (CKD_CALL_CHANGED_STATE | CKD_CALL_CHANGED_SILENCED | CKD_CALL_CHANGED_IDENTIFYING))
     update (self);
 }
 

@@ -48,6 +48,7 @@ ckd_session_class_init (CkdSessionClass *klass)
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_TRANSACTION_COMPLETED, "transaction-completed");
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED, "show-call-requested");
   POINTER_SIGNAL (CKD_SESSION_SIGNAL_MISSED_CALL, "missed-call");
+  POINTER_SIGNAL (CKD_SESSION_SIGNAL_IDENTIFY_CALL, "identify-call");
 #undef POINTER_SIGNAL
   ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RESET] =
     g_signal_new ("provider-reset", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
@@ -479,6 +480,9 @@ ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, c
   schedule_ringing_timer (self, call->ringing_deadline);
   g_info ("incoming call %s from '%s' on %s", call->uuid, call->remote_handle.value,
           provider->object_path);
+  /* Before anyone sees it: what is known of the caller at once is in its
+   * first announcement, and a lookup may hold its ringing back briefly. */
+  g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_IDENTIFY_CALL], 0, call);
   ckd_registry_add_call (self->registry, call);
   return call;
 }
@@ -790,4 +794,33 @@ ckd_session_report_developer_notice (CkdSession *self, const char *app_id, const
 {
   g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE], 0, app_id,
                  text);
+}
+
+/* ---- caller identification ------------------------------------------ */
+
+gboolean
+ckd_session_set_call_identity (CkdSession *self, CkdCall *call, CkdIdentitySource source,
+                               guint rank, const char *origin, const CkdIdentityFacts *facts)
+{
+  CkdChangeSet changes;
+  gboolean changed;
+
+  ckd_change_set_init (&changes);
+  ckd_change_set_add_call (&changes, call);
+  changed = ckd_identity_set (&call->identity, source, rank, origin, facts);
+  ckd_change_set_commit (self, &changes);
+  return changed;
+}
+
+void
+ckd_session_call_identified (CkdSession *self, CkdCall *call)
+{
+  CkdChangeSet changes;
+
+  if (!call->identifying)
+    return;
+  ckd_change_set_init (&changes);
+  ckd_change_set_add_call (&changes, call);
+  call->identifying = FALSE;
+  ckd_change_set_commit (self, &changes);
 }

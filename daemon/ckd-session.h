@@ -34,6 +34,11 @@ G_BEGIN_DECLS
  * - "do-not-disturb-requested" (gboolean on): the user turned the switch
  *   of do not disturb (ckd_session_set_do_not_disturb()); its front end
  *   decides what that makes of the state in the registry;
+ * - "identify-call" (CkdCall *): a new incoming call, before the
+ *   registry announces it: what identifies callers fills in the parts
+ *   of call->identity known at once, and sets call->identifying while it
+ *   waits (briefly) for lookups; the call then neither rings nor shows
+ *   until ckd_session_call_identified();
  * - "developer-notice" (const char *app_id, const char *text): something
  *   the developer of an app should see (it registered for development
  *   and broke a rule of the API). */
@@ -123,6 +128,17 @@ gboolean ckd_session_set_do_not_disturb (CkdSession *self, const CkdCaller *call
                                          GError **error);
 void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
                                           const char *text);
+
+/* ---- caller identification ---- */
+
+/* Sets the part @origin of @call's identity (ckd_identity_set()) and
+ * announces what changed. Returns whether the merged identity changed. */
+gboolean ckd_session_set_call_identity (CkdSession *self, CkdCall *call,
+                                        CkdIdentitySource source, guint rank,
+                                        const char *origin, const CkdIdentityFacts *facts);
+/* The lookup of @call's caller is over (answered, or its deadline
+ * passed): it rings and shows. */
+void ckd_session_call_identified (CkdSession *self, CkdCall *call);
 
 /* ---- transactions (ckd-session-actions.c) ---- */
 

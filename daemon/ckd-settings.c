@@ -57,6 +57,10 @@ static const Key keys[] = {
   BOOLEAN_KEY ("MediaKeys", "enabled", media_keys.enabled),
   BOOLEAN_KEY ("MediaKeys", "pause-mutes", media_keys.pause_mutes),
   UINT_KEY ("Directory", "read-timeout-seconds", directory.read_timeout_seconds, 1, 3600),
+  UINT_KEY ("Identification", "deadline-ms", identification.deadline_ms, 0,
+            CKD_MAX_IDENTIFICATION_DEADLINE_MS),
+  UINT_KEY ("Identification", "lookup-timeout-ms", identification.lookup_timeout_ms, 100,
+            CKD_MAX_IDENTIFICATION_LOOKUP_TIMEOUT_MS),
 };
 
 void
@@ -100,6 +104,10 @@ ckd_user_settings_init (CkdUserSettings *settings)
     },
     .directory = {
       .read_timeout_seconds = CKD_DEFAULT_DIRECTORY_READ_TIMEOUT_SECONDS,
+    },
+    .identification = {
+      .deadline_ms = CKD_DEFAULT_IDENTIFICATION_DEADLINE_MS,
+      .lookup_timeout_ms = CKD_DEFAULT_IDENTIFICATION_LOOKUP_TIMEOUT_MS,
     },
   };
 }

@@ -95,6 +95,13 @@ typedef struct
   guint read_timeout_seconds; /* read-timeout-seconds=: for the whole text of a list */
 } CkdDirectorySettings;
 
+/* [Identification]: live caller lookups (ckd-identification.c) */
+typedef struct
+{
+  guint deadline_ms;       /* deadline-ms=: how long a new call waits for lookups before it rings */
+  guint lookup_timeout_ms; /* lookup-timeout-ms=: how long a late answer is still taken */
+} CkdIdentificationSettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
@@ -104,6 +111,7 @@ typedef struct
   CkdDoNotDisturbSettings do_not_disturb;
   CkdMediaKeySettings media_keys;
   CkdDirectorySettings directory;
+  CkdIdentificationSettings identification;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"

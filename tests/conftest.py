@@ -32,6 +32,10 @@ def pytest_configure(config):
         "markers",
         "push_conf(**keys): [Push] keys of callkitd.conf for the push tests, "
         "e.g. @pytest.mark.push_conf(report_deadline_ms=300)")
+    config.addinivalue_line(
+        "markers",
+        "identification_conf(**keys): [Identification] keys of callkitd.conf, "
+        "e.g. @pytest.mark.identification_conf(deadline_ms=5000)")
 
 
 @pytest.hookimpl(hookwrapper=True)

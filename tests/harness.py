@@ -44,6 +44,7 @@ PROVIDER_IFACE = BUS_NAME + ".Provider"
 CALL_IFACE = BUS_NAME + ".Call"
 PUSH_IFACE = BUS_NAME + ".PushRegistry"
 DIRECTORY_IFACE = BUS_NAME + ".CallDirectory"
+IDENTIFICATION_SERVICE_IFACE = BUS_NAME + ".IdentificationService"
 ERROR_PREFIX = BUS_NAME + ".Error."
 PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 OBJECT_MANAGER_IFACE = "org.freedesktop.DBus.ObjectManager"
@@ -174,6 +175,7 @@ KEY_TYPES = {
     "maximum_calls_per_call_group": "u",
     "action_timeout_ms": "u",
     "ringing_timeout_ms": "u",
+    "cache_seconds": "u",
     "supported_handle_types": "as",
     "remote_handle": "(ss)",
     "handle": "(ss)",

@@ -32,6 +32,19 @@ set_handle (CkdCall *call, const char *value)
   call->remote_handle.value = g_strdup (value);
 }
 
+/* As a provider's report sets it: the name is the provider's part of the
+ * call's identity too. */
+static void
+set_caller_name (CkdCall *call, const char *name)
+{
+  g_auto (CkdCallUpdate) update = { 0 };
+  g_autoptr (GVariant) dict = g_variant_ref_sink (
+    g_variant_new_parsed ("{'localized_caller_name': <%s>}", name));
+
+  g_assert_true (ckd_call_update_parse (&update, dict, NULL));
+  ckd_call_apply_update (call, &update);
+}
+
 static void
 test_texts (void)
 {
@@ -60,8 +73,7 @@ test_texts (void)
   g_free (s);
 
   /* With a name the handle adds something; escaped only for markup. */
-  g_free (call->localized_caller_name);
-  call->localized_caller_name = g_strdup ("Alice & Bob");
+  set_caller_name (call, "Alice & Bob");
   call->has_video = TRUE;
   s = ckd_call_texts_ringing_summary (call);
   g_assert_cmpstr (s, ==, "Alice & Bob");
@@ -130,8 +142,7 @@ test_ongoing (void)
   actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, held_muted));
   g_strfreev (actions);
-  g_free (call->localized_caller_name);
-  call->localized_caller_name = g_strdup ("Bob");
+  set_caller_name (call, "Bob");
   s = ckd_call_texts_ongoing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
   g_free (s);

@@ -29,14 +29,14 @@ CALL_PROPERTIES = [
     "UUID", "Provider", "RemoteHandle", "LocalizedCallerName", "IsOutgoing",
     "IsOnHold", "IsMuted", "HasConnected", "HasEnded", "HasVideo", "State",
     "Group", "SupportsHolding", "SupportsGrouping", "SupportsUngrouping",
-    "SupportsDTMF", "ConnectedAt", "EndedAt", "EndedReason",
+    "SupportsDTMF", "ConnectedAt", "EndedAt", "EndedReason", "Identity",
 ]
 CALL_JSON_KEYS = {
     "path", "provider_name", "uuid", "provider", "remote_handle",
     "localized_caller_name", "is_outgoing", "is_on_hold", "is_muted",
     "has_connected", "has_ended", "has_video", "state", "group",
     "supports_holding", "supports_grouping", "supports_ungrouping",
-    "supports_dtmf", "connected_at", "ended_at", "ended_reason",
+    "supports_dtmf", "connected_at", "ended_at", "ended_reason", "identity",
 }
 # monitor's human lines start with the local time, ISO 8601 with ms.
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ")
@@ -784,7 +784,10 @@ def test_monitor_lines(client, make_client, background, run_callctl):
 
     provider.report_updated(call, localized_caller_name="Alice Smith")
     line = monitor.wait_for_line(lambda l: l.startswith("call-changed "))
-    assert line.split(" ", 2)[2] == 'LocalizedCallerName="Alice Smith"'
+    # The name is the provider's part of the identity too.
+    assert line.split(" ", 2)[2] == (
+        'LocalizedCallerName="Alice Smith" '
+        'Identity="{\\"name\\":\\"Alice Smith\\",\\"sources\\":{\\"name\\":\\"provider\\"}}"')
 
     run_callctl("end", call)
     line = monitor.wait_for_line(lambda l: "State=ended" in l)

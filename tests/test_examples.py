@@ -14,6 +14,7 @@ import pytest
 import harness
 from harness import (DIRECTORY_IFACE, HISTORY_IFACE, PUSH_IFACE, ROOT_PATH, SOURCE_ROOT, new_uuid,
                      raises_dbus_error, run_process, vardict, wait_until)
+from identification_harness import LookupService
 from push_harness import PushApp
 
 from gi.repository import GLib
@@ -421,6 +422,35 @@ def with_tmp_path(check):
     return run
 
 
+def check_register_identification(tool, provider, client):
+    ok(run_recipe("CallDirectory.RegisterIdentificationService", tool,
+                  APP_ID="org.example.ShellLookup"))
+    # The shell's connection, and with it the service, is gone.
+    wait_until(lambda: client.call(ROOT_PATH, DIRECTORY_IFACE,
+                                   "GetIdentificationStats")["services"] == [],
+               message="the shell's service gone with its connection")
+
+
+def check_unregister_identification(tool, provider, client):
+    result = run_recipe("CallDirectory.UnregisterIdentificationService", tool)
+    assert result.returncode != 0, result.stdout
+    assert "no identification service" in result.stderr, result.stderr
+
+
+def check_identification_stats(tool, provider, client):
+    out = ok(run_recipe("CallDirectory.GetIdentificationStats", tool))
+    assert "lookups" in out and "skipped" in out
+
+
+def check_lookup(tool, provider, client):
+    service = LookupService(client, "org.example.Lookup",
+                            {"+15551234567": {"name": "Ada Lovelace"}})
+    out = ok(run_recipe("IdentificationService.Lookup", tool, SERVICE=client.unique_name,
+                        HANDLE="+15551234567"))
+    assert "Ada Lovelace" in out
+    assert service.lookups() == [("phone-number", "+15551234567", {"provider_name": "Shell"})]
+
+
 CHECKS = {
     "CallDirectory.ReplaceBlockingEntries": with_tmp_path(check_directory_replace("blocking")),
     "CallDirectory.ReplaceIdentificationEntries":
@@ -432,6 +462,10 @@ CHECKS = {
     "CallDirectory.RemoveIdentificationEntries": with_tmp_path(check_directory_identification),
     "CallDirectory.RemoveAllEntries": with_tmp_path(check_directory_remove_all),
     "CallDirectory.Lookup": with_tmp_path(check_directory_lookup),
+    "CallDirectory.RegisterIdentificationService": check_register_identification,
+    "CallDirectory.UnregisterIdentificationService": check_unregister_identification,
+    "CallDirectory.GetIdentificationStats": check_identification_stats,
+    "IdentificationService.Lookup": check_lookup,
     "PushRegistry.Register": check_push_register,
     "PushRegistry.Unregister": check_push_unregister,
     "PushRegistry.SetForeground": check_push_set_foreground,

@@ -11,7 +11,7 @@
 CKD_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config
   libglib2.0-dev libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev
   libsndfile1-dev libjson-glib-dev libsmartcols-dev libsqlite3-dev libphonenumber-dev
-  gettext)
+  gettext libebook1.2-dev libgdk-pixbuf-2.0-dev)
 # What running the tests needs on top of that: the real components (a
 # private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb), the
 # tools the tests and recipes call (busctl from systemd, sox, readelf
@@ -19,7 +19,8 @@ CKD_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config
 CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
-  sound-theme-freedesktop valgrind)
+  sound-theme-freedesktop valgrind
+  evolution-data-server gir1.2-ebook-1.2 gir1.2-ebookcontacts-1.2 gir1.2-edataserver-1.2)
 # The desktop around a call: GNOME's do-not-disturb schema and the
 # gsettings tool that changes it, playerctl as the media-key consumer.
 CKD_TEST_PACKAGES+=(gsettings-desktop-schemas libglib2.0-bin playerctl)

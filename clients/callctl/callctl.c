@@ -29,6 +29,7 @@
 #include "callctl-history.h"
 #include "callctl-json.h"
 #include "callctl-push.h"
+#include "callctl-identity.h"
 
 typedef enum
 {
@@ -890,6 +891,39 @@ add_provider_json (Callctl        *ctl,
 /* ------------------------------------------------------------------ */
 /* Verbs */
 
+/* The name of the call's merged identity (the app's, a contact's, a
+ * list's or a lookup service's), or NULL when it has none. */
+static char *
+call_identity_name (CkCall *call)
+{
+  sd_bus_message *m = NULL;
+  char *name = NULL;
+  const char *key, *value;
+  int r;
+
+  if (ck_call_get_property (call, "Identity", &m) < 0)
+    return NULL;
+  r = sd_bus_message_enter_container (m, 'v', "a{sv}");
+  if (r > 0)
+    r = sd_bus_message_enter_container (m, 'a', "{sv}");
+  while (r > 0 && name == NULL
+         && (r = sd_bus_message_enter_container (m, 'e', "sv")) > 0)
+    {
+      r = sd_bus_message_read (m, "s", &key);
+      if (r >= 0 && g_str_equal (key, "name")
+          && sd_bus_message_read (m, "v", "s", &value) > 0)
+        name = g_strdup (value);
+      else if (r >= 0)
+        r = sd_bus_message_skip (m, "v");
+      if (r >= 0)
+        r = sd_bus_message_exit_container (m);
+      if (r >= 0)
+        r = 1;
+    }
+  sd_bus_message_unref (m);
+  return name;
+}
+
 static int
 verb_list (Callctl *ctl,
            int      argc,
@@ -916,7 +950,10 @@ verb_list (Callctl *ctl,
   for (guint i = 0; i < calls->len; i++)
     {
       CkCall *call = calls->pdata[i];
-      const char *handle, *caller_name = ck_call_get_localized_caller_name (call);
+      g_autofree char *identity_name = call_identity_name (call);
+      const char *handle, *caller_name = identity_name != NULL
+                                           ? identity_name
+                                           : ck_call_get_localized_caller_name (call);
       const char *provider_name = provider_name_for_path (ctl, ck_call_get_provider (call));
 
       ck_call_get_remote_handle (call, NULL, &handle);
@@ -1932,6 +1969,14 @@ verb_push (Callctl *ctl,
   return callctl_push (ctl->json, ctl->no_legend, argc, argv);
 }
 
+/* identity: callctl-identity.c */
+
+static int
+verb_identity (Callctl *ctl, int argc, char **argv)
+{
+  return callctl_identity (ctl->json, ctl->no_legend, argc, argv);
+}
+
 /* ------------------------------------------------------------------ */
 /* main */
 
@@ -2005,6 +2050,8 @@ static const Verb verbs[] = {
     "What the call directory says of a number (blocked, label)" },
   { "push", "list|send TOKEN", 1, G_MAXINT, TRUE, verb_push,
     "VoIP pushes: registered apps; send one (push --help)" },
+  { "identity", "stats", 1, 1, TRUE, verb_identity,
+    "Caller identification: lookups, cache hits, timeouts per service" },
 };
 
 static char *

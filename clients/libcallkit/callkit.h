@@ -882,6 +882,64 @@ int ck_push_registry_unregister(CkPushRegistry *r);
  * it). Returns as ck_provider_report_new_incoming_call(). */
 int ck_provider_report_push(CkProvider *p, const CkPushMetadata *metadata, char **ret_uuid);
 
+/* ---- caller identification (Live Caller ID Lookup) -------------------- */
+
+/* A caller lookup service: callkitd asks it who calls, for every incoming
+ * call with a handle that no source of higher precedence identified
+ * already (see the CallDirectory and IdentificationService XML). */
+typedef struct CkIdentificationService CkIdentificationService;
+/* One question from callkitd, answered exactly once with
+ * ck_identification_lookup_reply() or ck_identification_lookup_fail(),
+ * from the callback or later (callkitd rings after a short deadline and
+ * takes a later answer as an update). */
+typedef struct CkIdentificationLookup CkIdentificationLookup;
+
+/* handle_type is "phone-number", "email-address" or "generic"; both
+ * strings are valid during the callback only. */
+typedef void (*CkIdentificationLookupFunc)(CkIdentificationService *s,
+                                           CkIdentificationLookup *lookup,
+                                           const char *handle_type,
+                                           const char *handle,
+                                           void *userdata);
+
+/* callkitd's default for how long it keeps an answer (3600 s). */
+#define CK_IDENTIFICATION_DEFAULT_CACHE UINT32_MAX
+
+/* Exports the IdentificationService interface at object_path on bus
+ * (referenced) and registers it with callkitd for app_id (NULL in a
+ * Flatpak sandbox: the app's own), answers kept for cache_seconds (at
+ * most 86400; CK_IDENTIFICATION_DEFAULT_CACHE for callkitd's default).
+ * Registers again whenever callkitd (re)appears on the bus; registering
+ * anew clears callkitd's cache of this app's answers.
+ * Returns 0, -EINVAL, -ENOMEM, -EBADR (callkitd refused: see
+ * ck_error_from_dbus_name()) or another negative errno from sd-bus. */
+int ck_identification_service_new(sd_bus *bus,
+                                  const char *object_path,
+                                  const char *app_id,
+                                  uint32_t cache_seconds,
+                                  CkIdentificationLookupFunc lookup,
+                                  void *userdata,
+                                  CkIdentificationService **ret);
+CkIdentificationService *ck_identification_service_ref(CkIdentificationService *s);
+/* The object leaves the bus with the last reference (and callkitd then
+ * counts lookups sent to it as failures). Returns NULL. */
+CkIdentificationService *ck_identification_service_unref(CkIdentificationService *s);
+
+/* What the answer says; what is not set is not known. An answer with
+ * nothing set is a negative answer (callkitd caches it too). */
+int ck_identification_lookup_set_name(CkIdentificationLookup *lookup, const char *name);
+int ck_identification_lookup_set_label(CkIdentificationLookup *lookup, const char *label);
+int ck_identification_lookup_set_suspected_spam(CkIdentificationLookup *lookup, int suspected_spam);
+/* How long callkitd may keep this answer (0: not at all), instead of the
+ * service's cache_seconds. */
+int ck_identification_lookup_set_cache_seconds(CkIdentificationLookup *lookup, uint32_t seconds);
+/* Sends the answer and frees lookup. Returns 0 or a negative errno. */
+int ck_identification_lookup_reply(CkIdentificationLookup *lookup);
+/* Answers with an error (callkitd skips this service for the call) and
+ * frees lookup. */
+int ck_identification_lookup_fail(CkIdentificationLookup *lookup, const char *message);
+
+CK_DEFINE_POINTER_CLEANUP_FUNC(CkIdentificationService, ck_identification_service_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkCallUpdate, ck_call_update_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkProvider, ck_provider_unref)
 CK_DEFINE_POINTER_CLEANUP_FUNC(CkAction, ck_action_unref)
