@@ -101,6 +101,18 @@ ckd_peers_lookup (CkdPeers *self, const char *name)
 }
 
 void
+ckd_peers_foreach (CkdPeers *self, CkdPeerFunc func, gpointer user_data)
+{
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer->known && peer->refusal == NULL)
+      func (&peer->identity, user_data);
+}
+
+void
 ckd_peers_add_gone_handler (CkdPeers *self, CkdPeerGone gone, gpointer user_data)
 {
   GoneHandler handler = { gone, user_data };

@@ -874,6 +874,16 @@ class Client:
             "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "GetId", None, None,
             Gio.DBusCallFlags.NONE, -1, None)
+        # callkitd addresses its signals about calls and providers to the
+        # connections that have called it (never a broadcast: see "Read
+        # privacy" in callkitd(8)); an ObjectManager client's first call,
+        # GetManagedObjects, makes this one of them. Without starting
+        # callkitd: a test that starts it later is served at its first
+        # call.
+        with contextlib.suppress(GLib.Error):
+            self.connection.call_sync(
+                BUS_NAME, ROOT_PATH, OBJECT_MANAGER_IFACE, "GetManagedObjects",
+                None, None, Gio.DBusCallFlags.NO_AUTO_START, -1, None)
 
     def __repr__(self):
         return "<Client %s %s>" % (self.name, self.unique_name)
