@@ -304,6 +304,11 @@ for line in sys.stdin:
             answer(signals[i])
         else:
             answer({"timeout": [s["member"] for s in signals]})
+    elif op == "signals":
+        # Every signal received so far, consumed or not.
+        while ctx.iteration(False):
+            pass
+        answer({"signals": signals})
     else:
         answer({"error": "local:bad op", "message": op})
 """
@@ -439,6 +444,11 @@ class SandboxedApp:
             "%s got no %s (got: %s)" % (self.name, member, answer["timeout"]))
         args = GLib.Variant.parse(None, answer["args"], None, None).unpack()
         return answer["path"], args
+
+    def signals(self):
+        """Every signal the client has received so far, as dicts of path,
+        iface, member and args (the text form of the arguments)."""
+        return self._request(op="signals")["signals"]
 
     # -- the API, as an app would use it
 
