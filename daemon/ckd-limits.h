@@ -58,3 +58,7 @@
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000
 #define CKD_DEFAULT_MAXIMUM_CALL_GROUPS 2
 #define CKD_DEFAULT_MAXIMUM_CALLS_PER_CALL_GROUP 5
+
+/* Identity (ckd-peers.c): a /.flatpak-info larger than this is not
+ * parsed, and its client counts as a sandbox with no app id. */
+#define CKD_MAX_FLATPAK_INFO_SIZE 65536
