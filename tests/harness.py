@@ -532,6 +532,8 @@ class PrivateBus:
             raise AssertionError("dbus-daemon failed (exit %s): %s"
                                  % (self.proc.returncode, self.log_text()))
         self.pid = int(lines[1])
+        # Every address it listens on (a test may add a TCP one).
+        self.addresses = lines[0].split(";")
         # It prints every address it listens on; use the path socket.
         for address in lines[0].split(";"):
             if address.startswith("unix:path="):

@@ -533,6 +533,10 @@ def test_sandboxed_provider_has_the_flatpak_app_id(sandboxed, client):
     "this is not a key file\n\x01\x02",
     "[Application]\nname=\n",
     "[Instance]\ninstance-id=1\n",
+    "[Application]\nname=not an app id\n",
+    # Larger than callkitd reads (CKD_MAX_FLATPAK_INFO_SIZE).
+    pytest.param("[Application]\nname=org.example.Spoof\n" + "#" * 70000 + "\n",
+                 id="oversized"),
 ])
 def test_unreadable_flatpak_info_fails_closed(sandboxed, client, app, info_text):
     """A .flatpak-info that cannot be parsed, or names no app, makes a
