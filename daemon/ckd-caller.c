@@ -73,7 +73,8 @@ ckd_caller_may_see_app (const CkdCaller *caller, const char *app_id)
     return FALSE;
   if (!caller->sandboxed)
     return TRUE;
-  return caller->app_id != NULL && *caller->app_id != '\0' && g_strcmp0 (caller->app_id, app_id) == 0;
+  return caller->app_id != NULL && *caller->app_id != '\0'
+         && g_strcmp0 (caller->app_id, app_id) == 0;
 }
 
 gboolean
