@@ -239,3 +239,31 @@ def test_acting_on_other_apps_calls_is_unentitled(scene, client):
     with raises_dbus_error(PREFIX + "Unentitled"):
         scene["mine"].call(scene["host"].path, PROVIDER_IFACE, "Reset")
     assert client.managed_objects() == before
+
+
+def test_history_and_pushes_are_its_own(scene, client):
+    """The other routes to other apps' calls: the history and the push
+    registrations, through the same proxy."""
+    s = scene
+    mine = s["mine"]
+    s["host"].report_ended(s["host_call"], "remote-ended")
+    client.wait_for_call_removed(s["host_call"])
+    mine.call(s["own_provider"], PROVIDER_IFACE, "ReportCallEnded",
+              GLib.Variant("(ssx)", (s["own_call"], "remote-ended", 0)))
+    client.wait_for_call_removed(s["own_call"])
+    everyone = client.call(ROOT_PATH, harness.HISTORY_IFACE, "GetEntries",
+                           GLib.Variant.new_tuple(harness.vardict({})))
+    assert {e["call"] for e in everyone} >= {s["host_call"], s["own_call"]}
+    entries = mine.call(ROOT_PATH, harness.HISTORY_IFACE, "GetEntries",
+                        GLib.Variant.new_tuple(harness.vardict({})))
+    assert [e["call"] for e in entries] == [s["own_call"]]
+    assert_nothing_of_others(repr(entries), s)
+
+    client.call(ROOT_PATH, harness.PUSH_IFACE, "Register",
+                GLib.Variant.new_tuple(harness.vardict({"app_id": "org.example.Host"})))
+    token = mine.call(ROOT_PATH, harness.PUSH_IFACE, "Register",
+                      GLib.Variant.new_tuple(harness.vardict({})))
+    registrations = mine.call(ROOT_PATH, PROPERTIES_IFACE, "Get",
+                              GLib.Variant("(ss)", (harness.PUSH_IFACE, "Registrations")))
+    assert [r["token"] for r in registrations] == [token]
+    assert "org.example.Host" not in repr(registrations)
