@@ -886,6 +886,26 @@ class Client:
             self.connection.call_sync(
                 BUS_NAME, ROOT_PATH, OBJECT_MANAGER_IFACE, "GetManagedObjects",
                 None, None, Gio.DBusCallFlags.NO_AUTO_START, -1, None)
+        # And again whenever callkitd (re)starts, as GDBusObjectManagerClient
+        # and libcallkit's observer do. (A test that needs the signals of a
+        # new callkitd right away calls managed_objects() itself.)
+        self._subscriptions.append(self.connection.signal_subscribe(
+            "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+            "/org/freedesktop/DBus", BUS_NAME, Gio.DBusSignalFlags.NONE,
+            self._on_callkitd_owner))
+
+    def _on_callkitd_owner(self, connection, sender, path, iface, member,
+                           params):
+        if params.unpack()[2]:
+            connection.call(BUS_NAME, ROOT_PATH, OBJECT_MANAGER_IFACE,
+                            "GetManagedObjects", None, None,
+                            Gio.DBusCallFlags.NO_AUTO_START, -1, None,
+                            self._on_followed, None)
+
+    @staticmethod
+    def _on_followed(connection, result, data):
+        with contextlib.suppress(GLib.Error):
+            connection.call_finish(result)
 
     def __repr__(self):
         return "<Client %s %s>" % (self.name, self.unique_name)
