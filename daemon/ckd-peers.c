@@ -250,10 +250,11 @@ pidfd_alive (int pidfd)
 #endif
 }
 
-/* When the process of @proc_dir started, in nanoseconds of CLOCK_BOOTTIME
- * (field 22 of its stat, in clock ticks); -1 when it cannot be read. */
-static gint64
-process_start_time (int proc_dir)
+/* The state of the process of @proc_dir (field 3 of its stat: 'Z' for a
+ * zombie) and when it started, in nanoseconds of CLOCK_BOOTTIME (field 22,
+ * in clock ticks). FALSE when its stat cannot be read. */
+static gboolean
+read_process_stat (int proc_dir, char *state, gint64 *started)
 {
   char buffer[1024];
   const char *field;
@@ -263,19 +264,23 @@ process_start_time (int proc_dir)
   long hz = sysconf (_SC_CLK_TCK);
 
   if (fd < 0)
-    return -1;
+    return FALSE;
   n = read (fd, buffer, sizeof buffer - 1);
   close (fd);
   if (n <= 0 || hz <= 0)
-    return -1;
+    return FALSE;
   buffer[n] = '\0';
   /* After the command name, which may hold anything but ends with ')'. */
   field = strrchr (buffer, ')');
+  if (field == NULL || field[1] != ' ' || field[2] == '\0')
+    return FALSE;
+  *state = field[2];
   for (int i = 2; field != NULL && i < 22; i++)
     field = strchr (field + 1, ' ');
   if (field == NULL || sscanf (field + 1, "%" G_GUINT64_FORMAT, &ticks) != 1)
-    return -1;
-  return (gint64) (ticks * (G_GUINT64_CONSTANT (1000000000) / (guint64) hz));
+    return FALSE;
+  *started = (gint64) (ticks * (G_GUINT64_CONSTANT (1000000000) / (guint64) hz));
+  return TRUE;
 }
 
 static gint64
@@ -341,7 +346,9 @@ typedef enum
  * The pid may name another process by now. @pidfd (the bus's ProcessFD,
  * or one opened now) pins a process; the /proc directory of the pid,
  * opened after it, is that process's while the pidfd says it is alive
- * after everything was read. Without the bus's pidfd, a process that
+ * after everything was read. A process that has exited (a zombie too) has
+ * no root left to read: the connection is refused, since a missing
+ * .flatpak-info proves nothing then. Without the bus's pidfd, a process that
  * started after the connection appeared on the bus (@connected_at) took a
  * pid that was freed meanwhile, and is not the client. */
 static Identification
@@ -353,7 +360,9 @@ identify_app (const char *name, guint32 pid, int pidfd, gboolean pidfd_from_bus,
   g_autofree char *contents = NULL;
   gsize length = 0;
   int proc_dir, error;
-  gint64 started;
+  gint64 started = 0;
+  gboolean have_stat;
+  char state = '?';
 
   *sandboxed = TRUE;
   *app_id = NULL;
@@ -367,14 +376,24 @@ identify_app (const char *name, guint32 pid, int pidfd, gboolean pidfd_from_bus,
   proc_dir = open (proc_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (proc_dir < 0)
     return errno == ENOENT || errno == ESRCH ? PROCESS_GONE : IDENTIFIED;
-  started = pidfd_from_bus ? -1 : process_start_time (proc_dir);
   contents = read_flatpak_info (proc_dir, &length);
   error = errno;
+  /* After the read: a process that exited has no root to read (ENOENT),
+   * which must not pass for "no .flatpak-info". A zombie is still "alive"
+   * to its pidfd. */
+  have_stat = read_process_stat (proc_dir, &state, &started);
   close (proc_dir);
-  if (!pidfd_alive (pidfd))
+  if (!pidfd_alive (pidfd) || (have_stat && (state == 'Z' || state == 'X')))
     return PROCESS_GONE;
+  if (!have_stat)
+    {
+      g_message ("cannot read /proc/%u/stat: treating %s as a sandboxed app with no app id",
+                 pid, name);
+      g_clear_pointer (&contents, g_free);
+      error = EIO;
+    }
   /* A clock tick of slack: the start time is counted in ticks. */
-  if (started >= 0 && connected_at > 0
+  if (have_stat && !pidfd_from_bus && connected_at > 0
       && started > connected_at + 1000000000 / MAX (sysconf (_SC_CLK_TCK), 1))
     {
       g_message ("%s: pid %u belongs to a process that started after the connection: "

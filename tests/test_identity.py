@@ -95,7 +95,9 @@ def test_client_without_a_pid_is_not_trusted(bus, callkitd, client, app):
 
 # A sandboxed app whose connection was made by a child that exited at once:
 # the bus knows the child's pid. It prints its unique name, waits for a
-# line, then calls GetManagedObjects and prints the outcome.
+# line, then calls GetManagedObjects and prints the outcome. With
+# keep-zombie, the child is not reaped: a zombie has no root directory to
+# read a .flatpak-info from.
 HANDED_OVER_CLIENT = r"""
 import json, os, socket, sys
 from gi.repository import Gio, GLib
@@ -107,7 +109,8 @@ if child == 0:
     s.connect(sys.argv[1])
     socket.send_fds(theirs, [b"x"], [s.fileno()])
     os._exit(0)
-os.waitpid(child, 0)
+if sys.argv[2:] != ["keep-zombie"]:
+    os.waitpid(child, 0)
 _, fds, _, _ = socket.recv_fds(ours, 1, 1)
 stream = Gio.Socket.new_from_fd(fds[0]).connection_factory_create_connection()
 conn = Gio.DBusConnection.new_sync(
@@ -183,5 +186,34 @@ def test_pid_taken_by_another_process_is_refused(bwrap_works, bus, callkitd, cli
         if taker is not None:
             taker.kill()
             taker.wait()
+        sandbox.kill()
+        sandbox.wait()
+
+
+def test_zombie_client_is_refused(bwrap_works, bus, callkitd, client, app, tmp_path):
+    """The process that connected exited but was not reaped: its pid is
+    still its own, its /proc/PID/root is gone, and that is no proof that
+    it ran outside a sandbox."""
+    host = app.register_provider({"localized_name": "Host"})
+    uuid = ring(host, client, remote_handle=("phone-number", SECRET))
+    script = tmp_path / "handed_over.py"
+    script.write_text(HANDED_OVER_CLIENT)
+    info = tmp_path / "flatpak-info"
+    info.write_text("[Application]\nname=%s\n" % APP_ID)
+    sandbox = subprocess.Popen(
+        _bwrap_argv(bus, script, info) + ["/usr/bin/python3", "/app/client.py",
+                                          str(bus.socket), "keep-zombie"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        preexec_fn=harness.die_with_test)
+    try:
+        name = json.loads(sandbox.stdout.readline())["unique_name"]
+        with open("/proc/%d/stat" % bus.get_connection_pid(name)) as f:
+            assert f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        sandbox.stdin.write("go\n")
+        sandbox.stdin.flush()
+        outcome = json.loads(sandbox.stdout.readline())
+        assert SECRET not in repr(outcome) and call_path(uuid) not in repr(outcome), outcome
+        assert outcome.get("error") == PREFIX + "Unentitled", outcome
+    finally:
         sandbox.kill()
         sandbox.wait()
