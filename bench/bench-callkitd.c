@@ -782,7 +782,7 @@ floor_pair (sd_bus *bus)
 }
 
 /* A process with @n bus connections that each follow every signal callkitd
- * and the floor broadcast, as panels, shells and callctl monitors do. They
+ * and the floor send, as panels, shells and callctl monitors do. They
  * read what comes and do nothing with it. */
 static void
 start_observers (unsigned n)
@@ -817,6 +817,14 @@ start_observers (unsigned n)
               if (sd_bus_add_match (buses[i], NULL, match, NULL, NULL) < 0)
                 _exit (1);
             }
+          /* callkitd addresses its call signals to the connections that
+           * have called it: an ObjectManager client's first call. */
+          if (sd_bus_call_method (buses[i], "io.github.callkitd.CallKit1",
+                                  "/io/github/callkitd/CallKit1",
+                                  "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+                                  NULL, "")
+              < 0)
+            _exit (1);
         }
       if (write (ready[1], "r", 1) != 1)
         _exit (1);

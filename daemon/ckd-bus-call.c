@@ -322,7 +322,8 @@ get_property (sd_bus *bus, const char *path, const char *interface, const char *
 {
   CkdCall *call = ckd_bus_call_from_path (userdata, path);
 
-  if (call == NULL)
+  /* Another app's call is, to a sandboxed app, a call that is not. */
+  if (call == NULL || !ckd_bus_reader_may_see (userdata, call->provider))
     {
       g_autoptr (GError) error = NULL;
 
@@ -450,7 +451,7 @@ on_call_removed (CkdBus *self, CkdCall *call)
       sd_bus_message_unref (m);
       return;
     }
-  ckd_bus_send (self, m);
+  ckd_bus_send_about (self, m, call->provider);
 }
 
 /* ---- set-up --------------------------------------------------------- */
@@ -481,7 +482,8 @@ enumerate_calls (sd_bus *bus, const char *prefix, void *userdata, char ***ret_no
 
   g_hash_table_iter_init (&iter, calls);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
-    nodes[n++] = ckd_call_path_for_uuid (call->uuid);
+    if (ckd_bus_reader_may_see (self, call->provider))
+      nodes[n++] = ckd_call_path_for_uuid (call->uuid);
   /* sd-bus frees the nodes with free(), which g_free() is. */
   *ret_nodes = nodes;
   return 0;

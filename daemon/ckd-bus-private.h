@@ -109,6 +109,24 @@ void ckd_bus_caller_from_peer (CkdCaller *caller, const CkdPeer *peer);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
 
+/* ---- who may read what (ckd-bus-audience.c) ---- */
+
+/* Holds @m back when its sender is not identified yet, and serves it
+ * again (or refuses it) once it is. Returns TRUE when @m was taken. */
+gboolean ckd_bus_hold_until_identified (CkdBus *self, sd_bus_message *m);
+/* Whether the sender of the message being served may see @provider and
+ * its calls: for what sd-bus serves itself (properties, the
+ * ObjectManager, child nodes). */
+gboolean ckd_bus_reader_may_see (CkdBus *self, const CkdProvider *provider);
+/* Sends a copy of the signal @m, built as a broadcast, to every
+ * identified connection that may see a provider of @owner for the
+ * sandboxed app @app_id (NULL: none). Takes @m. */
+void ckd_bus_send_to_audience (CkdBus *self, sd_bus_message *m, const char *owner,
+                               const char *app_id);
+/* Sends @m, a signal about @provider or one of its calls, to those who may
+ * see it (now, or after the reply of the method running now). Takes @m. */
+void ckd_bus_send_about (CkdBus *self, sd_bus_message *m, const CkdProvider *provider);
+
 /* ---- the objects ---- */
 
 int ckd_bus_root_init (CkdBus *self);

@@ -289,7 +289,7 @@ get_property (sd_bus *bus, const char *path, const char *interface, const char *
 {
   CkdProvider *provider = ckd_bus_provider_from_path (userdata, path);
 
-  if (provider == NULL)
+  if (provider == NULL || !ckd_bus_reader_may_see (userdata, provider))
     return sd_bus_error_setf (ret_error,
                               ckd_error_to_dbus_name (CKD_ERROR_UNKNOWN_CALL_PROVIDER),
                               "no provider at %s: it was removed, or never registered", path);
@@ -375,6 +375,21 @@ send_or_warn (CkdBus *self, sd_bus_message *m, int r, const char *what)
   ckd_bus_send (self, m);
 }
 
+/* InterfacesAdded, PropertiesChanged, InterfacesRemoved of a provider: to
+ * those who may see it alone. */
+static void
+send_about_or_warn (CkdBus *self, sd_bus_message *m, int r, const CkdProvider *provider,
+                    const char *what)
+{
+  if (r < 0)
+    {
+      g_warning ("cannot send %s: %s", what, g_strerror (-r));
+      sd_bus_message_unref (m);
+      return;
+    }
+  ckd_bus_send_about (self, m, provider);
+}
+
 static void
 on_provider_added (CkdBus *self, CkdProvider *provider)
 {
@@ -386,7 +401,7 @@ on_provider_added (CkdBus *self, CkdProvider *provider)
     r = append_properties (m, provider, (1u << G_N_ELEMENTS (properties)) - 1);
   if (r >= 0)
     r = ckd_bus_close_interfaces_added (m);
-  send_or_warn (self, m, r, "InterfacesAdded");
+  send_about_or_warn (self, m, r, provider, "InterfacesAdded");
 }
 
 static void
@@ -410,7 +425,7 @@ on_provider_changed (CkdBus *self, CkdProvider *provider, guint changes)
     r = append_properties (m, provider, mask);
   if (r >= 0)
     r = sd_bus_message_append (m, "as", 0);
-  send_or_warn (self, m, r, "PropertiesChanged");
+  send_about_or_warn (self, m, r, provider, "PropertiesChanged");
 }
 
 static void
@@ -420,7 +435,7 @@ on_provider_removed (CkdBus *self, CkdProvider *provider)
   int r;
 
   r = ckd_bus_new_interfaces_removed (self, &m, provider->object_path, CKD_PROVIDER_INTERFACE);
-  send_or_warn (self, m, r, "InterfacesRemoved");
+  send_about_or_warn (self, m, r, provider, "InterfacesRemoved");
 }
 
 /* ---- signals to the owner ------------------------------------------- */
@@ -577,7 +592,8 @@ enumerate_providers (sd_bus *bus, const char *prefix, void *userdata, char ***re
 
   g_hash_table_iter_init (&iter, providers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
-    g_strv_builder_add (nodes, provider->object_path);
+    if (ckd_bus_reader_may_see (self, provider))
+      g_strv_builder_add (nodes, provider->object_path);
   /* sd-bus frees the nodes with free(). */
   strv = g_strv_builder_end (nodes);
   *ret_nodes = strv;

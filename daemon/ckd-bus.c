@@ -22,6 +22,11 @@ typedef struct
   char *uuid;
   guint changes;             /* 0: InterfacesAdded */
   CkdCallSnapshot *frozen;   /* the call as it was when it went */
+  /* Whose it is, when it is about a provider or a call: it goes to those
+   * who may see it alone (ckd-bus-audience.c). */
+  gboolean scoped;
+  char *owner;
+  char *app_id;
 } Held;
 
 static void
@@ -29,6 +34,8 @@ held_free (Held *held)
 {
   sd_bus_message_unref (held->m);
   g_free (held->uuid);
+  g_free (held->owner);
+  g_free (held->app_id);
   if (held->frozen != NULL)
     {
       ckd_call_snapshot_clear (held->frozen);
@@ -62,6 +69,41 @@ ckd_bus_send (CkdBus *self, sd_bus_message *m)
   g_queue_push_tail (&self->held, held);
 }
 
+static void
+held_set_scope (Held *held, const CkdProvider *provider)
+{
+  held->scoped = TRUE;
+  held->owner = g_strdup (provider->owner);
+  held->app_id = provider->sandboxed ? g_strdup (provider->app_id) : NULL;
+}
+
+static void
+send_held (CkdBus *self, Held *held)
+{
+  sd_bus_message *m = g_steal_pointer (&held->m);
+
+  if (held->scoped)
+    ckd_bus_send_to_audience (self, m, held->owner, held->app_id);
+  else
+    send_now (self, m);
+}
+
+void
+ckd_bus_send_about (CkdBus *self, sd_bus_message *m, const CkdProvider *provider)
+{
+  Held *held = g_new0 (Held, 1);
+
+  held->m = m;
+  held_set_scope (held, provider);
+  if (self->hold > 0)
+    {
+      g_queue_push_tail (&self->held, held);
+      return;
+    }
+  send_held (self, held);
+  held_free (held);
+}
+
 static int
 build_call_signal (CkdBus *self, const CkdCall *call, guint changes, sd_bus_message **ret)
 {
@@ -81,6 +123,7 @@ ckd_bus_send_call_signal (CkdBus *self, CkdCall *call, guint changes)
       held = g_new0 (Held, 1);
       held->uuid = g_strdup (call->uuid);
       held->changes = changes;
+      held_set_scope (held, call->provider);
       g_queue_push_tail (&self->held, held);
       return;
     }
@@ -91,7 +134,7 @@ ckd_bus_send_call_signal (CkdBus *self, CkdCall *call, guint changes)
       sd_bus_message_unref (m);
       return;
     }
-  send_now (self, m);
+  ckd_bus_send_about (self, m, call->provider);
 }
 
 void
@@ -138,7 +181,7 @@ flush_held (CkdBus *self)
             }
         }
       if (held->m != NULL)
-        send_now (self, g_steal_pointer (&held->m));
+        send_held (self, held);
       held_free (held);
     }
 }
@@ -451,6 +494,10 @@ front_door (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   path = sd_bus_message_get_path (m);
   if (path == NULL || !g_str_has_prefix (path, CKD_OBJECT_ROOT))
     return 0;
+  /* Read privacy (ckd-bus-audience.c): nothing is served to a connection
+   * before callkitd knows who it is. */
+  if (ckd_bus_hold_until_identified (self, m))
+    return 1;
   interface = sd_bus_message_get_interface (m);
   member = sd_bus_message_get_member (m);
 

@@ -67,6 +67,35 @@ ckd_caller_may_act (const CkdCaller *caller, const CkdProvider *provider, GError
 }
 
 gboolean
+ckd_caller_may_see_app (const CkdCaller *caller, const char *app_id)
+{
+  if (caller->uid != getuid ())
+    return FALSE;
+  if (!caller->sandboxed)
+    return TRUE;
+  return caller->app_id != NULL && *caller->app_id != '\0'
+         && g_strcmp0 (caller->app_id, app_id) == 0;
+}
+
+gboolean
+ckd_caller_may_see_owned (const CkdCaller *caller, const char *owner, const char *app_id)
+{
+  if (g_strcmp0 (caller->name, owner) == 0)
+    return TRUE;
+  return ckd_caller_may_see_app (caller, app_id);
+}
+
+gboolean
+ckd_caller_may_see_provider (const CkdCaller *caller, const CkdProvider *provider)
+{
+  /* provider->app_id is the Flatpak app id of a sandboxed owner alone: an
+   * unsandboxed provider's desktop_entry names no app a sandbox may
+   * claim. */
+  return ckd_caller_may_see_owned (caller, provider->owner,
+                                   provider->sandboxed ? provider->app_id : NULL);
+}
+
+gboolean
 ckd_caller_app_scope (const CkdCaller *caller, const char *requested, char **ret_app_id,
                       GError **error)
 {

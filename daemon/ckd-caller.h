@@ -30,6 +30,26 @@ void ckd_caller_free (CkdCaller *caller);
 gboolean ckd_caller_may_act (const CkdCaller *caller, const CkdProvider *provider,
                              GError **error);
 
+/* Who may see what (read privacy). An unsandboxed client of the user
+ * sees every app's calls, providers and data; a sandboxed one only its own
+ * app's (none when its app id is unknown), and the providers it registered
+ * itself. One rule for every route a client can read by: methods,
+ * properties, the ObjectManager, introspection and signals. */
+
+/* Whether @caller may see the data of the app @app_id (history entries,
+ * push registrations, directory lists...): NULL or "" is no app, which
+ * only unsandboxed callers see. */
+gboolean ckd_caller_may_see_app (const CkdCaller *caller, const char *app_id);
+
+/* Whether @caller may see a provider registered by the connection @owner
+ * for the sandboxed app @app_id (NULL: not sandboxed, or unknown), and its
+ * calls. For signals built while the provider may be gone. */
+gboolean ckd_caller_may_see_owned (const CkdCaller *caller, const char *owner,
+                                   const char *app_id);
+
+/* Whether @caller may see @provider and its calls. */
+gboolean ckd_caller_may_see_provider (const CkdCaller *caller, const CkdProvider *provider);
+
 /* Only the owner may use a provider's own methods. */
 gboolean ckd_caller_is_owner (const CkdCaller *caller, const CkdProvider *provider,
                               GError **error);

@@ -111,3 +111,7 @@
  * thread: more wait their turn, so that pipes kept open cannot tie up
  * more threads than this. */
 #define CKD_MAX_DIRECTORY_RUNNING_CHANGES 4
+
+/* Identity (ckd-peers.c): a /.flatpak-info larger than this is not
+ * parsed, and its client counts as a sandbox with no app id. */
+#define CKD_MAX_FLATPAK_INFO_SIZE 65536

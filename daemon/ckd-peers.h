@@ -54,6 +54,11 @@ void ckd_peers_call (CkdPeers *self, sd_bus_message *m, CkdPeerCall handler, gpo
 /* The connection @name, when it is known and served; else NULL. */
 const CkdPeer *ckd_peers_lookup (CkdPeers *self, const char *name);
 
+/* Runs @func for every connection that is known and served, in no
+ * particular order: the audience of what callkitd tells its clients. */
+typedef void (*CkdPeerFunc) (const CkdPeer *peer, gpointer user_data);
+void ckd_peers_foreach (CkdPeers *self, CkdPeerFunc func, gpointer user_data);
+
 /* @gone runs whenever a known connection leaves the bus. */
 void ckd_peers_add_gone_handler (CkdPeers *self, CkdPeerGone gone, gpointer user_data);
 void ckd_peers_remove_gone_handler (CkdPeers *self, CkdPeerGone gone, gpointer user_data);

@@ -535,6 +535,8 @@ class PrivateBus:
             raise AssertionError("dbus-daemon failed (exit %s): %s"
                                  % (self.proc.returncode, self.log_text()))
         self.pid = int(lines[1])
+        # Every address it listens on (a test may add a TCP one).
+        self.addresses = lines[0].split(";")
         # It prints every address it listens on; use the path socket.
         for address in lines[0].split(";"):
             if address.startswith("unix:path="):
@@ -877,6 +879,36 @@ class Client:
             "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "GetId", None, None,
             Gio.DBusCallFlags.NONE, -1, None)
+        # callkitd addresses its signals about calls and providers to the
+        # connections that have called it (never a broadcast: see "Read
+        # privacy" in callkitd(8)); an ObjectManager client's first call,
+        # GetManagedObjects, makes this one of them. Without starting
+        # callkitd: a test that starts it later is served at its first
+        # call.
+        with contextlib.suppress(GLib.Error):
+            self.connection.call_sync(
+                BUS_NAME, ROOT_PATH, OBJECT_MANAGER_IFACE, "GetManagedObjects",
+                None, None, Gio.DBusCallFlags.NO_AUTO_START, -1, None)
+        # And again whenever callkitd (re)starts, as GDBusObjectManagerClient
+        # and libcallkit's observer do. (A test that needs the signals of a
+        # new callkitd right away calls managed_objects() itself.)
+        self._subscriptions.append(self.connection.signal_subscribe(
+            "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+            "/org/freedesktop/DBus", BUS_NAME, Gio.DBusSignalFlags.NONE,
+            self._on_callkitd_owner))
+
+    def _on_callkitd_owner(self, connection, sender, path, iface, member,
+                           params):
+        if params.unpack()[2]:
+            connection.call(BUS_NAME, ROOT_PATH, OBJECT_MANAGER_IFACE,
+                            "GetManagedObjects", None, None,
+                            Gio.DBusCallFlags.NO_AUTO_START, -1, None,
+                            self._on_followed, None)
+
+    @staticmethod
+    def _on_followed(connection, result, data):
+        with contextlib.suppress(GLib.Error):
+            connection.call_finish(result)
 
     def __repr__(self):
         return "<Client %s %s>" % (self.name, self.unique_name)

@@ -2,10 +2,13 @@
 /* The call model without a bus: state machine, updates, groups, and the
  * dictionary, configuration, rate-limit and recent-set helpers it uses. */
 #include "config.h"
+
+#include <unistd.h>
 #include "callkit-names.h"
 
 #include "ckd-call-group.h"
 #include "ckd-call.h"
+#include "ckd-caller.h"
 #include "ckd-error.h"
 #include "ckd-provider.h"
 #include "ckd-rate-limit.h"
@@ -338,6 +341,49 @@ test_group_dissolves_when_member_ends (void)
   g_ptr_array_set_size (provider->calls, 0);
 }
 
+/* Read privacy: who may see a provider (and its calls) and an app's data. */
+static void
+test_caller_may_see (void)
+{
+  g_autoptr (CkdProvider) host = new_provider ();
+  g_autoptr (CkdProvider) flatpak = new_provider ();
+  g_autoptr (CkdCaller) user = ckd_caller_new (":1.7", getuid (), 70, FALSE, NULL);
+  g_autoptr (CkdCaller) app = ckd_caller_new (":1.8", getuid (), 80, TRUE, "org.example.App");
+  g_autoptr (CkdCaller) other = ckd_caller_new (":1.9", getuid (), 90, TRUE, "org.example.Other");
+  g_autoptr (CkdCaller) nameless = ckd_caller_new (":1.10", getuid (), 100, TRUE, NULL);
+  g_autoptr (CkdCaller) owner = ckd_caller_new (":1.1", getuid (), 10, TRUE, NULL);
+  g_autoptr (CkdCaller) stranger = ckd_caller_new (":1.11", getuid () + 1, 110, FALSE, NULL);
+
+  /* An unsandboxed provider whose desktop entry names the app. */
+  g_free (host->config.desktop_entry);
+  host->config.desktop_entry = g_strdup ("org.example.App");
+  flatpak->sandboxed = TRUE;
+  flatpak->app_id = g_strdup ("org.example.App");
+  g_free (flatpak->owner);
+  flatpak->owner = g_strdup (":1.2");
+
+  g_assert_true (ckd_caller_may_see_provider (user, host));
+  g_assert_true (ckd_caller_may_see_provider (user, flatpak));
+  g_assert_false (ckd_caller_may_see_provider (app, host));
+  g_assert_true (ckd_caller_may_see_provider (app, flatpak));
+  g_assert_false (ckd_caller_may_see_provider (other, flatpak));
+  g_assert_false (ckd_caller_may_see_provider (nameless, flatpak));
+  g_assert_false (ckd_caller_may_see_provider (nameless, host));
+  /* Its own provider, whatever its app. */
+  g_assert_true (ckd_caller_may_see_provider (owner, host));
+  g_assert_false (ckd_caller_may_see_provider (stranger, host));
+
+  g_assert_true (ckd_caller_may_see_app (user, "org.example.App"));
+  g_assert_true (ckd_caller_may_see_app (user, NULL));
+  g_assert_true (ckd_caller_may_see_app (app, "org.example.App"));
+  g_assert_false (ckd_caller_may_see_app (app, "org.example.Other"));
+  g_assert_false (ckd_caller_may_see_app (app, NULL));
+  g_assert_false (ckd_caller_may_see_app (app, ""));
+  g_assert_false (ckd_caller_may_see_app (nameless, NULL));
+  g_assert_false (ckd_caller_may_see_app (nameless, ""));
+  g_assert_false (ckd_caller_may_see_app (stranger, "org.example.App"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,5 +404,6 @@ main (int argc, char **argv)
   g_test_add_func ("/recent-set", test_recent_set_is_bounded);
   g_test_add_func ("/group/join-hold-leave", test_groups);
   g_test_add_func ("/group/dissolves-when-member-ends", test_group_dissolves_when_member_ends);
+  g_test_add_func ("/caller/may-see", test_caller_may_see);
   return g_test_run ();
 }

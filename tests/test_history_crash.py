@@ -45,7 +45,14 @@ class Observer:
         conn.signal_subscribe("org.freedesktop.DBus", "org.freedesktop.DBus",
                               "NameOwnerChanged", "/org/freedesktop/DBus", BUS_NAME, 0,
                               self._on_owner)
-        client.sync()
+        self.client = client
+        self.follow()
+
+    def follow(self):
+        """Called once per callkitd: it addresses its call signals to the
+        connections that have called it (as an ObjectManager client does
+        with GetManagedObjects whenever the name gets a new owner)."""
+        self.client.managed_objects()
 
     def _record(self, path, properties):
         ended_at = properties.get("EndedAt", 0)
@@ -163,6 +170,7 @@ def test_kill_at_random_moments(start_daemon, make_client, bus):
         published.update(round_ended)
 
         daemon = start_daemon(verbose=False)
+        observer.follow()
         client = make_client("checker %d" % round_)
         # It opened what the kill left, as it was: nothing moved aside.
         check(round_, "a database was moved aside: %s" % broken_files(bus),

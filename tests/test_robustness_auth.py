@@ -304,6 +304,11 @@ for line in sys.stdin:
             answer(signals[i])
         else:
             answer({"timeout": [s["member"] for s in signals]})
+    elif op == "signals":
+        # Every signal received so far, consumed or not.
+        while ctx.iteration(False):
+            pass
+        answer({"signals": signals})
     else:
         answer({"error": "local:bad op", "message": op})
 """
@@ -440,6 +445,11 @@ class SandboxedApp:
         args = GLib.Variant.parse(None, answer["args"], None, None).unpack()
         return answer["path"], args
 
+    def signals(self):
+        """Every signal the client has received so far, as dicts of path,
+        iface, member and args (the text form of the arguments)."""
+        return self._request(op="signals")["signals"]
+
     # -- the API, as an app would use it
 
     def register_provider(self, config=None):
@@ -523,6 +533,10 @@ def test_sandboxed_provider_has_the_flatpak_app_id(sandboxed, client):
     "this is not a key file\n\x01\x02",
     "[Application]\nname=\n",
     "[Instance]\ninstance-id=1\n",
+    "[Application]\nname=not an app id\n",
+    # Larger than callkitd reads (CKD_MAX_FLATPAK_INFO_SIZE).
+    pytest.param("[Application]\nname=org.example.Spoof\n" + "#" * 70000 + "\n",
+                 id="oversized"),
 ])
 def test_unreadable_flatpak_info_fails_closed(sandboxed, client, app, info_text):
     """A .flatpak-info that cannot be parsed, or names no app, makes a

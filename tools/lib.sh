@@ -15,9 +15,10 @@ CKD_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config
 # What running the tests needs on top of that: the real components (a
 # private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb), the
 # tools the tests and recipes call (busctl from systemd, sox, readelf
-# from binutils, ImageMagick, valgrind, bubblewrap) and Python's side.
+# from binutils, ImageMagick, valgrind, bubblewrap and xdg-dbus-proxy for
+# Flatpak's sandbox) and Python's side.
 CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
-  python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
+  python3-pytest python3-docutils bubblewrap xdg-dbus-proxy binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
   sound-theme-freedesktop valgrind
   evolution-data-server gir1.2-ebook-1.2 gir1.2-ebookcontacts-1.2 gir1.2-edataserver-1.2)
