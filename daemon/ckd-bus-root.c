@@ -105,11 +105,16 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "pending_reports", CKD_MAX_PENDING_REPORTS },
     { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
+    /* Hardening (issue "Hardening": input hygiene, global limits). */
+    { "ringtone_bytes", CKD_MAX_RINGTONE_BYTES },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 
   for (gsize i = 0; r >= 0 && i < G_N_ELEMENTS (limits); i++)
     r = sd_bus_message_append (reply, "{sv}", limits[i].key, "u", limits[i].value);
+  /* The one limit that needs 64 bits. */
+  if (r >= 0)
+    r = sd_bus_message_append (reply, "{sv}", "latest_time", "x", (int64_t) CKD_MAX_TIME_US);
   if (r >= 0)
     r = sd_bus_message_close_container (reply);
   return r;

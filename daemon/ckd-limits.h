@@ -13,6 +13,14 @@
 #define CKD_MAX_STRING_LENGTH 1024
 #define CKD_MAX_PATH_LENGTH 4096
 #define CKD_MAX_DTMF_DIGITS 128
+/* The latest time (microseconds since 1970) any argument may carry:
+ * 9999-12-31T23:59:59.999999Z, the last instant GDateTime and the date
+ * types of most clients can show. A later one is a bug or an attack (an
+ * end in the year 146,000 breaks every duration computed from it). */
+#define CKD_MAX_TIME_US G_GINT64_CONSTANT (253402300799999999)
+/* Bytes of a ringtone file: a ringtone is decoded into memory when it
+ * rings, and 16 MiB is over a minute of uncompressed CD-quality sound. */
+#define CKD_MAX_RINGTONE_BYTES (16 * 1024 * 1024)
 /* Ended call UUIDs remembered so that a late duplicate report of a call
  * that already ended is refused rather than ringing again. */
 #define CKD_REMEMBERED_ENDED_CALLS 1024

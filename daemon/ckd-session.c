@@ -430,12 +430,8 @@ ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider, const ch
                    shown);
       return FALSE;
     }
-  if (ended_at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
-                           "ended_at is a time before 1970");
-      return FALSE;
-    }
+  if (!ckd_time_check (ended_at, "ended_at", error))
+    return FALSE;
   call = lookup_own_call (self, provider, uuid, error);
   if (call == NULL)
     return FALSE;
@@ -458,11 +454,8 @@ report_outgoing (CkdSession *self, CkdProvider *provider, const char *uuid, gint
   CkdChangeSet changes;
   CkdCall *call;
 
-  if (at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
-      return FALSE;
-    }
+  if (!ckd_time_check (at, "at", error))
+    return FALSE;
   call = lookup_own_call (self, provider, uuid, error);
   if (call == NULL)
     return FALSE;
