@@ -147,8 +147,17 @@ int
 ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
                     const char *path, const char *interface, const char *member)
 {
-  int r = sd_bus_message_new_signal (self->bus, ret, path, interface, member);
+  int r;
 
+  /* A provider restored after a crash has no owner ("") until its app
+   * registers it again: what is meant for the owner goes nowhere (never
+   * broadcast). */
+  if (destination != NULL && *destination == '\0')
+    {
+      *ret = NULL;
+      return -ENXIO;
+    }
+  r = sd_bus_message_new_signal (self->bus, ret, path, interface, member);
   if (r >= 0 && destination != NULL)
     r = sd_bus_message_set_destination (*ret, destination);
   return r;

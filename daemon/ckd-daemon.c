@@ -8,6 +8,7 @@
 #include "ckd-audio-policy.h"
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
+#include "ckd-call-store.h"
 #include "ckd-daemon.h"
 #include "ckd-history.h"
 #include "ckd-peers.h"
@@ -39,6 +40,8 @@ struct _CkdDaemon
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
   CkdPushRegistry *push;
+  /* The live calls, kept across a crash: from when the name is ours. */
+  CkdCallStore *call_store;
 };
 
 static gboolean
@@ -62,7 +65,12 @@ on_name_reply (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
   if (error == NULL && sd_bus_message_read (reply, "u", &result) >= 0
       && (result == 1 || result == 4)) /* primary owner, or already it */
     {
+      g_autofree char *store_path = ckd_call_store_default_path ();
+
       self->name_acquired = TRUE;
+      /* Only the callkitd that owns the name reads and writes the live
+       * calls, and before any provider can register again. */
+      self->call_store = ckd_call_store_new (self->session, store_path);
       g_message ("callkitd %s serving %s", PACKAGE_VERSION, CKD_BUS_NAME);
       ckd_systemd_notify_ready ();
       return 0;
@@ -83,6 +91,9 @@ on_name_lost (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   if (sd_bus_message_read (m, "s", &name) < 0 || !g_str_equal (name, CKD_BUS_NAME))
     return 0;
   g_message ("another callkitd replaced this one");
+  /* The live calls are the new callkitd's to keep from now on. */
+  if (self->call_store != NULL)
+    ckd_call_store_stop (self->call_store);
   self->stop (self->name_acquired ? EXIT_SUCCESS : EXIT_FAILURE, self->stop_data);
   return 0;
 }
@@ -165,6 +176,11 @@ ckd_daemon_free (CkdDaemon *self)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
+  /* Stopping on purpose: providers are told to drop their calls, so
+   * there is nothing to restore. */
+  if (self->call_store != NULL)
+    ckd_call_store_stop (self->call_store);
+  g_clear_pointer (&self->call_store, ckd_call_store_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->ringer, ckd_ringer_free);

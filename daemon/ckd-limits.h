@@ -63,6 +63,11 @@
 
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000
+/* How long the calls restored after a crash of callkitd wait for their
+ * provider to register again (--reclaim-grace): libcallkit registers again
+ * as soon as the new callkitd owns the bus name, so this only has to
+ * cover an app that is busy or restarting. */
+#define CKD_DEFAULT_RECLAIM_GRACE_MS 30000
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000
 #define CKD_DEFAULT_MAXIMUM_CALL_GROUPS 2
 #define CKD_DEFAULT_MAXIMUM_CALLS_PER_CALL_GROUP 5

@@ -25,6 +25,9 @@ struct _CkdSession
   guint ringing_timer_id;
   gint64 ringing_timer_at;
   gboolean stopping;
+  /* Providers restored after a crash that wait for their app: one timer
+   * for the earliest deadline (ckd-session-restore.c). */
+  guint reclaim_timer_id;
 };
 
 enum
@@ -37,6 +40,7 @@ enum
   CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED,
   CKD_SESSION_SIGNAL_MISSED_CALL,
   CKD_SESSION_SIGNAL_DEVELOPER_NOTICE,
+  CKD_SESSION_SIGNAL_PROVIDER_RECLAIMED,
   CKD_SESSION_N_SIGNALS,
 };
 
@@ -68,6 +72,16 @@ CkdCall *ckd_session_add_outgoing_call (CkdSession *self, CkdProvider *provider,
 /* Hands the audio session to the calls that hold it now, among the calls
  * of @providers (CkdProvider *; NULL: every provider). */
 void ckd_session_update_audio_sessions (CkdSession *self, GPtrArray *providers);
+
+/* A ringing call's deadline is set: the ringing timer fires by then. */
+void ckd_session_schedule_ringing (CkdSession *self, gint64 deadline);
+
+/* ckd-session-restore.c */
+/* A provider that registers may be one restored after a crash: it takes
+ * that one over, with its calls, and @config (taken, left zeroed).
+ * Returns it, or NULL (@config untouched). */
+CkdProvider *ckd_session_reclaim_provider (CkdSession *self, CkdCaller *owner,
+                                           CkdProviderConfig *config);
 
 /* ckd-session-actions.c */
 

@@ -18,6 +18,7 @@ ckd_session_dispose (GObject *object)
   CkdSession *self = CKD_SESSION (object);
 
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  g_clear_handle_id (&self->reclaim_timer_id, g_source_remove);
   if (self->transactions != NULL)
     ckd_session_clear_actions (self);
   g_clear_object (&self->settings);
@@ -54,6 +55,9 @@ ckd_session_class_init (CkdSessionClass *klass)
   ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE] =
     g_signal_new ("developer-notice", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                   2, G_TYPE_STRING, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RECLAIMED] =
+    g_signal_new ("provider-reclaimed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_STRV);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -186,6 +190,9 @@ ckd_session_register_provider (CkdSession *self, CkdCaller *owner, GVariant *con
   if (!ckd_provider_config_parse (&config, configuration, options (self)->ringing_timeout_ms,
                                   error))
     return NULL;
+  provider = ckd_session_reclaim_provider (self, owner, &config);
+  if (provider != NULL)
+    return provider;
 
   provider = ckd_provider_new (ckd_registry_next_provider_id (self->registry), owner->name,
                                owner->app_id, &config,
@@ -259,6 +266,7 @@ ckd_session_stop (CkdSession *self)
 
   self->stopping = TRUE;
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  g_clear_handle_id (&self->reclaim_timer_id, g_source_remove);
   /* Pending actions fail, so that Call methods waiting on them get an
    * answer; providers learn they must register again when callkitd is
    * back. */
@@ -292,6 +300,13 @@ lookup_own_call (CkdSession *self, CkdProvider *provider, const char *uuid, GErr
 }
 
 static gboolean ringing_timer_fired (gpointer user_data);
+static void schedule_ringing_timer (CkdSession *self, gint64 deadline);
+
+void
+ckd_session_schedule_ringing (CkdSession *self, gint64 deadline)
+{
+  schedule_ringing_timer (self, deadline);
+}
 
 static void
 schedule_ringing_timer (CkdSession *self, gint64 deadline)
