@@ -27,6 +27,9 @@ struct _CkdBus
    * are even built only after the reply. */
   guint hold;
   GQueue held; /* Held * (ckd-bus.c) */
+
+  /* sender -> its method-call budget (ckd-bus-fairness.c) */
+  GHashTable *method_budgets;
 };
 
 /* ---- what goes out (ckd-bus.c) ---- */
@@ -108,6 +111,13 @@ int ckd_bus_with_caller (CkdBus *self, sd_bus_message *m, CkdBusMethod method);
 void ckd_bus_caller_from_peer (CkdCaller *caller, const CkdPeer *peer);
 void ckd_bus_identity_init (CkdBus *self);
 void ckd_bus_identity_clear (CkdBus *self);
+
+/* ---- fairness between clients (ckd-bus-fairness.c) ---- */
+
+/* Refuses a sender's method calls beyond its budget before anything reads
+ * them. */
+int ckd_bus_fairness_init (CkdBus *self);
+void ckd_bus_fairness_clear (CkdBus *self);
 
 /* ---- the objects ---- */
 

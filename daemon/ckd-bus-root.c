@@ -107,6 +107,11 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
     /* Hardening (issue "Hardening": input hygiene, global limits). */
     { "ringtone_bytes", CKD_MAX_RINGTONE_BYTES },
+    { "providers", CKD_MAX_PROVIDERS },
+    { "live_calls", CKD_MAX_LIVE_CALLS },
+    { "calls_per_connection", CKD_MAX_CALLS_PER_CONNECTION },
+    { "pending_actions", CKD_MAX_PENDING_ACTIONS },
+    { "method_calls_per_second", CKD_MAX_METHOD_CALLS_PER_SECOND },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

@@ -531,8 +531,10 @@ ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error)
   if (r >= 0)
     {
       g_ptr_array_add (self->slots, slot);
-      r = ckd_bus_root_init (self);
+      r = ckd_bus_fairness_init (self);
     }
+  if (r >= 0)
+    r = ckd_bus_root_init (self);
   if (r >= 0)
     r = ckd_bus_provider_init (self);
   if (r >= 0)
@@ -573,6 +575,7 @@ ckd_bus_free (CkdBus *self)
   flush_held (self);
   ckd_bus_identity_clear (self);
   g_ptr_array_unref (self->slots);
+  ckd_bus_fairness_clear (self);
   g_clear_object (&self->history);
   g_clear_object (&self->registry);
   g_clear_object (&self->session);

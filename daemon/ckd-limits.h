@@ -6,6 +6,25 @@
  * all three in step. */
 
 #define CKD_MAX_PROVIDERS_PER_CONNECTION 16
+/* ---- the whole user session, across all connections ----
+ * Per-connection and per-provider limits alone do not bound callkitd: 50
+ * clients with 16 providers each could make 800 providers and 200,000
+ * calls. These bound the session's total, so that memory and the work per
+ * message stay bounded whatever the number of clients; the per-connection
+ * limits keep one client from taking all of it. */
+#define CKD_MAX_PROVIDERS 64
+#define CKD_MAX_LIVE_CALLS 2048
+#define CKD_MAX_CALLS_PER_CONNECTION 512
+#define CKD_MAX_PENDING_ACTIONS 1024
+/* Directory work (lookups in flight, of every connection together); for
+ * the directory front end to enforce and publish as
+ * "directory_requests" once it lands. */
+#define CKD_MAX_DIRECTORY_REQUESTS 64
+/* Method calls one connection may make per second (and twice that in a
+ * burst) before callkitd refuses them with LimitExceeded unread: far
+ * above what any app needs, it keeps a flooding client's work per second
+ * bounded (see FAIRNESS in callkitd(8)). */
+#define CKD_MAX_METHOD_CALLS_PER_SECOND 500
 #define CKD_MAX_CALLS_PER_PROVIDER 256
 #define CKD_MAX_ACTIONS_PER_TRANSACTION 32
 #define CKD_MAX_PENDING_ACTIONS_PER_PROVIDER 256

@@ -73,6 +73,11 @@ CkdCall *ckd_session_add_outgoing_call (CkdSession *self, CkdProvider *provider,
  * of @providers (CkdProvider *; NULL: every provider). */
 void ckd_session_update_audio_sessions (CkdSession *self, GPtrArray *providers);
 
+/* Whether @n more live calls of @provider fit the session's limits (per
+ * provider, per connection, in all); else LimitExceeded. */
+gboolean ckd_session_check_call_limits (CkdSession *self, CkdProvider *provider, guint n,
+                                        GError **error);
+
 /* A ringing call's deadline is set: the ringing timer fires by then. */
 void ckd_session_schedule_ringing (CkdSession *self, gint64 deadline);
 

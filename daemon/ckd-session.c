@@ -187,6 +187,13 @@ ckd_session_register_provider (CkdSession *self, CkdCaller *owner, GVariant *con
                    "this connection already has %u providers, the limit", n);
       return NULL;
     }
+  n = g_hash_table_size (ckd_registry_get_providers (self->registry));
+  if (n >= CKD_MAX_PROVIDERS)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "the session already has %u providers, the limit", n);
+      return NULL;
+    }
   if (!ckd_provider_config_parse (&config, configuration, options (self)->ringing_timeout_ms,
                                   error))
     return NULL;
@@ -361,6 +368,40 @@ ringing_timer_fired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+gboolean
+ckd_session_check_call_limits (CkdSession *self, CkdProvider *provider, guint n, GError **error)
+{
+  guint of_connection = 0, in_all = ckd_registry_get_n_calls (self->registry);
+  GHashTableIter iter;
+  CkdProvider *other;
+
+  if (provider->calls->len + n > CKD_MAX_CALLS_PER_PROVIDER)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "%s has %u live calls, the limit is %d", provider->object_path,
+                   provider->calls->len, CKD_MAX_CALLS_PER_PROVIDER);
+      return FALSE;
+    }
+  if (in_all + n > CKD_MAX_LIVE_CALLS)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "the session has %u live calls, the limit is %d", in_all, CKD_MAX_LIVE_CALLS);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (g_str_equal (other->owner, provider->owner))
+      of_connection += other->calls->len;
+  if (of_connection + n > CKD_MAX_CALLS_PER_CONNECTION)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "this connection's providers have %u live calls, the limit is %d",
+                   of_connection, CKD_MAX_CALLS_PER_CONNECTION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GError **error)
 {
@@ -370,14 +411,7 @@ check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GErro
                    "call %s was already reported", uuid);
       return FALSE;
     }
-  if (provider->calls->len >= CKD_MAX_CALLS_PER_PROVIDER)
-    {
-      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
-                   "%s has %d live calls, the limit", provider->object_path,
-                   CKD_MAX_CALLS_PER_PROVIDER);
-      return FALSE;
-    }
-  return TRUE;
+  return ckd_session_check_call_limits (self, provider, 1, error);
 }
 
 CkdCall *
