@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -18,10 +19,16 @@
  * written once at the end of the main-loop iteration (an idle source),
  * so that a storm of calls costs one write per iteration, not one per
  * change. The one exception is the end of a call that the file still
- * holds as live: it is written at once, before the end is announced, so
- * that a kill right after can never bring back a call whose end the
- * desktop (and the history) already saw. The file is on the runtime
- * directory's tmpfs, where a flush costs nothing. */
+ * holds as live: it must be kept before the end is announced, so that a
+ * kill right after can never bring back a call whose end the desktop
+ * (and the history) already saw. Rewriting the file for each end would
+ * make the end of n calls (a provider that goes) cost n², so the UUID is
+ * appended to a journal beside it (PATH.ended) instead: one write() of a
+ * line, which a kill of callkitd cannot cut in half, and which is in the
+ * page cache for the next callkitd as soon as it returns (the runtime
+ * directory is a tmpfs: nothing survives a power cut anyway). A restore
+ * skips the calls the journal names; each rewrite of the file empties it.
+ * A line cut short (a full disk) is not a UUID and is skipped. */
 
 #define STORE_VERSION 1
 #define STORE_TYPE "(uua(usba{sv}aa{sv}))"
@@ -31,6 +38,8 @@ struct _CkdCallStore
   CkdSession *session;
   CkdRegistry *registry;
   char *path;
+  char *ended_path;     /* the journal of ended calls */
+  int ended_fd;         /* open on it for appending, or -1 */
   guint write_id;       /* idle source of the next write, or 0 */
   GHashTable *in_file;  /* UUIDs of the calls the file holds (owned strings) */
   gboolean stopped;
@@ -135,6 +144,8 @@ write_now (CkdCallStore *self)
     {
       if (g_unlink (self->path) < 0 && errno != ENOENT)
         g_warning ("cannot remove %s: %s", self->path, g_strerror (errno));
+      if (self->ended_fd >= 0 && ftruncate (self->ended_fd, 0) < 0)
+        g_warning ("cannot empty %s: %s", self->ended_path, g_strerror (errno));
       return;
     }
   {
@@ -148,6 +159,9 @@ write_now (CkdCallStore *self)
         return;
       }
   }
+  /* The file no longer holds the calls the journal names. */
+  if (self->ended_fd >= 0 && ftruncate (self->ended_fd, 0) < 0)
+    g_warning ("cannot empty %s: %s", self->ended_path, g_strerror (errno));
   g_hash_table_iter_init (&iter, ckd_registry_get_calls (self->registry));
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
     if (is_kept (call))
@@ -180,6 +194,22 @@ on_call_changed (CkdCallStore *self, CkdCall *call, CkdCallChanges changes)
     write_later (self);
 }
 
+/* Appends @uuid to the journal of ended calls; FALSE when it cannot. */
+static gboolean
+journal_end (CkdCallStore *self, const char *uuid)
+{
+  g_autofree char *line = g_strconcat (uuid, "\n", NULL);
+  gsize length = strlen (line);
+
+  if (self->ended_fd < 0)
+    {
+      self->ended_fd = g_open (self->ended_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (self->ended_fd < 0)
+        return FALSE;
+    }
+  return write (self->ended_fd, line, length) == (gssize) length;
+}
+
 static void
 on_call_ended (CkdCallStore *self, CkdCall *call)
 {
@@ -190,7 +220,11 @@ on_call_ended (CkdCallStore *self, CkdCall *call)
       write_later (self);
       return;
     }
-  write_now (self);
+  g_hash_table_remove (self->in_file, call->uuid);
+  if (journal_end (self, call->uuid))
+    write_later (self);
+  else
+    write_now (self);
 }
 
 static void
@@ -274,8 +308,29 @@ call_from_variant (CkdProvider *provider, GVariant *dict, GError **error)
   return g_steal_pointer (&call);
 }
 
+/* The UUIDs the journal of ended calls names. */
+static GHashTable *
+read_journal (CkdCallStore *self)
+{
+  GHashTable *ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (self->ended_path, &contents, NULL, NULL))
+    return ended;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *uuid = ckd_uuid_normalize (lines[i], NULL);
+
+      if (uuid != NULL)
+        g_hash_table_add (ended, uuid);
+    }
+  return ended;
+}
+
 static gboolean
-restore_provider (CkdCallStore *self, GVariant *entry, GError **error)
+restore_provider (CkdCallStore *self, GVariant *entry, GHashTable *ended, GError **error)
 {
   const CkdOptions *options = ckd_settings_get_options (ckd_session_get_settings (self->session));
   g_autoptr (GVariant) config_dict = NULL;
@@ -302,6 +357,12 @@ restore_provider (CkdCallStore *self, GVariant *entry, GError **error)
       CkdCall *call = call_from_variant (provider, dict, error);
 
       g_variant_unref (dict);
+      if (call != NULL && g_hash_table_contains (ended, call->uuid))
+        {
+          /* Its end was announced before the kill. */
+          ckd_call_free (call);
+          continue;
+        }
       if (call == NULL)
         {
           g_ptr_array_set_free_func (calls, (GDestroyNotify) ckd_call_free);
@@ -346,6 +407,7 @@ restore (CkdCallStore *self)
   guint32 version, pid;
   GVariantIter iter;
   GVariant *entry;
+  g_autoptr (GHashTable) ended = NULL;
 
   ckd_atomic_file_clean (self->path);
   if (!g_file_get_contents (self->path, &contents, &length, &error))
@@ -376,10 +438,11 @@ restore (CkdCallStore *self)
       g_info ("not restoring the live calls of callkitd %u: it is still running", pid);
       return;
     }
+  ended = read_journal (self);
   g_variant_iter_init (&iter, providers);
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
     {
-      if (!restore_provider (self, entry, &error))
+      if (!restore_provider (self, entry, ended, &error))
         {
           g_message ("ignoring a provider kept in %s: %s", self->path, error->message);
           g_clear_error (&error);
@@ -404,8 +467,13 @@ ckd_call_store_new (CkdSession *session, const char *path)
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));
   self->path = g_strdup (path);
+  self->ended_path = g_strconcat (path, ".ended", NULL);
+  self->ended_fd = -1;
   self->in_file = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   restore (self);
+  /* Open now, so that the rewrite below empties what the last callkitd
+   * journaled. */
+  self->ended_fd = g_open (self->ended_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   /* What was restored is what the file says: written again on the next
    * change (or now, if nothing could be restored). */
   write_now (self);
@@ -450,6 +518,7 @@ ckd_call_store_stop (CkdCallStore *self)
   self->stopped = TRUE;
   if (g_unlink (self->path) < 0 && errno != ENOENT)
     g_warning ("cannot remove %s: %s", self->path, g_strerror (errno));
+  g_unlink (self->ended_path);
 }
 
 void
@@ -460,6 +529,9 @@ ckd_call_store_free (CkdCallStore *self)
   g_signal_handlers_disconnect_by_data (self->registry, self);
   g_clear_handle_id (&self->write_id, g_source_remove);
   g_hash_table_unref (self->in_file);
+  if (self->ended_fd >= 0)
+    close (self->ended_fd);
+  g_free (self->ended_path);
   g_object_unref (self->registry);
   g_object_unref (self->session);
   g_free (self->path);

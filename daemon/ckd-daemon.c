@@ -11,6 +11,7 @@
 #include "ckd-call-store.h"
 #include "ckd-daemon.h"
 #include "ckd-history.h"
+#include "ckd-memory-trim.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -42,6 +43,7 @@ struct _CkdDaemon
   CkdPushRegistry *push;
   /* The live calls, kept across a crash: from when the name is ours. */
   CkdCallStore *call_store;
+  CkdMemoryTrim *memory_trim;
 };
 
 static gboolean
@@ -159,6 +161,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->pipewire = ckd_pipewire_new ();
   self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
   self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
+  self->memory_trim = ckd_memory_trim_new (self->registry);
   state_dir = g_build_filename (g_get_user_state_dir (), "callkitd", NULL);
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
@@ -184,6 +187,7 @@ ckd_daemon_free (CkdDaemon *self)
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->ringer, ckd_ringer_free);
+  g_clear_pointer (&self->memory_trim, ckd_memory_trim_free);
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);

@@ -83,6 +83,28 @@ def test_call_comes_back_to_the_provider_that_registers_again(
     assert "not registered again in time" not in daemon.log_text()
 
 
+def test_a_call_whose_end_was_seen_never_comes_back(bus, callkitd, start_daemon,
+                                                    make_client):
+    """The end of a call the file holds is kept before it is announced: a
+    kill right after the end was seen does not bring the call back."""
+    provider = make_client("app").register_provider(CONFIG)
+    desk = make_client("desk")
+    calls = [active_call(provider, desk)]
+    for _ in range(3):
+        calls.append(ring(provider, desk))
+    for uuid in calls[1:]:
+        wait_file_has(bus, uuid, "ringing")
+    wait_file_has(bus, calls[0])
+    for uuid in calls[:3]:
+        provider.report_ended(uuid, "remote-ended")
+    desk.wait_for_call_property(calls[2], "State", "ended")
+    kill(callkitd)
+    start_daemon()
+    objects = make_client("after").managed_objects()
+    assert [u for u in calls[:3] if call_path(u) in objects] == []
+    assert call_path(calls[3]) in objects
+
+
 def test_another_app_does_not_get_the_calls(bus, callkitd, start_daemon, make_client):
     provider = make_client("app").register_provider(CONFIG)
     uuid = active_call(provider, make_client("desk"))
@@ -177,7 +199,7 @@ def test_kill_at_random_moments_leaves_a_readable_file(bus, start_daemon, make_c
         # name) and cleaned up what a kill left half written.
         make_client("check %d" % round_).managed_objects()
         directory = os.path.dirname(store_path(bus))
-        left = [f for f in os.listdir(directory) if f != "live-calls"]
+        left = [f for f in os.listdir(directory) if f not in ("live-calls", "live-calls.ended")]
         assert not left, "round %d (seed %d): %s" % (round_, seed, left)
     assert daemon.stop() == 0
 
