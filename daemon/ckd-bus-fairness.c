@@ -5,14 +5,15 @@
 #include "ckd-error.h"
 #include "ckd-limits.h"
 #include "ckd-rate-limit.h"
+#include "ckd-settings.h"
 
 /* Fairness between clients on one bus connection. Every client's messages
  * reach callkitd through one socket, in the order the bus daemon
  * interleaved them (it serves its clients' sockets in turn), so callkitd
  * cannot reorder them. What it can do is keep each message cheap and each
  * sender's share bounded: before anything else reads a method call, its
- * sender takes a token from its own bucket (CKD_MAX_METHOD_CALLS_PER_SECOND,
- * twice that in a burst); a sender that has none left gets LimitExceeded
+ * sender takes a token from its own bucket (--method-call-rate, twice
+ * that in a burst); a sender that has none left gets LimitExceeded
  * at once, without its arguments being read, its identity looked up or
  * any state touched. Together with the session's global limits (a refused
  * report costs a few microseconds) this bounds how long a quiet client's
@@ -53,7 +54,10 @@ method_budget_filter (sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   gint64 now;
   Budget *budget;
 
-  if (sender == NULL || !sd_bus_message_is_method_call (m, NULL, NULL))
+  guint rate = ckd_settings_get_options (ckd_session_get_settings (self->session))
+                 ->method_calls_per_second;
+
+  if (rate == 0 || sender == NULL || !sd_bus_message_is_method_call (m, NULL, NULL))
     return 0;
   now = g_get_monotonic_time ();
   budget = g_hash_table_lookup (self->method_budgets, sender);
@@ -62,15 +66,14 @@ method_budget_filter (sd_bus_message *m, void *userdata, sd_bus_error *ret_error
       if (g_hash_table_size (self->method_budgets) >= PRUNE_ABOVE)
         prune (self, now);
       budget = g_new0 (Budget, 1);
-      ckd_rate_limit_init (&budget->limit, CKD_MAX_METHOD_CALLS_PER_SECOND,
-                           2 * CKD_MAX_METHOD_CALLS_PER_SECOND);
+      ckd_rate_limit_init (&budget->limit, rate, 2 * rate);
       g_hash_table_insert (self->method_budgets, g_strdup (sender), budget);
     }
   if (ckd_rate_limit_take (&budget->limit, now))
     return 0;
   (void) sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_LIMIT_EXCEEDED),
-                                     "more than %d method calls a second from %s",
-                                     CKD_MAX_METHOD_CALLS_PER_SECOND, sender);
+                                     "more than %u method calls a second from %s", rate,
+                                     sender);
   return 1;
 }
 

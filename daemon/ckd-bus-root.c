@@ -111,7 +111,7 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "live_calls", CKD_MAX_LIVE_CALLS },
     { "calls_per_connection", CKD_MAX_CALLS_PER_CONNECTION },
     { "pending_actions", CKD_MAX_PENDING_ACTIONS },
-    { "method_calls_per_second", CKD_MAX_METHOD_CALLS_PER_SECOND },
+    { "method_calls_per_second", options->method_calls_per_second },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 

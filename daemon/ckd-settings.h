@@ -30,6 +30,7 @@ typedef struct
   /* How long calls restored after a crash wait for their provider to
    * register again (ckd-call-store.c). */
   guint reclaim_grace_ms;
+  guint method_calls_per_second; /* per connection; 0: unlimited */
 } CkdOptions;
 
 /* [Notifications] */

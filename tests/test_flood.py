@@ -151,6 +151,7 @@ def test_one_connection_gets_its_share_only(callkitd, client, make_client, make_
     other.report_incoming(new_uuid())
 
 
+@pytest.mark.callkitd_args("--method-call-rate=100")
 def test_method_flood_from_one_sender_is_refused_early(callkitd, client, make_client):
     """A sender over its budget is refused before its message is read; the
     others keep theirs. The flood is sent without waiting for replies (a
