@@ -8,7 +8,8 @@ Figures, printed, never asserted (a benchmark, not a test):
 1. Peer.Ping of a quiet client (bench-history-reader, sd-bus, as apps
    call), median and p99, on an idle callkitd, and while 50 clients keep
    opening 20 providers each and reporting calls as fast as the bus lets
-   them (every client keeps 50 calls in flight); the ratio of the two is
+   them (every client keeps 50 calls in flight), sampled again and again
+   during the flood, the worst sample counting; the ratio of the two is
    the figure the issue asks for.
 2. callkitd's RSS idle (after start), at the peak of the flood, and once
    every flood client has gone and its calls have ended; the ratio of
@@ -131,8 +132,9 @@ def main():
     parser.add_argument("--reader", default=str(HERE.parent / "build" / "bench"
                                                 / "bench-history-reader"),
                         help="bench-history-reader, the sd-bus client that times Peer.Ping")
-    parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--samples", type=int, default=500,
+                        help="pings per sample (the reader also reads the history)")
+    parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--flood", metavar="ADDRESS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood:
@@ -153,10 +155,15 @@ def main():
 
         flooder = subprocess.Popen([sys.executable, __file__, "--flood", bus.address,
                                     "--seconds", str(args.seconds)], env=dict(os.environ))
-        time.sleep(min(3.0, args.seconds / 3))  # the providers are registered, the flood is on
-        flooded = reader_ping(args.reader, args.samples)
-        rss_peak = rss_kib(daemon.pid)
-        flooder.wait()
+        # Sampled again and again while the flood goes on, from when the
+        # providers are registered: the worst sample of each figure counts
+        # (a callkitd without limits slows as its calls pile up).
+        time.sleep(min(3.0, args.seconds / 5))
+        flooded, rss_peak = (0.0, 0.0), 0
+        while flooder.poll() is None:
+            median, p99 = reader_ping(args.reader, args.samples)
+            flooded = (max(flooded[0], median), max(flooded[1], p99))
+            rss_peak = max(rss_peak, rss_kib(daemon.pid))
         harness.wait_until(lambda: observer.managed_objects() == {}, timeout=120,
                            message="the flood's calls to end")
         time.sleep(1.0)  # the trim runs when the main loop is idle
@@ -165,7 +172,7 @@ def main():
         print("callkitd %s, %d clients x %d providers, %d calls in flight each, %.0f s"
               % (args.callkitd, CLIENTS, PROVIDERS_EACH, IN_FLIGHT, args.seconds))
         row("quiet Ping, idle callkitd: median / p99", "%.0f / %.0f" % quiet, "us")
-        row("quiet Ping during the flood: median / p99", "%.0f / %.0f" % flooded, "us")
+        row("quiet Ping during the flood: worst median / p99", "%.0f / %.0f" % flooded, "us")
         row("  ratio flood / idle: median / p99",
             "%.1f / %.1f" % (flooded[0] / quiet[0], flooded[1] / quiet[1]), "x")
         row("RSS idle", rss_idle, "KiB")
