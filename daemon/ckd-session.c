@@ -418,11 +418,14 @@ CkdCall *
 ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
-  g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
+  g_autofree char *canonical = NULL;
   g_auto (CkdCallUpdate) update = { 0 };
   CkdCall *call;
 
-  if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
+  /* The limits first: in a flood, most reports are refused, and cheaply. */
+  if (!ckd_session_check_call_limits (self, provider, 1, error)
+      || (canonical = ckd_uuid_normalize (uuid, error)) == NULL
+      || !ckd_call_update_parse (&update, update_dict, error)
       || !check_new_uuid (self, provider, canonical, error))
     return NULL;
   /* Last, so that refused reports do not use up the budget. */
