@@ -27,6 +27,9 @@ struct _CkdBus
    * are even built only after the reply. */
   guint hold;
   GQueue held; /* Held * (ckd-bus.c) */
+
+  /* sender -> its method-call budget (ckd-bus-fairness.c) */
+  GHashTable *method_budgets;
 };
 
 /* ---- what goes out (ckd-bus.c) ---- */
@@ -126,6 +129,13 @@ void ckd_bus_send_to_audience (CkdBus *self, sd_bus_message *m, const char *owne
 /* Sends @m, a signal about @provider or one of its calls, to those who may
  * see it (now, or after the reply of the method running now). Takes @m. */
 void ckd_bus_send_about (CkdBus *self, sd_bus_message *m, const CkdProvider *provider);
+
+/* ---- fairness between clients (ckd-bus-fairness.c) ---- */
+
+/* Refuses a sender's method calls beyond its budget before anything reads
+ * them. */
+int ckd_bus_fairness_init (CkdBus *self);
+void ckd_bus_fairness_clear (CkdBus *self);
 
 /* ---- the objects ---- */
 

@@ -334,6 +334,7 @@ static const sd_bus_vtable provider_vtable[] = {
                            SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_SIGNAL ("DidBegin", NULL, 0),
   SD_BUS_SIGNAL_WITH_ARGS ("DidReset", SD_BUS_ARGS ("s", reason), 0),
+  SD_BUS_SIGNAL_WITH_ARGS ("DidRestoreCalls", SD_BUS_ARGS ("as", calls), 0),
   SD_BUS_SIGNAL_WITH_ARGS ("PerformAction",
                            SD_BUS_ARGS ("s", action, "s", type, "s", call, "a{sv}", parameters), 0),
   SD_BUS_SIGNAL_WITH_ARGS ("ActionTimedOut", SD_BUS_ARGS ("s", action), 0),
@@ -366,6 +367,12 @@ append_properties (sd_bus_message *m, const CkdProvider *provider, guint mask)
 static void
 send_or_warn (CkdBus *self, sd_bus_message *m, int r, const char *what)
 {
+  if (r == -ENXIO)
+    {
+      /* For the owner of a provider that has none now (ckd_bus_new_signal()). */
+      sd_bus_message_unref (m);
+      return;
+    }
   if (r < 0)
     {
       g_warning ("cannot send %s: %s", what, g_strerror (-r));
@@ -462,6 +469,21 @@ static void
 on_provider_reset (CkdBus *self, CkdProvider *provider, const char *reason)
 {
   send_to_owner (self, provider, "DidReset", "s", reason);
+}
+
+/* Before DidBegin (which follows RegisterProvider's reply): the app that
+ * registered again after a crash of callkitd learns its calls are back. */
+static void
+on_provider_reclaimed (CkdBus *self, CkdProvider *provider, char **calls)
+{
+  sd_bus_message *m = NULL;
+  int r;
+
+  r = ckd_bus_new_signal (self, &m, provider->owner, provider->object_path,
+                          CKD_PROVIDER_INTERFACE, "DidRestoreCalls");
+  if (r >= 0)
+    r = sd_bus_message_append_strv (m, calls);
+  send_or_warn (self, m, r, "DidRestoreCalls");
 }
 
 static void
@@ -622,6 +644,8 @@ ckd_bus_provider_init (CkdBus *self)
   g_signal_connect_swapped (self->session, "provider-reset", G_CALLBACK (on_provider_reset), self);
   g_signal_connect_swapped (self->session, "perform-action", G_CALLBACK (on_perform_action), self);
   g_signal_connect_swapped (self->session, "action-timed-out", G_CALLBACK (on_action_timed_out), self);
+  g_signal_connect_swapped (self->session, "provider-reclaimed", G_CALLBACK (on_provider_reclaimed),
+                            self);
   g_signal_connect_swapped (self->session, "audio-session-changed",
                    G_CALLBACK (on_audio_session_changed), self);
   g_signal_connect_swapped (self->session, "show-call-requested",

@@ -157,11 +157,21 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "identification_cache_seconds", CKD_MAX_IDENTIFICATION_CACHE_SECONDS },
     { "identity_image_bytes", CKD_MAX_IDENTITY_IMAGE_BYTES },
     { "identity_image_side", CKD_MAX_IDENTITY_IMAGE_SIDE },
+    /* Hardening (issue "Hardening": input hygiene, global limits). */
+    { "ringtone_bytes", CKD_MAX_RINGTONE_BYTES },
+    { "providers", CKD_MAX_PROVIDERS },
+    { "live_calls", CKD_MAX_LIVE_CALLS },
+    { "calls_per_connection", CKD_MAX_CALLS_PER_CONNECTION },
+    { "pending_actions", CKD_MAX_PENDING_ACTIONS },
+    { "method_calls_per_second", options->method_calls_per_second },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 
   for (gsize i = 0; r >= 0 && i < G_N_ELEMENTS (limits); i++)
     r = sd_bus_message_append (reply, "{sv}", limits[i].key, "u", limits[i].value);
+  /* The one limit that needs 64 bits. */
+  if (r >= 0)
+    r = sd_bus_message_append (reply, "{sv}", "latest_time", "x", (int64_t) CKD_MAX_TIME_US);
   if (r >= 0)
     r = sd_bus_message_close_container (reply);
   return r;

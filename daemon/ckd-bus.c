@@ -190,8 +190,17 @@ int
 ckd_bus_new_signal (CkdBus *self, sd_bus_message **ret, const char *destination,
                     const char *path, const char *interface, const char *member)
 {
-  int r = sd_bus_message_new_signal (self->bus, ret, path, interface, member);
+  int r;
 
+  /* A provider restored after a crash has no owner ("") until its app
+   * registers it again: what is meant for the owner goes nowhere (never
+   * broadcast). */
+  if (destination != NULL && *destination == '\0')
+    {
+      *ret = NULL;
+      return -ENXIO;
+    }
+  r = sd_bus_message_new_signal (self->bus, ret, path, interface, member);
   if (r >= 0 && destination != NULL)
     r = sd_bus_message_set_destination (*ret, destination);
   return r;
@@ -572,8 +581,10 @@ ckd_bus_new (sd_bus *bus, CkdPeers *peers, CkdSession *session, GError **error)
   if (r >= 0)
     {
       g_ptr_array_add (self->slots, slot);
-      r = ckd_bus_root_init (self);
+      r = ckd_bus_fairness_init (self);
     }
+  if (r >= 0)
+    r = ckd_bus_root_init (self);
   if (r >= 0)
     r = ckd_bus_provider_init (self);
   if (r >= 0)
@@ -614,6 +625,7 @@ ckd_bus_free (CkdBus *self)
   flush_held (self);
   ckd_bus_identity_clear (self);
   g_ptr_array_unref (self->slots);
+  ckd_bus_fairness_clear (self);
   g_clear_object (&self->history);
   g_clear_object (&self->registry);
   g_clear_object (&self->session);

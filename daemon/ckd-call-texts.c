@@ -1,18 +1,64 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ckd-call-texts.h"
+
+/* Names, handles and provider names come from apps and from remote
+ * callers. On D-Bus they stay as they were reported (a client may need
+ * the exact value); shown to the user they must not reorder the text
+ * (bidi overrides, isolates), hide parts of it (invisible format
+ * characters) or carry terminal escapes and bells. Line breaks and tabs
+ * become spaces; every other control or format character becomes U+FFFD,
+ * so that the user sees something was there. Zero-width (non-)joiners
+ * stay: emoji sequences and some scripts need them. */
+char *
+ckd_call_texts_clean (const char *text)
+{
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      switch (g_unichar_type (c))
+        {
+        case G_UNICODE_CONTROL:
+        case G_UNICODE_LINE_SEPARATOR:
+        case G_UNICODE_PARAGRAPH_SEPARATOR:
+          if (c == '\n' || c == '\t' || c == '\r' || c == 0x2028 || c == 0x2029)
+            g_string_append_c (out, ' ');
+          else
+            g_string_append_unichar (out, 0xfffd);
+          break;
+        case G_UNICODE_FORMAT:
+          if (c == 0x200c || c == 0x200d)
+            g_string_append_unichar (out, c);
+          else
+            g_string_append_unichar (out, 0xfffd);
+          break;
+        default:
+          g_string_append_unichar (out, c);
+          break;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
 
 
 static char *
 label_of (const char *name, const char *handle)
 {
   if (name != NULL && *name != '\0')
-    return g_strdup (name);
+    return ckd_call_texts_clean (name);
   if (handle != NULL && *handle != '\0')
-    return g_strdup (handle);
+    return ckd_call_texts_clean (handle);
   /* Translators: the caller of a call that came with no name and no
    * number or address */
   return g_strdup (_("Unknown caller"));
@@ -25,6 +71,8 @@ body_with_label_of (const char *name, const char *handle, const char *label,
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new ();
   g_autofree char *summary = label_of (name, handle);
+  g_autofree char *clean_handle = ckd_call_texts_clean (handle);
+  g_autofree char *clean_provider = ckd_call_texts_clean (provider_name);
   g_autofree char *text = NULL;
 
   if (suspected_spam)
@@ -34,9 +82,9 @@ body_with_label_of (const char *name, const char *handle, const char *label,
   if (label != NULL && *label != '\0')
     g_ptr_array_add (lines, (gpointer) label);
   /* The handle adds something only when the summary is a name. */
-  if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
-    g_ptr_array_add (lines, (gpointer) handle);
-  g_ptr_array_add (lines, (gpointer) provider_name);
+  if (clean_handle != NULL && *clean_handle != '\0' && g_strcmp0 (summary, clean_handle) != 0)
+    g_ptr_array_add (lines, (gpointer) clean_handle);
+  g_ptr_array_add (lines, (gpointer) clean_provider);
   if (video)
     /* Translators: a line of a call notification's body */
     g_ptr_array_add (lines, (gpointer) _("video call"));

@@ -22,6 +22,11 @@ typedef enum
   CKD_ANSWER_NO_ANSWER,          /* nothing makes answering valid */
 } CkdAnswerChoice;
 
+/* @text (from an app or a caller) made safe to show: no control, bidi
+ * override or other invisible format character (ckd-call-texts.c says
+ * how). NULL for NULL. */
+char *ckd_call_texts_clean (const char *text);
+
 char *ckd_call_texts_caller_label (const CkdCall *call);
 char *ckd_call_texts_ringing_summary (const CkdCall *call);
 char *ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup);

@@ -8,6 +8,7 @@
 #include "ckd-audio-policy.h"
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
+#include "ckd-call-store.h"
 #include "ckd-daemon.h"
 #include "ckd-directory.h"
 #include "ckd-do-not-disturb.h"
@@ -15,6 +16,7 @@
 #include "ckd-identification.h"
 #include "ckd-inhibitor.h"
 #include "ckd-media-keys.h"
+#include "ckd-memory-trim.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -49,6 +51,9 @@ struct _CkdDaemon
   CkdMediaKeys *media_keys;
   CkdDirectory *directory;
   CkdIdentification *identification;
+  /* The live calls, kept across a crash: from when the name is ours. */
+  CkdCallStore *call_store;
+  CkdMemoryTrim *memory_trim;
 };
 
 static gboolean
@@ -72,7 +77,12 @@ on_name_reply (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
   if (error == NULL && sd_bus_message_read (reply, "u", &result) >= 0
       && (result == 1 || result == 4)) /* primary owner, or already it */
     {
+      g_autofree char *store_path = ckd_call_store_default_path ();
+
       self->name_acquired = TRUE;
+      /* Only the callkitd that owns the name reads and writes the live
+       * calls, and before any provider can register again. */
+      self->call_store = ckd_call_store_new (self->session, store_path);
       g_message ("callkitd %s serving %s", PACKAGE_VERSION, CKD_BUS_NAME);
       ckd_systemd_notify_ready ();
       return 0;
@@ -93,6 +103,9 @@ on_name_lost (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   if (sd_bus_message_read (m, "s", &name) < 0 || !g_str_equal (name, CKD_BUS_NAME))
     return 0;
   g_message ("another callkitd replaced this one");
+  /* The live calls are the new callkitd's to keep from now on. */
+  if (self->call_store != NULL)
+    ckd_call_store_stop (self->call_store);
   self->stop (self->name_acquired ? EXIT_SUCCESS : EXIT_FAILURE, self->stop_data);
   return 0;
 }
@@ -187,6 +200,7 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->pipewire = ckd_pipewire_new ();
   self->audio_policy = ckd_audio_policy_new (self->registry, self->pipewire);
   self->ringer = ckd_ringer_new (self->registry, self->settings, self->pipewire);
+  self->memory_trim = ckd_memory_trim_new (self->registry);
   state_dir = g_build_filename (g_get_user_state_dir (), "callkitd", NULL);
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
@@ -222,10 +236,16 @@ ckd_daemon_free (CkdDaemon *self)
   g_clear_pointer (&self->push, ckd_push_registry_free);
   g_clear_pointer (&self->identification, ckd_identification_free);
   g_clear_pointer (&self->directory, ckd_directory_free);
+  /* Stopping on purpose: providers are told to drop their calls, so
+   * there is nothing to restore. */
+  if (self->call_store != NULL)
+    ckd_call_store_stop (self->call_store);
+  g_clear_pointer (&self->call_store, ckd_call_store_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
   g_clear_pointer (&self->inhibitor, ckd_inhibitor_free);
   g_clear_pointer (&self->ringer, ckd_ringer_free);
+  g_clear_pointer (&self->memory_trim, ckd_memory_trim_free);
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);
   g_clear_pointer (&self->bus_api, ckd_bus_free);

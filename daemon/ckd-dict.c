@@ -102,12 +102,10 @@ parse_field (const CkdDictField *field, GVariant *value, gpointer target, const 
     case CKD_FIELD_TIME:
       {
         gint64 t = g_variant_get_int64 (value);
-        if (t < 0)
-          {
-            g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
-                         "%s: '%s' is a time before 1970", what, field->key);
-            return FALSE;
-          }
+        g_autofree char *named = g_strdup_printf ("%s: '%s'", what, field->key);
+
+        if (!ckd_time_check (t, named, error))
+          return FALSE;
         *(gint64 *) ptr = t;
         break;
       }

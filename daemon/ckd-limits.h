@@ -6,6 +6,22 @@
  * all three in step. */
 
 #define CKD_MAX_PROVIDERS_PER_CONNECTION 16
+/* ---- the whole user session, across all connections ----
+ * Per-connection and per-provider limits alone do not bound callkitd: 50
+ * clients with 16 providers each could make 800 providers and 200,000
+ * calls. These bound the session's total, so that memory and the work per
+ * message stay bounded whatever the number of clients; the per-connection
+ * limits keep one client from taking all of it. */
+#define CKD_MAX_PROVIDERS 64
+#define CKD_MAX_LIVE_CALLS 2048
+#define CKD_MAX_CALLS_PER_CONNECTION 512
+#define CKD_MAX_PENDING_ACTIONS 1024
+/* Method calls one connection may make per second (and twice that in a
+ * burst) before callkitd refuses them with LimitExceeded unread
+ * (--method-call-rate): far above what any app needs (a benchmark's
+ * back-to-back calls stay below it), it keeps a flooding client's work
+ * per second bounded (see FAIRNESS in callkitd(8)). */
+#define CKD_DEFAULT_METHOD_CALLS_PER_SECOND 5000
 #define CKD_MAX_CALLS_PER_PROVIDER 256
 #define CKD_MAX_ACTIONS_PER_TRANSACTION 32
 #define CKD_MAX_PENDING_ACTIONS_PER_PROVIDER 256
@@ -13,6 +29,14 @@
 #define CKD_MAX_STRING_LENGTH 1024
 #define CKD_MAX_PATH_LENGTH 4096
 #define CKD_MAX_DTMF_DIGITS 128
+/* The latest time (microseconds since 1970) any argument may carry:
+ * 9999-12-31T23:59:59.999999Z, the last instant GDateTime and the date
+ * types of most clients can show. A later one is a bug or an attack (an
+ * end in the year 146,000 breaks every duration computed from it). */
+#define CKD_MAX_TIME_US G_GINT64_CONSTANT (253402300799999999)
+/* Bytes of a ringtone file: a ringtone is decoded into memory when it
+ * rings, and 16 MiB is over a minute of uncompressed CD-quality sound. */
+#define CKD_MAX_RINGTONE_BYTES (16 * 1024 * 1024)
 /* Ended call UUIDs remembered so that a late duplicate report of a call
  * that already ended is refused rather than ringing again. */
 #define CKD_REMEMBERED_ENDED_CALLS 1024
@@ -84,6 +108,11 @@
 
 #define CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND 10
 #define CKD_DEFAULT_RINGING_TIMEOUT_MS 60000
+/* How long the calls restored after a crash of callkitd wait for their
+ * provider to register again (--reclaim-grace): libcallkit registers again
+ * as soon as the new callkitd owns the bus name, so this only has to
+ * cover an app that is busy or restarting. */
+#define CKD_DEFAULT_RECLAIM_GRACE_MS 30000
 #define CKD_DEFAULT_ACTION_TIMEOUT_MS 10000
 #define CKD_DEFAULT_MAXIMUM_CALL_GROUPS 2
 #define CKD_DEFAULT_MAXIMUM_CALLS_PER_CALL_GROUP 5

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
+
 #include "ckd-dict.h"
 #include "ckd-error.h"
 #include "ckd-limits.h"
 #include "ckd-provider-config.h"
+#include "ckd-sound-file.h"
 
 static gboolean
 check_handle_types (const char *what, const char *key, gconstpointer field, GError **error)
@@ -56,13 +59,16 @@ check_desktop_entry (const char *what, const char *key, gconstpointer field, GEr
   return TRUE;
 }
 
-/* A path or a sound theme name; whether the file plays is found out when
- * a call rings (the file may change meanwhile), falling back to the
- * theme's ringtone then. */
+/* A path or a sound theme name. A path that names something callkitd
+ * must not read as sound (a device, /proc/self/mem, a file over the size
+ * limit) is refused now; whether a file that is not there yet plays, or
+ * one that changed since, is found out when a call rings, falling back
+ * to the theme's ringtone then. */
 static gboolean
 check_ringtone (const char *what, const char *key, gconstpointer field, GError **error)
 {
   const char *ringtone = *(char *const *) field;
+  g_autoptr (GError) file_error = NULL;
 
   if (strchr (ringtone, '/') != NULL && !g_path_is_absolute (ringtone))
     {
@@ -70,6 +76,14 @@ check_ringtone (const char *what, const char *key, gconstpointer field, GError *
                    "%s: '%s' must be an absolute path of a sound file or the name of a sound "
                    "theme sound",
                    what, key);
+      return FALSE;
+    }
+  if (g_path_is_absolute (ringtone)
+      && !ckd_sound_file_check (ringtone, -1, &file_error)
+      && !g_error_matches (file_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                   "%s: '%s' must be a sound file: %s", what, key, file_error->message);
       return FALSE;
     }
   return TRUE;

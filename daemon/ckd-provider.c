@@ -91,3 +91,23 @@ ckd_provider_id_from_path (const char *path)
     return 0;
   return (guint) id;
 }
+
+gboolean
+ckd_provider_awaits_owner (const CkdProvider *provider)
+{
+  return provider->reclaim_deadline != 0;
+}
+
+gboolean
+ckd_provider_is_same_app (const CkdProvider *provider, const char *app_id, gboolean sandboxed,
+                          const CkdProviderConfig *config)
+{
+  if (provider->sandboxed != sandboxed
+      || g_strcmp0 (provider->config.localized_name, config->localized_name) != 0)
+    return FALSE;
+  /* A sandboxed app cannot name itself: only its Flatpak app id counts,
+   * and one that is unknown matches nothing. */
+  if (sandboxed)
+    return app_id != NULL && *app_id != '\0' && g_strcmp0 (provider->app_id, app_id) == 0;
+  return g_strcmp0 (provider->config.desktop_entry, config->desktop_entry) == 0;
+}

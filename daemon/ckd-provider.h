@@ -25,6 +25,9 @@ struct _CkdProvider
   CkdRateLimit incoming_reports;
   gboolean audio_session_active;
   char **audio_calls; /* UUIDs of its calls holding the audio session, or NULL */
+  /* Restored after a crash of callkitd (owner ""), waiting for its app to
+   * register it again until this monotonic time; 0 otherwise. */
+  gint64 reclaim_deadline;
 };
 
 /* Takes over @config. */
@@ -42,6 +45,15 @@ const char *ckd_provider_display_name (const CkdProvider *provider);
  * Flatpak app id, else (unsandboxed owners only: a sandboxed app cannot
  * name itself) the configured desktop entry, else "". */
 const char *ckd_provider_application_id (const CkdProvider *provider);
+
+/* Whether @provider was restored after a crash and has no owner yet. */
+gboolean ckd_provider_awaits_owner (const CkdProvider *provider);
+/* Whether a provider registered by a caller with @app_id (Flatpak, or
+ * NULL), @sandboxed, and @config is the app of @provider: the same
+ * sandboxed app id, or for unsandboxed apps the same desktop entry, and
+ * the same localized name (an app may have several providers). */
+gboolean ckd_provider_is_same_app (const CkdProvider *provider, const char *app_id,
+                                   gboolean sandboxed, const CkdProviderConfig *config);
 
 void ckd_provider_add_call (CkdProvider *provider, CkdCall *call);
 void ckd_provider_remove_call (CkdProvider *provider, CkdCall *call);

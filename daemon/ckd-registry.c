@@ -172,6 +172,12 @@ ckd_registry_next_provider_id (CkdRegistry *self)
 }
 
 void
+ckd_registry_claim_provider_id (CkdRegistry *self, guint id)
+{
+  self->next_provider_id = MAX (self->next_provider_id, id);
+}
+
+void
 ckd_registry_add_provider (CkdRegistry *self, CkdProvider *provider)
 {
   g_return_if_fail (!g_hash_table_contains (self->providers, GUINT_TO_POINTER (provider->id)));

@@ -47,6 +47,9 @@ CkdRegistry *ckd_registry_new (void);
 
 /* A new id for the next provider (never reused). */
 guint ckd_registry_next_provider_id (CkdRegistry *self);
+/* @id is taken (a provider restored after a crash keeps its id): later
+ * ids are higher. */
+void ckd_registry_claim_provider_id (CkdRegistry *self, guint id);
 /* Takes @provider. */
 void ckd_registry_add_provider (CkdRegistry *self, CkdProvider *provider);
 /* @provider must have no calls left; it is freed. */

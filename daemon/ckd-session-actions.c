@@ -222,6 +222,20 @@ ckd_session_request_transaction (CkdSession *self, const CkdCaller *requester,
           valid = FALSE;
         }
     }
+  if (valid && g_hash_table_size (self->actions) + actions->len > CKD_MAX_PENDING_ACTIONS)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "the session has %u pending actions, the limit is %d",
+                   g_hash_table_size (self->actions), CKD_MAX_PENDING_ACTIONS);
+      valid = FALSE;
+    }
+  for (guint i = 0; valid && i < actions->len; i++)
+    {
+      CkdAction *action = g_ptr_array_index (actions, i);
+
+      if (action->type == CKD_ACTION_START_CALL && action->provider != NULL)
+        valid = ckd_session_check_call_limits (self, action->provider, 1, error);
+    }
   if (valid)
     valid = ckd_transaction_plan (actions, &scope, error);
   if (!valid)

@@ -32,6 +32,9 @@ struct _CkdSession
   gint64 ringing_timer_at;
   GArray *incoming_filters; /* CkdIncomingFilter, in the order added */
   gboolean stopping;
+  /* Providers restored after a crash that wait for their app: one timer
+   * for the earliest deadline (ckd-session-restore.c). */
+  guint reclaim_timer_id;
 };
 
 enum
@@ -46,6 +49,7 @@ enum
   CKD_SESSION_SIGNAL_IDENTIFY_CALL,
   CKD_SESSION_SIGNAL_DEVELOPER_NOTICE,
   CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED,
+  CKD_SESSION_SIGNAL_PROVIDER_RECLAIMED,
   CKD_SESSION_N_SIGNALS,
 };
 
@@ -77,6 +81,21 @@ CkdCall *ckd_session_add_outgoing_call (CkdSession *self, CkdProvider *provider,
 /* Hands the audio session to the calls that hold it now, among the calls
  * of @providers (CkdProvider *; NULL: every provider). */
 void ckd_session_update_audio_sessions (CkdSession *self, GPtrArray *providers);
+
+/* Whether @n more live calls of @provider fit the session's limits (per
+ * provider, per connection, in all); else LimitExceeded. */
+gboolean ckd_session_check_call_limits (CkdSession *self, CkdProvider *provider, guint n,
+                                        GError **error);
+
+/* A ringing call's deadline is set: the ringing timer fires by then. */
+void ckd_session_schedule_ringing (CkdSession *self, gint64 deadline);
+
+/* ckd-session-restore.c */
+/* A provider that registers may be one restored after a crash: it takes
+ * that one over, with its calls, and @config (taken, left zeroed).
+ * Returns it, or NULL (@config untouched). */
+CkdProvider *ckd_session_reclaim_provider (CkdSession *self, CkdCaller *owner,
+                                           CkdProviderConfig *config);
 
 /* ckd-session-actions.c */
 

@@ -18,6 +18,7 @@ ckd_session_dispose (GObject *object)
   CkdSession *self = CKD_SESSION (object);
 
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  g_clear_handle_id (&self->reclaim_timer_id, g_source_remove);
   if (self->transactions != NULL)
     ckd_session_clear_actions (self);
   g_clear_pointer (&self->incoming_filters, g_array_unref);
@@ -59,6 +60,9 @@ ckd_session_class_init (CkdSessionClass *klass)
   ckd_session_signals[CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED] =
     g_signal_new ("do-not-disturb-requested", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  ckd_session_signals[CKD_SESSION_SIGNAL_PROVIDER_RECLAIMED] =
+    g_signal_new ("provider-reclaimed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_STRV);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -189,9 +193,19 @@ ckd_session_register_provider (CkdSession *self, CkdCaller *owner, GVariant *con
                    "this connection already has %u providers, the limit", n);
       return NULL;
     }
+  n = g_hash_table_size (ckd_registry_get_providers (self->registry));
+  if (n >= CKD_MAX_PROVIDERS)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "the session already has %u providers, the limit", n);
+      return NULL;
+    }
   if (!ckd_provider_config_parse (&config, configuration, options (self)->ringing_timeout_ms,
                                   error))
     return NULL;
+  provider = ckd_session_reclaim_provider (self, owner, &config);
+  if (provider != NULL)
+    return provider;
 
   provider = ckd_provider_new (ckd_registry_next_provider_id (self->registry), owner->name,
                                owner->app_id, &config,
@@ -265,6 +279,7 @@ ckd_session_stop (CkdSession *self)
 
   self->stopping = TRUE;
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
+  g_clear_handle_id (&self->reclaim_timer_id, g_source_remove);
   /* Pending actions fail, so that Call methods waiting on them get an
    * answer; providers learn they must register again when callkitd is
    * back. */
@@ -298,6 +313,13 @@ lookup_own_call (CkdSession *self, CkdProvider *provider, const char *uuid, GErr
 }
 
 static gboolean ringing_timer_fired (gpointer user_data);
+static void schedule_ringing_timer (CkdSession *self, gint64 deadline);
+
+void
+ckd_session_schedule_ringing (CkdSession *self, gint64 deadline)
+{
+  schedule_ringing_timer (self, deadline);
+}
 
 static void
 schedule_ringing_timer (CkdSession *self, gint64 deadline)
@@ -352,6 +374,40 @@ ringing_timer_fired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+gboolean
+ckd_session_check_call_limits (CkdSession *self, CkdProvider *provider, guint n, GError **error)
+{
+  guint of_connection = 0, in_all = ckd_registry_get_n_calls (self->registry);
+  GHashTableIter iter;
+  CkdProvider *other;
+
+  if (provider->calls->len + n > CKD_MAX_CALLS_PER_PROVIDER)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "%s has %u live calls, the limit is %d", provider->object_path,
+                   provider->calls->len, CKD_MAX_CALLS_PER_PROVIDER);
+      return FALSE;
+    }
+  if (in_all + n > CKD_MAX_LIVE_CALLS)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "the session has %u live calls, the limit is %d", in_all, CKD_MAX_LIVE_CALLS);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, ckd_registry_get_providers (self->registry));
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (g_str_equal (other->owner, provider->owner))
+      of_connection += other->calls->len;
+  if (of_connection + n > CKD_MAX_CALLS_PER_CONNECTION)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
+                   "this connection's providers have %u live calls, the limit is %d",
+                   of_connection, CKD_MAX_CALLS_PER_CONNECTION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GError **error)
 {
@@ -361,14 +417,7 @@ check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GErro
                    "call %s was already reported", uuid);
       return FALSE;
     }
-  if (provider->calls->len >= CKD_MAX_CALLS_PER_PROVIDER)
-    {
-      g_set_error (error, CKD_ERROR, CKD_ERROR_LIMIT_EXCEEDED,
-                   "%s has %d live calls, the limit", provider->object_path,
-                   CKD_MAX_CALLS_PER_PROVIDER);
-      return FALSE;
-    }
-  return TRUE;
+  return ckd_session_check_call_limits (self, provider, 1, error);
 }
 
 /* ---- incoming-call filters ------------------------------------------ */
@@ -447,12 +496,15 @@ CkdCall *
 ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
-  g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
+  g_autofree char *canonical = NULL;
   g_auto (CkdCallUpdate) update = { 0 };
   CkdCallFilter filter;
   CkdCall *call;
 
-  if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
+  /* The limits first: in a flood, most reports are refused, and cheaply. */
+  if (!ckd_session_check_call_limits (self, provider, 1, error)
+      || (canonical = ckd_uuid_normalize (uuid, error)) == NULL
+      || !ckd_call_update_parse (&update, update_dict, error)
       || !check_new_uuid (self, provider, canonical, error))
     return NULL;
   /* Last, so that refused reports do not use up the budget. */
@@ -521,12 +573,8 @@ ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider, const ch
                    shown);
       return FALSE;
     }
-  if (ended_at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
-                           "ended_at is a time before 1970");
-      return FALSE;
-    }
+  if (!ckd_time_check (ended_at, "ended_at", error))
+    return FALSE;
   call = lookup_own_call (self, provider, uuid, error);
   if (call == NULL)
     return FALSE;
@@ -549,11 +597,8 @@ report_outgoing (CkdSession *self, CkdProvider *provider, const char *uuid, gint
   CkdChangeSet changes;
   CkdCall *call;
 
-  if (at < 0)
-    {
-      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "at is before 1970");
-      return FALSE;
-    }
+  if (!ckd_time_check (at, "at", error))
+    return FALSE;
   call = lookup_own_call (self, provider, uuid, error);
   if (call == NULL)
     return FALSE;

@@ -64,6 +64,19 @@ void ckd_session_reset_provider (CkdSession *self, CkdProvider *provider, const 
 void ckd_session_remove_provider (CkdSession *self, CkdProvider *provider, const char *why);
 /* A client left the bus: its providers go. */
 void ckd_session_owner_vanished (CkdSession *self, const char *owner);
+/* ---- calls kept across a crash (ckd-session-restore.c) ---- */
+
+/* Brings back @provider and its live @calls (CkdCall *, of @provider) as
+ * they were when callkitd was killed. The provider has no owner (its
+ * Owner is "") until its app registers it again (ckd_provider_is_same_app()):
+ * that registration gets this provider, with its path, calls and audio
+ * session, and the "provider-reclaimed" signal (CkdProvider *, GStrv
+ * calls) tells the front ends. One not taken over by @grace_ms from now
+ * is removed, its calls ending as failed. Takes @provider and @calls,
+ * also on failure (a provider id or call UUID in use, too many calls). */
+gboolean ckd_session_restore_provider (CkdSession *self, CkdProvider *provider, GPtrArray *calls,
+                                       guint grace_ms, GError **error);
+
 /* callkitd is stopping: pending actions fail and every provider is reset
  * with "daemon-stopping", its calls left as they are. */
 void ckd_session_stop (CkdSession *self);

@@ -27,6 +27,10 @@ typedef struct
   gboolean transient_missed_calls;
   gboolean no_ringtone; /* the notification server may still make a sound */
   gboolean no_history;  /* keep no call history on disk */
+  /* How long calls restored after a crash wait for their provider to
+   * register again (ckd-call-store.c). */
+  guint reclaim_grace_ms;
+  guint method_calls_per_second; /* per connection; 0: unlimited */
 } CkdOptions;
 
 /* [Notifications] */

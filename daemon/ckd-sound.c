@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ckd-sound-file.h"
 #include "ckd-sound.h"
 
 #define MAX_CHANNELS 8
@@ -98,7 +99,6 @@ ckd_sound_load (const char *path, GError **error)
   g_autoptr (CkdSound) sound = NULL;
   const Sndfile *sf = sndfile_get (error);
   SF_INFO info = { 0 };
-  struct stat st;
   SNDFILE *file;
   sf_count_t max_frames, got;
   int fd;
@@ -114,10 +114,8 @@ ckd_sound_load (const char *path, GError **error)
                    g_strerror (err));
       return NULL;
     }
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+  if (!ckd_sound_file_check (path, fd, error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s is not a regular file",
-                   path);
       close (fd);
       return NULL;
     }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "ckd-error.h"
+#include "ckd-limits.h"
 #include "ckd-types.h"
 
 static const char *const call_states[] = {
@@ -131,4 +133,24 @@ ckd_shorten (const char *s)
     g_autofree char *head = g_utf8_make_valid (s, 64);
     return g_strconcat (head, "…", NULL);
   }
+}
+
+gboolean
+ckd_time_check (gint64 t, const char *what, GError **error)
+{
+  if (t < 0)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "%s is a time before 1970",
+                   what);
+      return FALSE;
+    }
+  if (t > CKD_MAX_TIME_US)
+    {
+      g_set_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT,
+                   "%s is a time after the year 9999 (%" G_GINT64_FORMAT
+                   " microseconds since 1970, at most %" G_GINT64_FORMAT ")",
+                   what, t, CKD_MAX_TIME_US);
+      return FALSE;
+    }
+  return TRUE;
 }

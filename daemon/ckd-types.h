@@ -114,6 +114,11 @@ void ckd_handle_copy (CkdHandle *dest, const CkdHandle *src);
  * UTF-8, so that a huge argument is not echoed back whole. */
 char *ckd_shorten (const char *s);
 
+/* Whether @t (microseconds since 1970, from a client) is within the
+ * documented bounds: not before 1970, not after CKD_MAX_TIME_US. Else
+ * sets InvalidArgument naming @what. */
+gboolean ckd_time_check (gint64 t, const char *what, GError **error);
+
 /* Microseconds since the Unix epoch; 0 on the bus means now. */
 static inline gint64
 ckd_time_or_now (gint64 t)

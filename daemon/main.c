@@ -54,6 +54,8 @@ main (int argc, char **argv)
   int ringing_timeout_s = CKD_DEFAULT_RINGING_TIMEOUT_MS / 1000;
   int report_rate = CKD_DEFAULT_INCOMING_REPORTS_PER_SECOND;
   int push_rate = CKD_PUSH_RATE_PER_SECOND;
+  int reclaim_grace_s = CKD_DEFAULT_RECLAIM_GRACE_MS / 1000;
+  int method_call_rate = CKD_DEFAULT_METHOD_CALLS_PER_SECOND;
   CkdOptions options = { 0 };
   const GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running callkitd", NULL },
@@ -66,6 +68,12 @@ main (int argc, char **argv)
       "Incoming calls a provider may report per second, 0 for no limit (default 10)", "N" },
     { "push-rate", 0, 0, G_OPTION_ARG_INT, &push_rate,
       "Pushes one push token takes per second, 0 for no limit (default 10)", "N" },
+    { "reclaim-grace", 0, 0, G_OPTION_ARG_INT, &reclaim_grace_s,
+      "Seconds the calls restored after a crash wait for their app to register again before "
+      "they end as failed (default 30)",
+      "SECONDS" },
+    { "method-call-rate", 0, 0, G_OPTION_ARG_INT, &method_call_rate,
+      "Method calls one connection may make per second, 0 for no limit (default 5000)", "N" },
     { "no-ringing-notifications", 0, 0, G_OPTION_ARG_NONE, &options.no_ringing_notifications,
       "Do not show ringing calls as notifications", NULL },
     { "no-ongoing-notifications", 0, 0, G_OPTION_ARG_NONE, &options.no_ongoing_notifications,
@@ -103,10 +111,11 @@ main (int argc, char **argv)
       g_print ("callkitd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  if (ringing_timeout_s < 1 || ringing_timeout_s > 3600 || report_rate < 0 || push_rate < 0)
+  if (ringing_timeout_s < 1 || ringing_timeout_s > 3600 || report_rate < 0 || push_rate < 0
+      || reclaim_grace_s < 1 || reclaim_grace_s > 3600 || method_call_rate < 0)
     {
-      g_printerr ("callkitd: --ringing-timeout must be 1 to 3600, --incoming-report-rate and "
-                  "--push-rate 0 or more\n");
+      g_printerr ("callkitd: --ringing-timeout and --reclaim-grace must be 1 to 3600, "
+                  "--incoming-report-rate, --push-rate and --method-call-rate 0 or more\n");
       return 2;
     }
   if (verbose)
@@ -115,6 +124,8 @@ main (int argc, char **argv)
   options.ringing_timeout_ms = (guint) ringing_timeout_s * 1000;
   options.incoming_reports_per_second = (guint) report_rate;
   options.pushes_per_second = (guint) push_rate;
+  options.reclaim_grace_ms = (guint) reclaim_grace_s * 1000;
+  options.method_calls_per_second = (guint) method_call_rate;
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon.loop = loop;

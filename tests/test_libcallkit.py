@@ -17,6 +17,7 @@ import subprocess
 import pytest
 
 import harness
+from crash_harness import store_path, wait_file_has
 from harness import (BUS_NAME, PROVIDER_IFACE, ROOT_PATH, call_path, new_uuid,
                      raises_dbus_error, scaled, wait_until)
 from test_flows_support import action_timeout_ms
@@ -477,12 +478,35 @@ def test_daemon_stopped_and_started(bus, callkitd, start_daemon, lck, client):
 
 
 def test_daemon_killed(bus, callkitd, start_daemon, lck, client):
+    """callkitd kept the live call: the restarted one gives it back, and
+    the app gets no reset, only did_begin."""
     uuid = ring(lck, client)
     answer(lck, client, uuid)
+    wait_file_has(bus, uuid)
     assert callkitd.stop(signal.SIGKILL) == -signal.SIGKILL
-    assert lck.expect("reset") == ["reset", "daemon-vanished"]
     start_daemon()
-    assert_restarted(lck, client)
+    begin, _ = lck.expect_index("begin")
+    assert client.get_property(begin[1], PROVIDER_IFACE, "Owner")
+    assert not [e for e in lck.events if e[0] == "reset"]
+    assert client.get_call_properties(uuid)["State"] == "active"
+    # The app's provider acts on it again.
+    client.call_method_async(uuid, "End")
+    lck.expect("action", lambda e: e[2] == "end-call" and e[3] == uuid)
+
+
+def test_daemon_killed_and_calls_lost(bus, callkitd, start_daemon, lck, client):
+    """Without the file, the restarted callkitd has no calls: the app gets
+    did_reset("daemon-vanished") before did_begin."""
+    uuid = ring(lck, client)
+    answer(lck, client, uuid)
+    wait_file_has(bus, uuid)
+    assert callkitd.stop(signal.SIGKILL) == -signal.SIGKILL
+    os.unlink(store_path(bus))
+    start_daemon()
+    _, reset_index = lck.expect_index("reset", lambda e: e[1] == "daemon-vanished")
+    _, begin_index = lck.expect_index("begin")
+    assert reset_index < begin_index
+    assert call_path(uuid) not in client.managed_objects()
 
 
 def observed(app, uuid, state, removed=False):

@@ -209,6 +209,31 @@ def test_handle_is_the_summary_when_there_is_no_name(client, phone, server):
     assert (notify[3], notify[4]) == ("+4930123", "Speakerbox")
 
 
+# A name that would reorder its line (RIGHT-TO-LEFT OVERRIDE), ring the
+# terminal bell and colour it (an ANSI escape), and break the body.
+HOSTILE = "Bob\u202etxt.exe\x07\x1b[31mred\nline\u2066x\u2069"
+
+
+def test_control_and_bidi_characters_cleaned(app, client, server):
+    """What reaches the notification server has no control or bidi
+    character: each is shown as U+FFFD, a line break as a space. The call
+    keeps the name as reported on the bus."""
+    wait_for_capability(client)
+    phone = app.register_provider({"localized_name": "Phone\u202e\x1b[0m"})
+    call = ring(phone, client, localized_caller_name=HOSTILE,
+                remote_handle=("generic", "sip:\u202ebob\x07@example.org"))
+    notify = ringing_notification(server)
+    summary, body = notify[3], notify[4]
+    assert summary == ("Bob\ufffdtxt.exe\ufffd\ufffd[31mred line\ufffdx\ufffd")
+    assert body == "sip:\ufffdbob\ufffd@example.org\nPhone\ufffd\ufffd[0m"
+    for text in (summary, body):
+        assert not any(ord(c) < 0x20 and c != "\n" for c in text), text
+        assert not any(0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069
+                       for c in text), text
+    # Raw on the bus: the API carries what was reported.
+    assert client.get_call_properties(call)["LocalizedCallerName"] == HOSTILE
+
+
 def test_answer_action(client, phone, server):
     call = ring(phone, client, localized_caller_name="Alice")
     nid = server.notification_id(ringing_notification(server))

@@ -214,10 +214,14 @@ typedef struct CkProviderDelegate {
          * failed: drop the app's call state. The provider stays valid; do
          * not re-create it. reason: "requested" (someone reset the
          * provider), "daemon-stopping" (callkitd is shutting down),
-         * "daemon-vanished" (callkitd left the bus without saying so), or
-         * "daemon-restarted" (a new callkitd appeared and the library
-         * registered the provider again with the same configuration;
-         * did_begin follows). */
+         * "daemon-vanished" (callkitd crashed or was killed, and the
+         * callkitd that came back did not restore the provider's calls;
+         * did_begin follows), or "daemon-restarted" (a new callkitd
+         * appeared after one that stopped, and the library registered the
+         * provider again with the same configuration; did_begin follows).
+         * When callkitd crashes, the app keeps its calls until a callkitd
+         * is back: one that restored them (it keeps the live calls of
+         * every provider across a crash) gives them back with no reset. */
         void (*did_reset)(CkProvider *p, const char *reason, void *userdata);
         /* Carry out the action, then call ck_action_fulfill() or
          * ck_action_fail() before its deadline, now or later (take a
@@ -250,7 +254,9 @@ typedef struct CkProviderDelegate {
  * created anyway and registers as soon as callkitd appears. The provider
  * follows callkitd: when it restarts, the library registers again with the
  * same configuration, calls did_reset("daemon-restarted") and then
- * did_begin; the CkProvider stays the same object.
+ * did_begin; the CkProvider stays the same object. After a crash of
+ * callkitd the restarted one restores the provider's calls, and only
+ * did_begin follows (did_reset("daemon-vanished") first when it did not).
  * Returns 0, -EINVAL, -ENOMEM, -EBADR (callkitd refused the configuration:
  * see ck_error_from_dbus_name(), the CkError is not kept as there is no
  * object) or another negative errno from sd-bus. */

@@ -12,6 +12,11 @@ struct CkProvider {
         char *path;             /* provider/N while registered, else NULL */
         char *daemon;           /* unique name of the callkitd that holds the registration */
         bool begun;             /* registered at least once: the next registration is a restart */
+        /* callkitd vanished while registered (a crash): the app keeps its
+         * calls until the next callkitd says whether it restored them
+         * (DidRestoreCalls before DidBegin). */
+        bool awaiting_restore;
+        bool restored;
         bool invalidated;
 
         sd_bus_slot *owner_slot;
@@ -192,8 +197,10 @@ static int on_register_reply(sd_bus_message *reply, void *userdata, sd_bus_error
         }
         restarted = p->begun;
         p->begun = true;
-        /* did_begin follows from the new callkitd's DidBegin. */
-        if (restarted && p->delegate.did_reset)
+        /* did_begin follows from the new callkitd's DidBegin; after a
+         * crash the reset, if any, waits for it (DidRestoreCalls comes
+         * first). */
+        if (restarted && !p->awaiting_restore && p->delegate.did_reset)
                 p->delegate.did_reset(p, "daemon-restarted", p->userdata);
         return 0;
 }
@@ -226,9 +233,12 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
 
         if (new_owner[0] == '\0') {
                 /* Gone without a DidReset("daemon-stopping"): it crashed or
-                 * was killed, and the app's calls with it. */
-                if (was_registered && p->delegate.did_reset)
-                        p->delegate.did_reset(p, "daemon-vanished", p->userdata);
+                 * was killed. It kept the live calls: the app keeps them
+                 * too until the next callkitd tells whether they are back. */
+                if (was_registered) {
+                        p->awaiting_restore = true;
+                        p->restored = false;
+                }
                 return 0;
         }
 
@@ -365,7 +375,17 @@ static int on_provider_signal(sd_bus_message *m, void *userdata, sd_bus_error *r
             !streq_ptr(sd_bus_message_get_path(m), p->path))
                 return 0;
 
-        if (streq_ptr(member, "DidBegin")) {
+        if (streq_ptr(member, "DidRestoreCalls")) {
+                p->restored = true;
+        } else if (streq_ptr(member, "DidBegin")) {
+                /* After a crash: calls that were not restored are gone. */
+                if (p->awaiting_restore) {
+                        bool restored = p->restored;
+
+                        p->awaiting_restore = p->restored = false;
+                        if (!restored && p->delegate.did_reset)
+                                p->delegate.did_reset(p, "daemon-vanished", p->userdata);
+                }
                 if (p->delegate.did_begin)
                         p->delegate.did_begin(p, p->userdata);
         } else if (streq_ptr(member, "DidReset")) {
