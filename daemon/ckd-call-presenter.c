@@ -20,12 +20,14 @@ typedef enum
  * gave it an id, and its Notify call while that is in flight. */
 typedef struct
 {
+  CkdCallPresenter *owner;
   guint32 id; /* 0 while Notify is in flight */
   Kind kind;
   char *uuid;
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
   char *shown;      /* what was sent, to update only on a change */
+  guint tick_id;    /* ongoing: the next update of the duration */
 } Entry;
 
 struct _CkdCallPresenter
@@ -49,6 +51,7 @@ struct _CkdCallPresenter
 static void
 entry_free (Entry *entry)
 {
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
   g_free (entry->uuid);
   g_free (entry->shown);
   g_free (entry);
@@ -93,6 +96,7 @@ forget_entry (CkdCallPresenter *self, Entry *entry)
 {
   GHashTable *table = table_of (self, entry->kind);
 
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
   if (g_hash_table_lookup (table, entry->uuid) == entry)
     g_hash_table_remove (table, entry->uuid);
   if (entry->id != 0)
@@ -209,15 +213,27 @@ entry_new (CkdCallPresenter *self, Kind kind, CkdCall *call)
 {
   Entry *entry = g_new0 (Entry, 1);
 
+  entry->owner = self;
   entry->kind = kind;
   entry->uuid = g_strdup (call->uuid);
   entry->generation = ckd_notification_client_get_generation (self->client);
   return entry;
 }
 
+/* Notification urgencies of the specification. */
+enum
+{
+  URGENCY_LOW = 0,
+  URGENCY_NORMAL = 1,
+  URGENCY_CRITICAL = 2,
+};
+
+/* The hints of a call's notification; @picture (the caller's) may be
+ * NULL. */
 static GVariant *
-build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
-             gboolean suppress_sound)
+build_call_hints (const char *desktop_entry, const char *category, guchar urgency,
+                  gboolean resident, gboolean suppress_sound, gboolean on_lock_screen,
+                  const CkdCallPicture *picture)
 {
   GVariantBuilder hints;
 
@@ -231,7 +247,25 @@ build_hints (const char *desktop_entry, const char *category, guchar urgency, gb
     g_variant_builder_add (&hints, "{sv}", "suppress-sound", g_variant_new_boolean (TRUE));
   if (desktop_entry != NULL && *desktop_entry != '\0')
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (desktop_entry));
+  /* GNOME Shell's lock screen shows a notification's summary and body
+   * only when every notification of its app has this scope (or the user
+   * turned on the app's details-in-lock-screen); otherwise just the app
+   * and a count. Critical urgency wakes the screen and marks it there. */
+  if (on_lock_screen)
+    g_variant_builder_add (&hints, "{sv}", "x-gnome-privacy-scope",
+                           g_variant_new_string ("system"));
+  /* The caller's picture, which servers show instead of the icon. */
+  if (picture != NULL)
+    ckd_call_picture_add_hint (picture, &hints);
   return g_variant_builder_end (&hints);
+}
+
+static GVariant *
+build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
+             gboolean suppress_sound)
+{
+  return build_call_hints (desktop_entry, category, urgency, resident, suppress_sound, FALSE,
+                           NULL);
 }
 
 static const char *
@@ -246,15 +280,20 @@ call_icon (CkdCall *call)
  * it says changed. */
 static void
 show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary,
-           const char *body, char **actions, const char *category, guchar urgency)
+           const char *body, char **actions, const char *category, guchar urgency,
+           gboolean on_lock_screen)
 {
   GHashTable *table = table_of (self, kind);
   Entry *entry = g_hash_table_lookup (table, call->uuid);
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
   gboolean suppress_sound =
     kind == KIND_RINGING && ckd_registry_has_capability (self->registry, "ringtone");
-  g_autofree char *shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d", call_icon (call),
-                                            summary, body, joined, suppress_sound);
+  /* A picture compares by its path, or by the pixels' address: a new
+   * picture is a new GBytes (ckd_call_set_picture). */
+  g_autofree char *shown = g_strdup_printf (
+    "%s\x1e%s\x1e%s\x1e%s\x1e%d\x1e%d\x1e%s\x1e%p", call_icon (call), summary, body, joined,
+    suppress_sound, on_lock_screen, call->picture != NULL ? call->picture->path : "",
+    call->picture != NULL ? (gpointer) call->picture->pixels : NULL);
   gboolean first = entry == NULL;
 
   /* In flight: notify_done sends what changed meanwhile. */
@@ -268,31 +307,88 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
   send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
-                            suppress_sound));
+               build_call_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
+                                 suppress_sound, on_lock_screen, call->picture));
 }
 
 static void
 show_ringing (CkdCallPresenter *self, CkdCall *call)
 {
   gboolean markup = ckd_notification_client_has_body_markup (self->client);
-  g_autofree char *summary = ckd_call_texts_ringing_summary (call);
+  /* A server without bodies shows only the summary: it names the caller
+   * then. */
+  gboolean body_shown = ckd_notification_client_has_body (self->client);
+  g_autofree char *summary = body_shown ? ckd_call_texts_ringing_summary (call)
+                                        : ckd_call_texts_caller_label (call);
   g_autofree char *body = ckd_call_texts_ringing_body (call, markup);
   g_auto (GStrv) actions = ckd_call_texts_ringing_actions (
     ckd_call_texts_choose_answer (ckd_registry_get_calls (self->registry), call));
 
-  show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming", 2);
+  show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming",
+             URGENCY_CRITICAL, choices (self)->caller_on_lock_screen);
+}
+
+/* Seconds since @call connected, rounded: a timer that fires a few
+ * milliseconds late still shows the whole minute. */
+static gint64
+seconds_connected (const CkdCall *call)
+{
+  if (call->connected_at == 0)
+    return 0;
+  return MAX (g_get_real_time () - call->connected_at + G_USEC_PER_SEC / 2, 0) / G_USEC_PER_SEC;
+}
+
+static gboolean on_duration_tick (gpointer user_data);
+
+/* The next update of the duration, when it reaches the next whole
+ * multiple of the interval (1:00, 2:00, ... for a minute). */
+static void
+schedule_tick (CkdCallPresenter *self, Entry *entry, CkdCall *call)
+{
+  guint interval = choices (self)->duration_interval;
+  gint64 period = (gint64) interval * G_USEC_PER_SEC;
+  gint64 elapsed;
+
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
+  if (interval == 0 || call->connected_at == 0)
+    return;
+  elapsed = MAX (g_get_real_time () - call->connected_at, 0);
+  entry->tick_id = g_timeout_add ((guint) ((period - elapsed % period + 999) / 1000),
+                                  on_duration_tick, entry);
 }
 
 static void
 show_ongoing (CkdCallPresenter *self, CkdCall *call)
 {
   gboolean markup = ckd_notification_client_has_body_markup (self->client);
-  g_autofree char *summary = ckd_call_texts_caller_label (call);
-  g_autofree char *body = ckd_call_texts_ongoing_body (call, markup);
+  gboolean body_shown = ckd_notification_client_has_body (self->client);
+  gboolean with_duration = body_shown && choices (self)->duration_interval > 0;
+  g_autofree char *summary = body_shown ? ckd_call_texts_ongoing_summary (call)
+                                        : ckd_call_texts_caller_label (call);
+  g_autofree char *body =
+    ckd_call_texts_ongoing_body (call, with_duration ? seconds_connected (call) : -1, markup);
   g_auto (GStrv) actions = ckd_call_texts_ongoing_actions (call);
+  Entry *entry;
 
-  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", 1);
+  /* Low urgency: the user is in the call, it interrupts nobody. GNOME
+   * Shell 43 shows any update of a notification of normal urgency as a
+   * new banner, a low one it updates in its list without a banner: the
+   * duration's updates must not pop up. */
+  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", URGENCY_LOW, FALSE);
+  entry = g_hash_table_lookup (self->ongoing, call->uuid);
+  /* In flight: notify_done shows it again, and that schedules. */
+  if (entry != NULL && entry->id != 0 && with_duration)
+    schedule_tick (self, entry, call);
+}
+
+static gboolean
+on_duration_tick (gpointer user_data)
+{
+  Entry *entry = user_data;
+
+  entry->tick_id = 0;
+  refresh_entry (entry->owner, entry);
+  return G_SOURCE_REMOVE;
 }
 
 /* Shows, updates or leaves @call's ringing or ongoing notification, as
@@ -405,7 +501,7 @@ refresh_entry (CkdCallPresenter *self, Entry *entry)
 static void
 on_call_changed (CkdCallPresenter *self, CkdCall *call, guint changes)
 {
-  if (self->stopping || (changes & CKD_CALL_CHANGED_PROPERTIES) == 0)
+  if (self->stopping || (changes & (CKD_CALL_CHANGED_PROPERTIES | CKD_CALL_CHANGED_PICTURE)) == 0)
     return;
   /* A ringing call changes no other call's buttons: only its own
    * notification needs a look. This keeps a burst of incoming reports

@@ -18,32 +18,48 @@ label_of (const char *name, const char *handle)
   return g_strdup (_("Unknown caller"));
 }
 
-static char *
-body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
-         gboolean markup)
+/* The lines that say who calls and through which app: the caller's label
+ * (when @with_label: the summary does not already hold it), the handle
+ * when the label is a name, the app. */
+static GPtrArray *
+caller_lines (const char *name, const char *handle, const char *provider_name,
+              gboolean with_label)
 {
-  g_autoptr (GPtrArray) lines = g_ptr_array_new ();
-  g_autofree char *summary = label_of (name, handle);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  char *label = label_of (name, handle);
+
+  if (with_label)
+    g_ptr_array_add (lines, g_strdup (label));
+  /* The handle adds something only when the label is a name. */
+  if (handle != NULL && *handle != '\0' && g_strcmp0 (label, handle) != 0)
+    g_ptr_array_add (lines, g_strdup (handle));
+  g_free (label);
+  if (provider_name != NULL && *provider_name != '\0')
+    g_ptr_array_add (lines, g_strdup (provider_name));
+  return lines;
+}
+
+static char *
+join_lines (GPtrArray *lines, gboolean markup)
+{
   g_autofree char *text = NULL;
 
-  /* The handle adds something only when the summary is a name. */
-  if (handle != NULL && *handle != '\0' && g_strcmp0 (summary, handle) != 0)
-    g_ptr_array_add (lines, (gpointer) handle);
-  g_ptr_array_add (lines, (gpointer) provider_name);
-  if (video)
-    /* Translators: a line of a call notification's body */
-    g_ptr_array_add (lines, (gpointer) _("video call"));
   g_ptr_array_add (lines, NULL);
   text = g_strjoinv ("\n", (char **) lines->pdata);
+  g_ptr_array_remove_index (lines, lines->len - 1);
   /* Servers with body-markup drop what looks like a tag: <sip:...>. */
   return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
 }
 
 static char *
-missed_summary_of (const char *name, const char *handle)
+missed_summary_of (const char *name, const char *handle, gboolean video)
 {
   g_autofree char *label = label_of (name, handle);
 
+  if (video)
+    /* Translators: %s is the caller's name, number or address, or
+     * "Unknown caller" */
+    return g_strdup_printf (_("Missed video call from %s"), label);
   /* Translators: %s is the caller's name, number or address, or
    * "Unknown caller" */
   return g_strdup_printf (_("Missed call from %s"), label);
@@ -58,20 +74,26 @@ ckd_call_texts_caller_label (const CkdCall *call)
 char *
 ckd_call_texts_ringing_summary (const CkdCall *call)
 {
-  return ckd_call_texts_caller_label (call);
+  /* Translators: the title of a ringing call's notification; the
+   * caller is in the lines below it */
+  return g_strdup (call->has_video ? _("Incoming video call") : _("Incoming call"));
 }
 
 char *
 ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup)
 {
-  return body_of (call->localized_caller_name, call->remote_handle.value,
-                  ckd_provider_display_name (call->provider), call->has_video, markup);
+  g_autoptr (GPtrArray) lines =
+    caller_lines (call->localized_caller_name, call->remote_handle.value,
+                  ckd_provider_display_name (call->provider), TRUE);
+
+  return join_lines (lines, markup);
 }
 
 char *
 ckd_call_texts_missed_summary (const CkdCall *call)
 {
-  return missed_summary_of (call->localized_caller_name, call->remote_handle.value);
+  return missed_summary_of (call->localized_caller_name, call->remote_handle.value,
+                            call->has_video);
 }
 
 /* ---- missed calls, from the history ----------------------------------- */
@@ -79,14 +101,17 @@ ckd_call_texts_missed_summary (const CkdCall *call)
 char *
 ckd_call_texts_missed_entry_summary (const CkdHistoryEntry *entry)
 {
-  return missed_summary_of (entry->localized_caller_name, entry->remote_handle.value);
+  return missed_summary_of (entry->localized_caller_name, entry->remote_handle.value,
+                            entry->has_video);
 }
 
 char *
 ckd_call_texts_missed_entry_body (const CkdHistoryEntry *entry, gboolean markup)
 {
-  return body_of (entry->localized_caller_name, entry->remote_handle.value,
-                  entry->provider_name, entry->has_video, markup);
+  g_autoptr (GPtrArray) lines = caller_lines (
+    entry->localized_caller_name, entry->remote_handle.value, entry->provider_name, FALSE);
+
+  return join_lines (lines, markup);
 }
 
 CkdCall *
@@ -212,20 +237,41 @@ ckd_call_texts_ringing_actions (CkdAnswerChoice answer)
 }
 
 char *
-ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup)
+ckd_call_texts_ongoing_summary (const CkdCall *call)
 {
-  g_autofree char *base = ckd_call_texts_ringing_body (call, FALSE);
-  g_autoptr (GString) text = g_string_new (base);
-
   if (call->state == CKD_CALL_STATE_HELD)
-    /* Translators: a line of the body: the call is on hold */
-    g_string_append_printf (text, "\n%s", _("On hold"));
+    /* Translators: the title of the notification of a call on hold */
+    return g_strdup (_("Call on hold"));
+  /* Translators: the title of the notification of the call the user is
+   * in */
+  return g_strdup (call->has_video ? _("Ongoing video call") : _("Ongoing call"));
+}
+
+char *
+ckd_call_texts_duration (gint64 seconds)
+{
+  gint64 s = MAX (seconds, 0);
+
+  /* Like a phone's call timer: 0:42, 12:05, 1:02:03. */
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+char *
+ckd_call_texts_ongoing_body (const CkdCall *call, gint64 duration, gboolean markup)
+{
+  g_autoptr (GPtrArray) lines =
+    caller_lines (call->localized_caller_name, call->remote_handle.value,
+                  ckd_provider_display_name (call->provider), TRUE);
+
   if (call->muted)
     /* Translators: a line of the body: the microphone is muted */
-    g_string_append_printf (text, "\n%s", _("Muted"));
-  if (markup)
-    return g_markup_escape_text (text->str, -1);
-  return g_string_free (g_steal_pointer (&text), FALSE);
+    g_ptr_array_add (lines, g_strdup (_("Muted")));
+  if (duration >= 0)
+    g_ptr_array_add (lines, ckd_call_texts_duration (duration));
+  return join_lines (lines, markup);
 }
 
 GStrv

@@ -97,8 +97,16 @@ ckd_call_free (CkdCall *call)
   ckd_handle_clear (&call->remote_handle);
   g_free (call->localized_caller_name);
   g_free (call->group);
+  ckd_call_picture_free (call->picture);
   g_clear_pointer (&call->pending_actions, g_ptr_array_unref);
   g_free (call);
+}
+
+void
+ckd_call_set_picture (CkdCall *call, CkdCallPicture *picture)
+{
+  ckd_call_picture_free (call->picture);
+  call->picture = picture;
 }
 
 void
@@ -229,6 +237,7 @@ ckd_call_snapshot_take (CkdCallSnapshot *snapshot, const CkdCall *call)
   before->remote_handle.value = g_strdup (call->remote_handle.value);
   before->localized_caller_name = g_strdup (call->localized_caller_name);
   before->group = g_strdup (call->group);
+  before->picture = ckd_call_picture_copy (call->picture);
 }
 
 CkdCallChanges
@@ -269,6 +278,7 @@ ckd_call_snapshot_finish (CkdCallSnapshot *snapshot, const CkdCall *call)
   CHANGED (CKD_CALL_CHANGED_ENDED_REASON, before->ended_reason != call->ended_reason);
   CHANGED (CKD_CALL_CHANGED_STARTED, before->started != call->started);
   CHANGED (CKD_CALL_CHANGED_SILENCED, before->silenced != call->silenced);
+  CHANGED (CKD_CALL_CHANGED_PICTURE, !ckd_call_picture_equal (before->picture, call->picture));
 #undef CHANGED
 
   ckd_call_snapshot_clear (snapshot);
@@ -284,4 +294,5 @@ ckd_call_snapshot_clear (CkdCallSnapshot *snapshot)
   g_clear_pointer (&before->remote_handle.value, g_free);
   g_clear_pointer (&before->localized_caller_name, g_free);
   g_clear_pointer (&before->group, g_free);
+  g_clear_pointer (&before->picture, ckd_call_picture_free);
 }

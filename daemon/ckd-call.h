@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "ckd-call-picture.h"
 #include "ckd-types.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,9 @@ typedef struct _CkdCall
   /* Set by whoever kept the call from the user (ckd-types.h); the history
    * records it. */
   CkdCallFilter filter;
+  /* The caller's picture, from a source of caller identities; NULL when
+   * none has one. The notifications show it (ckd-call-presenter.c). */
+  CkdCallPicture *picture;
   gint64 ringing_deadline; /* monotonic µs; 0 once answered or rung out */
   GPtrArray *pending_actions; /* CkdAction *, not owned; NULL when none */
   GQueue *queued_dtmf;        /* play-dtmf CkdAction * waiting for the one in flight; NULL when none */
@@ -69,13 +73,15 @@ typedef enum
   /* Not on the bus. */
   CKD_CALL_CHANGED_STARTED = 1u << 24,  /* an outgoing call's start-call was fulfilled */
   CKD_CALL_CHANGED_SILENCED = 1u << 25, /* ringing goes on without a sound */
+  CKD_CALL_CHANGED_PICTURE = 1u << 26,  /* the caller's picture */
 } CkdCallChanges;
 
 #define CKD_CALL_N_PROPERTIES 19
 #define CKD_CALL_CHANGED_PROPERTIES ((1u << CKD_CALL_N_PROPERTIES) - 1)
 
 /* What a call looked like before a change, to tell what the change did.
- * Cheap: a few fields and three short strings. */
+ * Cheap: a few fields, four short strings and a reference to the
+ * picture's pixels. */
 typedef struct
 {
   CkdCall before;
@@ -112,6 +118,8 @@ char *ckd_call_path_for_uuid (const char *uuid);
 CkdCall *ckd_call_new (const char *uuid, CkdProvider *provider, gboolean outgoing, gint64 now);
 void ckd_call_free (CkdCall *call);
 void ckd_call_apply_update (CkdCall *call, const CkdCallUpdate *update);
+/* Takes @picture (NULL: none). */
+void ckd_call_set_picture (CkdCall *call, CkdCallPicture *picture);
 
 /* Reports from the provider. They fail with InvalidAction when they do not
  * fit the call's state and change nothing then. */

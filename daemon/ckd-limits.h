@@ -28,6 +28,14 @@
  * Notify calls still in flight, so that it can close those notifications
  * too. */
 #define CKD_NOTIFIER_SHUTDOWN_WAIT_MS 2000
+/* Pixels a side of a caller's picture given as pixels (ckd-call-picture.h):
+ * 512 x 512 RGBA is 1 MiB in every Notify of the call. */
+#define CKD_MAX_CALL_PICTURE_SIDE 512
+/* Seconds between updates of the ongoing call's duration in its
+ * notification ([Notifications] duration-interval): a minute by default,
+ * as each update is a D-Bus call and a redraw for the server. */
+#define CKD_DEFAULT_DURATION_INTERVAL_SECONDS 60
+#define CKD_MAX_DURATION_INTERVAL_SECONDS 3600
 
 /* ---- pushes (PushRegistry) ---- */
 

@@ -4,6 +4,8 @@
 
 #include "ckd-call-group.h"
 #include "ckd-call-texts.h"
+#include "ckd-error.h"
+#include "ckd-limits.h"
 #include "ckd-provider.h"
 
 #define UUID_A "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001"
@@ -39,24 +41,24 @@ test_texts (void)
   g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
   char *s;
 
-  /* Unknown caller: no name, no handle. */
+  /* The summary says what it is; the body who calls, through which app. */
   s = ckd_call_texts_ringing_summary (call);
-  g_assert_cmpstr (s, ==, "Unknown caller");
+  g_assert_cmpstr (s, ==, "Incoming call");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_assert_cmpstr (s, ==, "Unknown caller\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_missed_summary (call);
   g_assert_cmpstr (s, ==, "Missed call from Unknown caller");
   g_free (s);
 
-  /* The handle alone is the summary, and is not repeated in the body. */
+  /* The handle alone is the caller's label, not repeated. */
   set_handle (call, "<sip:alice@example.org>");
-  s = ckd_call_texts_ringing_summary (call);
+  s = ckd_call_texts_caller_label (call);
   g_assert_cmpstr (s, ==, "<sip:alice@example.org>");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox");
   g_free (s);
 
   /* With a name the handle adds something; escaped only for markup. */
@@ -64,17 +66,111 @@ test_texts (void)
   call->localized_caller_name = g_strdup ("Alice & Bob");
   call->has_video = TRUE;
   s = ckd_call_texts_ringing_summary (call);
-  g_assert_cmpstr (s, ==, "Alice & Bob");
+  g_assert_cmpstr (s, ==, "Incoming video call");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox\nvideo call");
+  g_assert_cmpstr (s, ==, "Alice &amp; Bob\n&lt;sip:alice@example.org&gt;\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, FALSE);
-  g_assert_cmpstr (s, ==, "<sip:alice@example.org>\nSpeakerbox\nvideo call");
+  g_assert_cmpstr (s, ==, "Alice & Bob\n<sip:alice@example.org>\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_missed_summary (call);
-  g_assert_cmpstr (s, ==, "Missed call from Alice & Bob");
+  g_assert_cmpstr (s, ==, "Missed video call from Alice & Bob");
   g_free (s);
+}
+
+static void
+test_duration (void)
+{
+  const struct
+  {
+    gint64 seconds;
+    const char *text;
+  } cases[] = {
+    { -5, "0:00" },     { 0, "0:00" },       { 42, "0:42" },         { 60, "1:00" },
+    { 725, "12:05" },   { 3599, "59:59" },   { 3600, "1:00:00" },    { 3723, "1:02:03" },
+    { 360000, "100:00:00" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = ckd_call_texts_duration (cases[i].seconds);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+/* A caller's picture: checked when made, shown with the specification's
+ * hint, and a change of it is a change of the call. */
+static void
+test_picture (void)
+{
+  g_autoptr (CkdProvider) provider = new_provider ("Speakerbox");
+  g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
+  g_autoptr (GBytes) rgb = g_bytes_new_static ("\xff\x00\x00\x00\xff\x00\0\0" "\x00\x00\xff\xff\xff\xff", 14);
+  g_autoptr (GBytes) short_rgb = g_bytes_new_from_bytes (rgb, 0, 13);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CkdCallPicture) bad = NULL;
+  g_autoptr (CkdCallPicture) pixels = NULL;
+  g_autoptr (GVariant) hints = NULL;
+  g_autoptr (GVariant) data = NULL;
+  CkdCallSnapshot snapshot;
+  GVariantBuilder builder;
+  const char *path;
+  int width, height, rowstride, bits, channels;
+  gboolean alpha;
+
+  bad = ckd_call_picture_new_for_path ("relative/alice.png", &error);
+  g_assert_null (bad);
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* 2 x 2 RGB with rows padded to 8 bytes: the last row needs only 6. */
+  bad = ckd_call_picture_new_for_pixels (2, 2, 8, FALSE, short_rgb, &error);
+  g_assert_null (bad);
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  bad = ckd_call_picture_new_for_pixels (CKD_MAX_CALL_PICTURE_SIDE + 1, 1, 0, TRUE, rgb, &error);
+  g_assert_null (bad);
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  bad = ckd_call_picture_new_for_pixels (2, 2, 5, FALSE, rgb, &error);
+  g_assert_null (bad);
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  pixels = ckd_call_picture_new_for_pixels (2, 2, 8, FALSE, rgb, &error);
+  g_assert_no_error (error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  ckd_call_picture_add_hint (pixels, &builder);
+  hints = g_variant_ref_sink (g_variant_builder_end (&builder));
+  g_assert_true (g_variant_lookup (hints, "image-data", "(iiibii@ay)", &width, &height,
+                                   &rowstride, &alpha, &bits, &channels, &data));
+  g_assert_cmpint (width, ==, 2);
+  g_assert_cmpint (height, ==, 2);
+  g_assert_cmpint (rowstride, ==, 8);
+  g_assert_false (alpha);
+  g_assert_cmpint (bits, ==, 8);
+  g_assert_cmpint (channels, ==, 3);
+  g_assert_cmpuint (g_variant_get_size (data), ==, 14);
+  g_clear_pointer (&hints, g_variant_unref);
+
+  ckd_call_snapshot_take (&snapshot, call);
+  ckd_call_set_picture (call, ckd_call_picture_new_for_path ("/home/u/.face", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ckd_call_snapshot_finish (&snapshot, call) & CKD_CALL_CHANGED_PICTURE, !=, 0);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  ckd_call_picture_add_hint (call->picture, &builder);
+  hints = g_variant_ref_sink (g_variant_builder_end (&builder));
+  g_assert_true (g_variant_lookup (hints, "image-path", "&s", &path));
+  g_assert_cmpstr (path, ==, "/home/u/.face");
+  g_assert_false (g_variant_lookup (hints, "image-data", "*", NULL));
+
+  /* The same picture again is no change; none after one is. */
+  ckd_call_snapshot_take (&snapshot, call);
+  ckd_call_set_picture (call, ckd_call_picture_new_for_path ("/home/u/.face", NULL));
+  g_assert_cmpuint (ckd_call_snapshot_finish (&snapshot, call) & CKD_CALL_CHANGED_PICTURE, ==, 0);
+  ckd_call_snapshot_take (&snapshot, call);
+  ckd_call_set_picture (call, NULL);
+  g_assert_cmpuint (ckd_call_snapshot_finish (&snapshot, call) & CKD_CALL_CHANGED_PICTURE, !=, 0);
 }
 
 static void
@@ -121,8 +217,14 @@ test_ongoing (void)
   actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, active));
   g_strfreev (actions);
-  s = ckd_call_texts_ongoing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Ongoing call");
+  g_free (s);
+  s = ckd_call_texts_ongoing_body (call, -1, TRUE);
+  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox");
+  g_free (s);
+  s = ckd_call_texts_ongoing_body (call, 65, FALSE);
+  g_assert_cmpstr (s, ==, "<sip:bob@example.org>\nSpeakerbox\n1:05");
   g_free (s);
 
   call->muted = TRUE;
@@ -132,8 +234,11 @@ test_ongoing (void)
   g_strfreev (actions);
   g_free (call->localized_caller_name);
   call->localized_caller_name = g_strdup ("Bob");
-  s = ckd_call_texts_ongoing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Call on hold");
+  g_free (s);
+  s = ckd_call_texts_ongoing_body (call, 3600, TRUE);
+  g_assert_cmpstr (s, ==, "Bob\n&lt;sip:bob@example.org&gt;\nSpeakerbox\nMuted\n1:00:00");
   g_free (s);
 
   call->muted = FALSE;
@@ -142,6 +247,10 @@ test_ongoing (void)
   actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, no_hold));
   g_strfreev (actions);
+  call->has_video = TRUE;
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Ongoing video call");
+  g_free (s);
 }
 
 static void
@@ -203,6 +312,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/notifier/texts", test_texts);
+  g_test_add_func ("/notifier/duration", test_duration);
+  g_test_add_func ("/notifier/picture", test_picture);
   g_test_add_func ("/notifier/actions", test_actions);
   g_test_add_func ("/notifier/ongoing", test_ongoing);
   g_test_add_func ("/notifier/choose-answer", test_choose_answer);
