@@ -27,6 +27,8 @@ typedef struct
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
   char *shown;      /* what was sent, to update only on a change */
+  char *ticking;    /* ongoing: the duration sent, apart from the rest */
+  GBytes *pixels;   /* the picture sent: its address in @shown stays its own */
   guint tick_id;    /* ongoing: the next update of the duration */
 } Entry;
 
@@ -54,6 +56,8 @@ entry_free (Entry *entry)
   g_clear_handle_id (&entry->tick_id, g_source_remove);
   g_free (entry->uuid);
   g_free (entry->shown);
+  g_free (entry->ticking);
+  g_clear_pointer (&entry->pixels, g_bytes_unref);
   g_free (entry);
 }
 
@@ -277,36 +281,50 @@ call_icon (CkdCall *call)
 }
 
 /* Shows @call's notification of @kind, or updates it in place when what
- * it says changed. */
+ * it says changed. @ticking (the ongoing call's duration, or NULL) is the
+ * body's last line; when nothing but it changed, the update has low
+ * urgency: GNOME Shell 43 shows every other update as a new banner, and
+ * a clock ticking is no news. */
 static void
 show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary,
            const char *body, char **actions, const char *category, guchar urgency,
-           gboolean on_lock_screen)
+           gboolean on_lock_screen, const char *ticking)
 {
   GHashTable *table = table_of (self, kind);
   Entry *entry = g_hash_table_lookup (table, call->uuid);
   g_autofree char *joined = g_strjoinv ("\x1f", actions);
   gboolean suppress_sound =
     kind == KIND_RINGING && ckd_registry_has_capability (self->registry, "ringtone");
-  /* A picture compares by its path, or by the pixels' address: a new
-   * picture is a new GBytes (ckd_call_set_picture). */
+  /* A picture compares by its path, or by the pixels' address (the
+   * entry holds the pixels it sent, so that the address stays theirs). */
   g_autofree char *shown = g_strdup_printf (
     "%s\x1e%s\x1e%s\x1e%s\x1e%d\x1e%d\x1e%s\x1e%p", call_icon (call), summary, body, joined,
     suppress_sound, on_lock_screen, call->picture != NULL ? call->picture->path : "",
     call->picture != NULL ? (gpointer) call->picture->pixels : NULL);
   gboolean first = entry == NULL;
+  g_autofree char *full_body = NULL;
 
   /* In flight: notify_done sends what changed meanwhile. */
-  if (entry != NULL && (entry->id == 0 || g_str_equal (entry->shown, shown)))
+  if (entry != NULL
+      && (entry->id == 0
+          || (g_str_equal (entry->shown, shown) && g_strcmp0 (entry->ticking, ticking) == 0)))
     return;
   if (first)
     {
       entry = entry_new (self, kind, call);
       g_hash_table_insert (table, entry->uuid, entry);
     }
+  else if (g_str_equal (entry->shown, shown))
+    urgency = URGENCY_LOW;
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
-  send_notify (self, entry, first, call_icon (call), summary, body, actions,
+  g_free (entry->ticking);
+  entry->ticking = g_strdup (ticking);
+  g_clear_pointer (&entry->pixels, g_bytes_unref);
+  if (call->picture != NULL && call->picture->pixels != NULL)
+    entry->pixels = g_bytes_ref (call->picture->pixels);
+  full_body = ticking != NULL ? g_strconcat (body, "\n", ticking, NULL) : g_strdup (body);
+  send_notify (self, entry, first, call_icon (call), summary, full_body, actions,
                build_call_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
                                  suppress_sound, on_lock_screen, call->picture));
 }
@@ -325,7 +343,7 @@ show_ringing (CkdCallPresenter *self, CkdCall *call)
     ckd_call_texts_choose_answer (ckd_registry_get_calls (self->registry), call));
 
   show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming",
-             URGENCY_CRITICAL, choices (self)->caller_on_lock_screen);
+             URGENCY_CRITICAL, choices (self)->caller_on_lock_screen, NULL);
 }
 
 /* Seconds since @call connected, rounded: a timer that fires a few
@@ -365,16 +383,14 @@ show_ongoing (CkdCallPresenter *self, CkdCall *call)
   gboolean with_duration = body_shown && choices (self)->duration_interval > 0;
   g_autofree char *summary = body_shown ? ckd_call_texts_ongoing_summary (call)
                                         : ckd_call_texts_caller_label (call);
-  g_autofree char *body =
-    ckd_call_texts_ongoing_body (call, with_duration ? seconds_connected (call) : -1, markup);
+  g_autofree char *body = ckd_call_texts_ongoing_body (call, markup);
+  g_autofree char *duration =
+    with_duration ? ckd_call_texts_duration (seconds_connected (call)) : NULL;
   g_auto (GStrv) actions = ckd_call_texts_ongoing_actions (call);
   Entry *entry;
 
-  /* Low urgency: the user is in the call, it interrupts nobody. GNOME
-   * Shell 43 shows any update of a notification of normal urgency as a
-   * new banner, a low one it updates in its list without a banner: the
-   * duration's updates must not pop up. */
-  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", URGENCY_LOW, FALSE);
+  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", URGENCY_NORMAL, FALSE,
+             duration);
   entry = g_hash_table_lookup (self->ongoing, call->uuid);
   /* In flight: notify_done shows it again, and that schedules. */
   if (entry != NULL && entry->id != 0 && with_duration)

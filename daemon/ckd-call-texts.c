@@ -260,7 +260,7 @@ ckd_call_texts_duration (gint64 seconds)
 }
 
 char *
-ckd_call_texts_ongoing_body (const CkdCall *call, gint64 duration, gboolean markup)
+ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup)
 {
   g_autoptr (GPtrArray) lines =
     caller_lines (call->localized_caller_name, call->remote_handle.value,
@@ -269,8 +269,6 @@ ckd_call_texts_ongoing_body (const CkdCall *call, gint64 duration, gboolean mark
   if (call->muted)
     /* Translators: a line of the body: the microphone is muted */
     g_ptr_array_add (lines, g_strdup (_("Muted")));
-  if (duration >= 0)
-    g_ptr_array_add (lines, ckd_call_texts_duration (duration));
   return join_lines (lines, markup);
 }
 

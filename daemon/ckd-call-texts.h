@@ -43,10 +43,9 @@ CkdAnswerChoice ckd_call_texts_choose_answer (GHashTable *live_calls, CkdCall *c
 GStrv ckd_call_texts_ringing_actions (CkdAnswerChoice answer);
 /* The ongoing (active or held) call's notification: "Ongoing call" (or
  * video call, or "Call on hold") over the caller's label, handle and app,
- * "Muted", and @duration seconds since it connected unless that is
- * negative. */
+ * and "Muted". (The presenter adds the duration as the last line.) */
 char *ckd_call_texts_ongoing_summary (const CkdCall *call);
-char *ckd_call_texts_ongoing_body (const CkdCall *call, gint64 duration, gboolean markup);
+char *ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup);
 /* A call timer: 0:42, 12:05, 1:02:03. */
 char *ckd_call_texts_duration (gint64 seconds);
 GStrv ckd_call_texts_ongoing_actions (const CkdCall *call);

@@ -214,15 +214,15 @@ class GnomeShell:
         # privileged user") would stay on top: headless, the user never
         # stops being idle, so banners never time out.
         wait_until(lambda: self.eval("imports.ui.main.layoutManager._startingUp") == "false",
-                   poll_interval=0.1, message="the shell's start-up")
+                   timeout=60, poll_interval=0.1, message="the shell's start-up")
         self.eval("imports.ui.main.messageTray.getSources().forEach(s => s.destroy()); 'ok'")
         # The shell starts in the overview; the desktop is what users see.
         self.eval("imports.ui.main.overview.hide(); 'ok'")
         wait_until(lambda: self.eval(
             "imports.ui.main.overview.visible || "
             "imports.ui.main.overview.animationInProgress") == "false",
-            poll_interval=0.1, message="the overview to close")
-        wait_until(lambda: self.banner() is None, poll_interval=0.1,
+            timeout=30, poll_interval=0.1, message="the overview to close")
+        wait_until(lambda: self.banner() is None, timeout=30, poll_interval=0.1,
                    message=lambda: "no banner (showing: %s)" % self.banner())
         return self
 
@@ -317,27 +317,6 @@ class GnomeShell:
         """What the lock screen would show: for each app (source), its
         visible texts and whether it is marked critical."""
         return self.eval_json(LOCK_SCREEN_JS)
-
-    def open_message_list(self):
-        """Opens the message list (the clock's menu), where notifications
-        stay once their banner went."""
-        self.eval("imports.ui.main.panel.statusArea.dateMenu.menu.open(); 'ok'")
-        wait_until(lambda: self.eval(
-            "const m = imports.ui.main.panel.statusArea.dateMenu.menu;"
-            "m.isOpen && m.actor.opacity === 255") == "true",
-            poll_interval=0.1, message="the message list open")
-
-    def expand_message(self, title):
-        """Expands the message titled ``title`` in the open message list:
-        its whole body and its buttons show."""
-        self.eval(
-            "const list = imports.ui.main.panel.statusArea.dateMenu._messageList;"
-            "list._notificationSection._messages"
-            ".filter(m => m.notification.title === %s)"
-            ".forEach(m => m.expand(false)); 'ok'" % json.dumps(title))
-
-    def close_message_list(self):
-        self.eval("imports.ui.main.panel.statusArea.dateMenu.menu.close(); 'ok'")
 
     def screenshot(self, path):
         """A PNG of the whole screen."""

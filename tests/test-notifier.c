@@ -220,11 +220,11 @@ test_ongoing (void)
   s = ckd_call_texts_ongoing_summary (call);
   g_assert_cmpstr (s, ==, "Ongoing call");
   g_free (s);
-  s = ckd_call_texts_ongoing_body (call, -1, TRUE);
+  s = ckd_call_texts_ongoing_body (call, TRUE);
   g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox");
   g_free (s);
-  s = ckd_call_texts_ongoing_body (call, 65, FALSE);
-  g_assert_cmpstr (s, ==, "<sip:bob@example.org>\nSpeakerbox\n1:05");
+  s = ckd_call_texts_ongoing_body (call, FALSE);
+  g_assert_cmpstr (s, ==, "<sip:bob@example.org>\nSpeakerbox");
   g_free (s);
 
   call->muted = TRUE;
@@ -237,8 +237,8 @@ test_ongoing (void)
   s = ckd_call_texts_ongoing_summary (call);
   g_assert_cmpstr (s, ==, "Call on hold");
   g_free (s);
-  s = ckd_call_texts_ongoing_body (call, 3600, TRUE);
-  g_assert_cmpstr (s, ==, "Bob\n&lt;sip:bob@example.org&gt;\nSpeakerbox\nMuted\n1:00:00");
+  s = ckd_call_texts_ongoing_body (call, TRUE);
+  g_assert_cmpstr (s, ==, "Bob\n&lt;sip:bob@example.org&gt;\nSpeakerbox\nMuted");
   g_free (s);
 
   call->muted = FALSE;

@@ -220,6 +220,8 @@ def test_duration_updates_in_place(client, phone, server, callkitd):
         (("callkitd", nid, "org.example.Speakerbox", "Ongoing call"), "0:01"),
         (("callkitd", nid, "org.example.Speakerbox", "Ongoing call"), "0:02"),
     ]
+    # Only the clock changed: low urgency (no new banner in GNOME Shell).
+    assert first[6]["urgency"] == 1
     assert all(t[6]["urgency"] == 0 for t in ticks)
 
     # A change in between shows the duration then, and the ticks go on.
@@ -229,6 +231,7 @@ def test_duration_updates_in_place(client, phone, server, callkitd):
                       if "Muted" in n[4]), None),
         message="the muted call's notification")
     assert without_duration(muted[4]) == "Alice\nSpeakerbox\nMuted"
+    assert muted[6]["urgency"] == 1
     count = len(server.notifies("call"))
     server.wait_for_notify("call", count + 1)
 

@@ -484,9 +484,7 @@ def test_closed_when_callkitd_stops(client, phone, server, callkitd):
     assert server.wait_for("CloseNotification") == [(nid,)]
 
 
-# Low urgency: GNOME Shell shows every update of a normal one as a new
-# banner.
-ONGOING_HINTS = {"category": "call", "urgency": 0, "resident": True,
+ONGOING_HINTS = {"category": "call", "urgency": 1, "resident": True,
                  "desktop-entry": "org.example.Speakerbox"}
 
 
