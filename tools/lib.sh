@@ -12,13 +12,18 @@ CKD_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
   libglib2.0-dev libsystemd-dev libpipewire-0.3-dev libspa-0.2-dev
   libsndfile1-dev libjson-glib-dev libsmartcols-dev libsqlite3-dev gettext)
 # What running the tests needs on top of that: the real components (a
-# private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb), the
-# tools the tests and recipes call (busctl from systemd, sox, readelf
-# from binutils, ImageMagick, valgrind, bubblewrap) and Python's side.
+# private dbus-daemon, PipeWire and WirePlumber, dunst on Xvfb, GNOME
+# Shell headless), the tools the tests and recipes call (busctl from
+# systemd, sox, readelf from binutils, ImageMagick, valgrind, bubblewrap)
+# and Python's side.
 CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
   sound-theme-freedesktop valgrind)
+# tests/test_notifications_gnome_shell.py: GNOME Shell 43 as the
+# notification server (gjs runs its notification helper).
+CKD_GNOME_SHELL_PACKAGES=(gnome-shell mutter gjs)
+CKD_TEST_PACKAGES+=("${CKD_GNOME_SHELL_PACKAGES[@]}")
 # The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
 # (baresip, with its ctrl_tcp module), a real far end (sipp) and
 # PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
