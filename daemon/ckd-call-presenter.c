@@ -254,7 +254,7 @@ build_call_hints (const char *desktop_entry, const char *category, guchar urgenc
   /* GNOME Shell's lock screen shows a notification's summary and body
    * only when every notification of its app has this scope (or the user
    * turned on the app's details-in-lock-screen); otherwise just the app
-   * and a count. Critical urgency wakes the screen and marks it there. */
+   * and a count. Critical urgency marks it there. */
   if (on_lock_screen)
     g_variant_builder_add (&hints, "{sv}", "x-gnome-privacy-scope",
                            g_variant_new_string ("system"));
