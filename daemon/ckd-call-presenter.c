@@ -20,12 +20,15 @@ typedef enum
  * gave it an id, and its Notify call while that is in flight. */
 typedef struct
 {
+  CkdCallPresenter *owner;
   guint32 id; /* 0 while Notify is in flight */
   Kind kind;
   char *uuid;
   guint generation; /* of the server it was sent to */
   gboolean stale;   /* in flight when its call left the state it shows */
   char *shown;      /* what was sent, to update only on a change */
+  char *ticking;    /* ongoing: the duration sent, apart from the rest */
+  guint tick_id;    /* ongoing: the next update of the duration */
 } Entry;
 
 struct _CkdCallPresenter
@@ -49,8 +52,10 @@ struct _CkdCallPresenter
 static void
 entry_free (Entry *entry)
 {
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
   g_free (entry->uuid);
   g_free (entry->shown);
+  g_free (entry->ticking);
   g_free (entry);
 }
 
@@ -93,6 +98,7 @@ forget_entry (CkdCallPresenter *self, Entry *entry)
 {
   GHashTable *table = table_of (self, entry->kind);
 
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
   if (g_hash_table_lookup (table, entry->uuid) == entry)
     g_hash_table_remove (table, entry->uuid);
   if (entry->id != 0)
@@ -209,15 +215,27 @@ entry_new (CkdCallPresenter *self, Kind kind, CkdCall *call)
 {
   Entry *entry = g_new0 (Entry, 1);
 
+  entry->owner = self;
   entry->kind = kind;
   entry->uuid = g_strdup (call->uuid);
   entry->generation = ckd_notification_client_get_generation (self->client);
   return entry;
 }
 
+/* Notification urgencies of the specification. */
+enum
+{
+  URGENCY_LOW = 0,
+  URGENCY_NORMAL = 1,
+  URGENCY_CRITICAL = 2,
+};
+
+/* The hints of a call's notification; @image_path (the caller's
+ * picture, as caller identification made it) may be NULL. */
 static GVariant *
-build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
-             gboolean suppress_sound, const char *image_path)
+build_call_hints (const char *desktop_entry, const char *category, guchar urgency,
+                  gboolean resident, gboolean suppress_sound, gboolean on_lock_screen,
+                  const char *image_path)
 {
   GVariantBuilder hints;
 
@@ -238,7 +256,22 @@ build_hints (const char *desktop_entry, const char *category, guchar urgency, gb
     g_variant_builder_add (&hints, "{sv}", "suppress-sound", g_variant_new_boolean (TRUE));
   if (desktop_entry != NULL && *desktop_entry != '\0')
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (desktop_entry));
+  /* GNOME Shell's lock screen shows a notification's summary and body
+   * only when every notification of its app has this scope (or the user
+   * turned on the app's details-in-lock-screen); otherwise just the app
+   * and a count. Critical urgency marks it there. */
+  if (on_lock_screen)
+    g_variant_builder_add (&hints, "{sv}", "x-gnome-privacy-scope",
+                           g_variant_new_string ("system"));
   return g_variant_builder_end (&hints);
+}
+
+static GVariant *
+build_hints (const char *desktop_entry, const char *category, guchar urgency, gboolean resident,
+             gboolean suppress_sound)
+{
+  return build_call_hints (desktop_entry, category, urgency, resident, suppress_sound, FALSE,
+                           NULL);
 }
 
 static const char *
@@ -250,10 +283,14 @@ call_icon (CkdCall *call)
 }
 
 /* Shows @call's notification of @kind, or updates it in place when what
- * it says changed. */
+ * it says changed. @ticking (the ongoing call's duration, or NULL) is the
+ * body's last line; when nothing but it changed, the update has low
+ * urgency: GNOME Shell 43 shows every other update as a new banner, and
+ * a clock ticking is no news. */
 static void
 show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary,
-           const char *body, char **actions, const char *category, guchar urgency)
+           const char *body, char **actions, const char *category, guchar urgency,
+           gboolean on_lock_screen, const char *ticking)
 {
   GHashTable *table = table_of (self, kind);
   Entry *entry = g_hash_table_lookup (table, call->uuid);
@@ -263,46 +300,110 @@ show_call (CkdCallPresenter *self, Kind kind, CkdCall *call, const char *summary
   CkdIdentityMerged identity;
   g_autofree char *shown = NULL;
   gboolean first = entry == NULL;
+  g_autofree char *full_body = NULL;
 
   ckd_identity_merge (&call->identity, &identity);
-  shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d\x1e%s", call_icon (call), summary, body,
-                           joined, suppress_sound, identity.image_path ? identity.image_path : "");
+  shown = g_strdup_printf ("%s\x1e%s\x1e%s\x1e%s\x1e%d\x1e%d\x1e%s", call_icon (call), summary,
+                           body, joined, suppress_sound, on_lock_screen,
+                           identity.image_path ? identity.image_path : "");
   /* In flight: notify_done sends what changed meanwhile. */
-  if (entry != NULL && (entry->id == 0 || g_str_equal (entry->shown, shown)))
+  if (entry != NULL
+      && (entry->id == 0
+          || (g_str_equal (entry->shown, shown) && g_strcmp0 (entry->ticking, ticking) == 0)))
     return;
   if (first)
     {
       entry = entry_new (self, kind, call);
       g_hash_table_insert (table, entry->uuid, entry);
     }
+  else if (g_str_equal (entry->shown, shown))
+    urgency = URGENCY_LOW;
   g_free (entry->shown);
   entry->shown = g_steal_pointer (&shown);
-  send_notify (self, entry, first, call_icon (call), summary, body, actions,
-               build_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
-                            suppress_sound, identity.image_path));
+  g_free (entry->ticking);
+  entry->ticking = g_strdup (ticking);
+  full_body = ticking != NULL ? g_strconcat (body, "\n", ticking, NULL) : g_strdup (body);
+  send_notify (self, entry, first, call_icon (call), summary, full_body, actions,
+               build_call_hints (call->provider->config.desktop_entry, category, urgency, TRUE,
+                                 suppress_sound, on_lock_screen, identity.image_path));
 }
 
 static void
 show_ringing (CkdCallPresenter *self, CkdCall *call)
 {
   gboolean markup = ckd_notification_client_has_body_markup (self->client);
-  g_autofree char *summary = ckd_call_texts_ringing_summary (call);
+  /* A server without bodies shows only the summary: it names the caller
+   * then. */
+  gboolean body_shown = ckd_notification_client_has_body (self->client);
+  g_autofree char *summary = body_shown ? ckd_call_texts_ringing_summary (call)
+                                        : ckd_call_texts_caller_label (call);
   g_autofree char *body = ckd_call_texts_ringing_body (call, markup);
   g_auto (GStrv) actions = ckd_call_texts_ringing_actions (
     ckd_call_texts_choose_answer (ckd_registry_get_calls (self->registry), call));
 
-  show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming", 2);
+  show_call (self, KIND_RINGING, call, summary, body, actions, "call.incoming",
+             URGENCY_CRITICAL, choices (self)->caller_on_lock_screen, NULL);
+}
+
+/* Seconds since @call connected, rounded: a timer that fires a few
+ * milliseconds late still shows the whole minute. */
+static gint64
+seconds_connected (const CkdCall *call)
+{
+  if (call->connected_at == 0)
+    return 0;
+  return MAX (g_get_real_time () - call->connected_at + G_USEC_PER_SEC / 2, 0) / G_USEC_PER_SEC;
+}
+
+static gboolean on_duration_tick (gpointer user_data);
+
+/* The next update of the duration, when it reaches the next whole
+ * multiple of the interval (1:00, 2:00, ... for a minute). */
+static void
+schedule_tick (CkdCallPresenter *self, Entry *entry, CkdCall *call)
+{
+  guint interval = choices (self)->duration_interval;
+  gint64 period = (gint64) interval * G_USEC_PER_SEC;
+  gint64 elapsed;
+
+  g_clear_handle_id (&entry->tick_id, g_source_remove);
+  if (interval == 0 || call->connected_at == 0)
+    return;
+  elapsed = MAX (g_get_real_time () - call->connected_at, 0);
+  entry->tick_id = g_timeout_add ((guint) ((period - elapsed % period + 999) / 1000),
+                                  on_duration_tick, entry);
 }
 
 static void
 show_ongoing (CkdCallPresenter *self, CkdCall *call)
 {
   gboolean markup = ckd_notification_client_has_body_markup (self->client);
-  g_autofree char *summary = ckd_call_texts_caller_label (call);
+  gboolean body_shown = ckd_notification_client_has_body (self->client);
+  gboolean with_duration = body_shown && choices (self)->duration_interval > 0;
+  g_autofree char *summary = body_shown ? ckd_call_texts_ongoing_summary (call)
+                                        : ckd_call_texts_caller_label (call);
   g_autofree char *body = ckd_call_texts_ongoing_body (call, markup);
+  g_autofree char *duration =
+    with_duration ? ckd_call_texts_duration (seconds_connected (call)) : NULL;
   g_auto (GStrv) actions = ckd_call_texts_ongoing_actions (call);
+  Entry *entry;
 
-  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", 1);
+  show_call (self, KIND_ONGOING, call, summary, body, actions, "call", URGENCY_NORMAL, FALSE,
+             duration);
+  entry = g_hash_table_lookup (self->ongoing, call->uuid);
+  /* In flight: notify_done shows it again, and that schedules. */
+  if (entry != NULL && entry->id != 0 && with_duration)
+    schedule_tick (self, entry, call);
+}
+
+static gboolean
+on_duration_tick (gpointer user_data)
+{
+  Entry *entry = user_data;
+
+  entry->tick_id = 0;
+  refresh_entry (entry->owner, entry);
+  return G_SOURCE_REMOVE;
 }
 
 /* Shows, updates or leaves @call's ringing or ongoing notification, as
@@ -467,7 +568,7 @@ on_developer_notice (CkdCallPresenter *self, const char *app_id, const char *tex
            ? g_markup_escape_text (text, -1)
            : g_strdup (text);
   ckd_notification_client_notify (self->client, 0, "dialog-warning", summary, body, NULL,
-                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE, NULL),
+                                  build_hints (app_id, "x-callkitd.developer", 1, FALSE, FALSE),
                                   -1, NULL, NULL);
 }
 

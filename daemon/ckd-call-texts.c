@@ -64,48 +64,65 @@ label_of (const char *name, const char *handle)
   return g_strdup (_("Unknown caller"));
 }
 
-static char *
-body_with_label_of (const char *name, const char *handle, const char *label,
-                    gboolean suspected_spam, const char *provider_name, gboolean video,
-                    gboolean markup)
+/* The lines that say who calls and through which app: the caller's name
+ * (when @with_name: the summary does not already hold it), the label a
+ * source of caller identification gave, the handle when the name is not
+ * the handle, the app. */
+static GPtrArray *
+caller_lines (const char *name, const char *handle, const char *label,
+              const char *provider_name, gboolean with_name)
 {
-  g_autoptr (GPtrArray) lines = g_ptr_array_new ();
-  g_autofree char *summary = label_of (name, handle);
-  g_autofree char *clean_handle = ckd_call_texts_clean (handle);
-  g_autofree char *clean_provider = ckd_call_texts_clean (provider_name);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  char *shown = label_of (name, handle);
+  char *clean_handle = ckd_call_texts_clean (handle);
+
+  if (with_name)
+    g_ptr_array_add (lines, g_strdup (shown));
+  if (label != NULL && *label != '\0')
+    g_ptr_array_add (lines, ckd_call_texts_clean (label));
+  /* The handle adds something only when the name is not the handle. */
+  if (clean_handle != NULL && *clean_handle != '\0' && g_strcmp0 (shown, clean_handle) != 0)
+    g_ptr_array_add (lines, g_steal_pointer (&clean_handle));
+  g_free (clean_handle);
+  g_free (shown);
+  if (provider_name != NULL && *provider_name != '\0')
+    g_ptr_array_add (lines, ckd_call_texts_clean (provider_name));
+  return lines;
+}
+
+/* The lines of a live call's body: who calls, as caller identification
+ * merged it. */
+static GPtrArray *
+live_caller_lines (const CkdCall *call)
+{
+  CkdIdentityMerged merged;
+
+  ckd_identity_merge (&call->identity, &merged);
+  return caller_lines (merged.name, call->remote_handle.value, merged.label,
+                       ckd_provider_display_name (call->provider), TRUE);
+}
+
+static char *
+join_lines (GPtrArray *lines, gboolean markup)
+{
   g_autofree char *text = NULL;
 
-  if (suspected_spam)
-    /* Translators: a line of a ringing call's notification, when a
-     * source of caller identification says the call may be spam */
-    g_ptr_array_add (lines, (gpointer) _("Suspected spam"));
-  if (label != NULL && *label != '\0')
-    g_ptr_array_add (lines, (gpointer) label);
-  /* The handle adds something only when the summary is a name. */
-  if (clean_handle != NULL && *clean_handle != '\0' && g_strcmp0 (summary, clean_handle) != 0)
-    g_ptr_array_add (lines, (gpointer) clean_handle);
-  g_ptr_array_add (lines, (gpointer) clean_provider);
-  if (video)
-    /* Translators: a line of a call notification's body */
-    g_ptr_array_add (lines, (gpointer) _("video call"));
   g_ptr_array_add (lines, NULL);
   text = g_strjoinv ("\n", (char **) lines->pdata);
+  g_ptr_array_remove_index (lines, lines->len - 1);
   /* Servers with body-markup drop what looks like a tag: <sip:...>. */
   return markup ? g_markup_escape_text (text, -1) : g_steal_pointer (&text);
 }
 
 static char *
-body_of (const char *name, const char *handle, const char *provider_name, gboolean video,
-         gboolean markup)
-{
-  return body_with_label_of (name, handle, NULL, FALSE, provider_name, video, markup);
-}
-
-static char *
-missed_summary_of (const char *name, const char *handle)
+missed_summary_of (const char *name, const char *handle, gboolean video)
 {
   g_autofree char *label = label_of (name, handle);
 
+  if (video)
+    /* Translators: %s is the caller's name, number or address, or
+     * "Unknown caller" */
+    return g_strdup_printf (_("Missed video call from %s"), label);
   /* Translators: %s is the caller's name, number or address, or
    * "Unknown caller" */
   return g_strdup_printf (_("Missed call from %s"), label);
@@ -121,32 +138,31 @@ char *
 ckd_call_texts_ringing_summary (const CkdCall *call)
 {
   CkdIdentityMerged merged;
-  g_autofree char *label = NULL;
 
   ckd_identity_merge (&call->identity, &merged);
-  label = label_of (merged.name, call->remote_handle.value);
   if (merged.suspected_spam)
-    /* Translators: the summary of a ringing call's notification when the
-     * call may be spam; %s is the caller's name, number or address */
-    return g_strdup_printf (_("Suspected spam: %s"), label);
-  return g_steal_pointer (&label);
+    /* Translators: the title of a ringing call's notification when a
+     * source of caller identification says the call may be spam */
+    return g_strdup (call->has_video ? _("Suspected spam video call")
+                                     : _("Suspected spam call"));
+  /* Translators: the title of a ringing call's notification; the
+   * caller is in the lines below it */
+  return g_strdup (call->has_video ? _("Incoming video call") : _("Incoming call"));
 }
 
 char *
 ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup)
 {
-  CkdIdentityMerged merged;
+  g_autoptr (GPtrArray) lines = live_caller_lines (call);
 
-  ckd_identity_merge (&call->identity, &merged);
-  return body_with_label_of (merged.name, call->remote_handle.value, merged.label,
-                             merged.suspected_spam, ckd_provider_display_name (call->provider),
-                             call->has_video, markup);
+  return join_lines (lines, markup);
 }
 
 char *
 ckd_call_texts_missed_summary (const CkdCall *call)
 {
-  return missed_summary_of (ckd_call_identity_name (call), call->remote_handle.value);
+  return missed_summary_of (ckd_call_identity_name (call), call->remote_handle.value,
+                            call->has_video);
 }
 
 /* ---- missed calls, from the history ----------------------------------- */
@@ -154,14 +170,17 @@ ckd_call_texts_missed_summary (const CkdCall *call)
 char *
 ckd_call_texts_missed_entry_summary (const CkdHistoryEntry *entry)
 {
-  return missed_summary_of (entry->localized_caller_name, entry->remote_handle.value);
+  return missed_summary_of (entry->localized_caller_name, entry->remote_handle.value,
+                            entry->has_video);
 }
 
 char *
 ckd_call_texts_missed_entry_body (const CkdHistoryEntry *entry, gboolean markup)
 {
-  return body_of (entry->localized_caller_name, entry->remote_handle.value,
-                  entry->provider_name, entry->has_video, markup);
+  g_autoptr (GPtrArray) lines = caller_lines (
+    entry->localized_caller_name, entry->remote_handle.value, NULL, entry->provider_name, FALSE);
+
+  return join_lines (lines, markup);
 }
 
 CkdCall *
@@ -287,20 +306,37 @@ ckd_call_texts_ringing_actions (CkdAnswerChoice answer)
 }
 
 char *
+ckd_call_texts_ongoing_summary (const CkdCall *call)
+{
+  if (call->state == CKD_CALL_STATE_HELD)
+    /* Translators: the title of the notification of a call on hold */
+    return g_strdup (_("Call on hold"));
+  /* Translators: the title of the notification of the call the user is
+   * in */
+  return g_strdup (call->has_video ? _("Ongoing video call") : _("Ongoing call"));
+}
+
+char *
+ckd_call_texts_duration (gint64 seconds)
+{
+  gint64 s = MAX (seconds, 0);
+
+  /* Like a phone's call timer: 0:42, 12:05, 1:02:03. */
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+char *
 ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup)
 {
-  g_autofree char *base = ckd_call_texts_ringing_body (call, FALSE);
-  g_autoptr (GString) text = g_string_new (base);
+  g_autoptr (GPtrArray) lines = live_caller_lines (call);
 
-  if (call->state == CKD_CALL_STATE_HELD)
-    /* Translators: a line of the body: the call is on hold */
-    g_string_append_printf (text, "\n%s", _("On hold"));
   if (call->muted)
     /* Translators: a line of the body: the microphone is muted */
-    g_string_append_printf (text, "\n%s", _("Muted"));
-  if (markup)
-    return g_markup_escape_text (text->str, -1);
-  return g_string_free (g_steal_pointer (&text), FALSE);
+    g_ptr_array_add (lines, g_strdup (_("Muted")));
+  return join_lines (lines, markup);
 }
 
 GStrv

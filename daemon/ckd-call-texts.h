@@ -27,7 +27,10 @@ typedef enum
  * how). NULL for NULL. */
 char *ckd_call_texts_clean (const char *text);
 
+/* Who calls: the name, else the handle, else "Unknown caller". */
 char *ckd_call_texts_caller_label (const CkdCall *call);
+/* A ringing call: "Incoming call" (or video call) over the caller's
+ * label, handle and app. */
 char *ckd_call_texts_ringing_summary (const CkdCall *call);
 char *ckd_call_texts_ringing_body (const CkdCall *call, gboolean markup);
 char *ckd_call_texts_missed_summary (const CkdCall *call);
@@ -43,8 +46,13 @@ CkdAnswerChoice ckd_call_texts_choose_answer (GHashTable *live_calls, CkdCall *c
 /* The action keys and labels of a ringing call's notification, as the
  * Notify method takes them (key, label, key, label, ...). */
 GStrv ckd_call_texts_ringing_actions (CkdAnswerChoice answer);
-/* The ongoing (active or held) call's notification. */
+/* The ongoing (active or held) call's notification: "Ongoing call" (or
+ * video call, or "Call on hold") over the caller's label, handle and app,
+ * and "Muted". (The presenter adds the duration as the last line.) */
+char *ckd_call_texts_ongoing_summary (const CkdCall *call);
 char *ckd_call_texts_ongoing_body (const CkdCall *call, gboolean markup);
+/* A call timer: 0:42, 12:05, 1:02:03. */
+char *ckd_call_texts_duration (gint64 seconds);
 GStrv ckd_call_texts_ongoing_actions (const CkdCall *call);
 /* What the button @key of a ringing call's notification requests
  * ("answer", "decline", "hold-answer", "end-answer"), or NULL when it does

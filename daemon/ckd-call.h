@@ -85,7 +85,7 @@ typedef enum
 #define CKD_CALL_CHANGED_PROPERTIES ((1u << CKD_CALL_N_PROPERTIES) - 1)
 
 /* What a call looked like before a change, to tell what the change did.
- * Cheap: a few fields and three short strings. */
+ * Cheap: a few fields and four short strings. */
 typedef struct
 {
   CkdCall before;

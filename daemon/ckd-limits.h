@@ -52,6 +52,11 @@
  * Notify calls still in flight, so that it can close those notifications
  * too. */
 #define CKD_NOTIFIER_SHUTDOWN_WAIT_MS 2000
+/* Seconds between updates of the ongoing call's duration in its
+ * notification ([Notifications] duration-interval): a minute by default,
+ * as each update is a D-Bus call and a redraw for the server. */
+#define CKD_DEFAULT_DURATION_INTERVAL_SECONDS 60
+#define CKD_MAX_DURATION_INTERVAL_SECONDS 3600
 
 /* ---- pushes (PushRegistry) ---- */
 

@@ -29,6 +29,7 @@ struct _CkdNotificationClient
   char *server_owner; /* unique name of the server, or NULL */
   gboolean has_server;
   gboolean has_actions;
+  gboolean has_body;
   gboolean has_body_markup;
   guint generation;
   gboolean logged_absent;
@@ -65,6 +66,7 @@ on_capabilities (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     return 0;
   self->has_server = TRUE;
   self->has_actions = g_strv_contains ((const char *const *) caps, "actions");
+  self->has_body = g_strv_contains ((const char *const *) caps, "body");
   self->has_body_markup = g_strv_contains ((const char *const *) caps, "body-markup");
   joined = g_strjoinv (", ", caps);
   g_debug ("notification server %s has: %s", self->server_owner, joined);
@@ -335,6 +337,12 @@ gboolean
 ckd_notification_client_has_actions (CkdNotificationClient *self)
 {
   return self->has_actions;
+}
+
+gboolean
+ckd_notification_client_has_body (CkdNotificationClient *self)
+{
+  return self->has_body;
 }
 
 gboolean

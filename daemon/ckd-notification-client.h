@@ -47,6 +47,8 @@ void ckd_notification_client_free (CkdNotificationClient *self);
 /* A server is there and its capabilities are known. */
 gboolean ckd_notification_client_has_server (CkdNotificationClient *self);
 gboolean ckd_notification_client_has_actions (CkdNotificationClient *self);
+/* The server shows bodies ("body"); without it only summaries. */
+gboolean ckd_notification_client_has_body (CkdNotificationClient *self);
 gboolean ckd_notification_client_has_body_markup (CkdNotificationClient *self);
 /* Counts the servers that left: an id from an earlier generation means
  * nothing to the server there now. */

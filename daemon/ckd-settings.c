@@ -34,6 +34,9 @@ static const Key keys[] = {
   BOOLEAN_KEY ("Notifications", "ongoing", notifications.ongoing),
   BOOLEAN_KEY ("Notifications", "missed", notifications.missed),
   BOOLEAN_KEY ("Notifications", "missed-persistent", notifications.missed_persistent),
+  BOOLEAN_KEY ("Notifications", "caller-on-lock-screen", notifications.caller_on_lock_screen),
+  UINT_KEY ("Notifications", "duration-interval", notifications.duration_interval, 0,
+            CKD_MAX_DURATION_INTERVAL_SECONDS),
   BOOLEAN_KEY ("Sounds", "ringtone", sounds.ringtone),
   BOOLEAN_KEY ("Sounds", "call-waiting", sounds.call_waiting),
   BOOLEAN_KEY ("History", "keep", history.keep),
@@ -72,6 +75,8 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .ongoing = TRUE,
       .missed = TRUE,
       .missed_persistent = TRUE,
+      .caller_on_lock_screen = TRUE,
+      .duration_interval = CKD_DEFAULT_DURATION_INTERVAL_SECONDS,
     },
     .sounds = {
       .ringtone = TRUE,

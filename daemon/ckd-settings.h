@@ -40,6 +40,12 @@ typedef struct
   gboolean ongoing;           /* ongoing= */
   gboolean missed;            /* missed= */
   gboolean missed_persistent; /* missed-persistent=: stay until dismissed */
+  /* caller-on-lock-screen=: a ringing call's caller may show on the lock
+   * screen (GNOME Shell's x-gnome-privacy-scope hint) */
+  gboolean caller_on_lock_screen;
+  /* duration-interval=: seconds between updates of the ongoing call's
+   * duration; 0 shows none */
+  guint duration_interval;
 } CkdNotificationSettings;
 
 /* [Sounds]: what callkitd plays itself */

@@ -4,6 +4,8 @@
 
 #include "ckd-call-group.h"
 #include "ckd-call-texts.h"
+#include "ckd-error.h"
+#include "ckd-limits.h"
 #include "ckd-provider.h"
 
 #define UUID_A "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001"
@@ -52,41 +54,61 @@ test_texts (void)
   g_autoptr (CkdCall) call = ckd_call_new (UUID_A, provider, FALSE, 1);
   char *s;
 
-  /* Unknown caller: no name, no handle. */
+  /* The summary says what it is; the body who calls, through which app. */
   s = ckd_call_texts_ringing_summary (call);
-  g_assert_cmpstr (s, ==, "Unknown caller");
+  g_assert_cmpstr (s, ==, "Incoming call");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_assert_cmpstr (s, ==, "Unknown caller\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_missed_summary (call);
   g_assert_cmpstr (s, ==, "Missed call from Unknown caller");
   g_free (s);
 
-  /* The handle alone is the summary, and is not repeated in the body. */
+  /* The handle alone is the caller's label, not repeated. */
   set_handle (call, "<sip:alice@example.org>");
-  s = ckd_call_texts_ringing_summary (call);
+  s = ckd_call_texts_caller_label (call);
   g_assert_cmpstr (s, ==, "<sip:alice@example.org>");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox");
   g_free (s);
 
   /* With a name the handle adds something; escaped only for markup. */
   set_caller_name (call, "Alice & Bob");
   call->has_video = TRUE;
   s = ckd_call_texts_ringing_summary (call);
-  g_assert_cmpstr (s, ==, "Alice & Bob");
+  g_assert_cmpstr (s, ==, "Incoming video call");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "&lt;sip:alice@example.org&gt;\nSpeakerbox\nvideo call");
+  g_assert_cmpstr (s, ==, "Alice &amp; Bob\n&lt;sip:alice@example.org&gt;\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_ringing_body (call, FALSE);
-  g_assert_cmpstr (s, ==, "<sip:alice@example.org>\nSpeakerbox\nvideo call");
+  g_assert_cmpstr (s, ==, "Alice & Bob\n<sip:alice@example.org>\nSpeakerbox");
   g_free (s);
   s = ckd_call_texts_missed_summary (call);
-  g_assert_cmpstr (s, ==, "Missed call from Alice & Bob");
+  g_assert_cmpstr (s, ==, "Missed video call from Alice & Bob");
   g_free (s);
+}
+
+static void
+test_duration (void)
+{
+  const struct
+  {
+    gint64 seconds;
+    const char *text;
+  } cases[] = {
+    { -5, "0:00" },     { 0, "0:00" },       { 42, "0:42" },         { 60, "1:00" },
+    { 725, "12:05" },   { 3599, "59:59" },   { 3600, "1:00:00" },    { 3723, "1:02:03" },
+    { 360000, "100:00:00" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = ckd_call_texts_duration (cases[i].seconds);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
 }
 
 static void
@@ -133,8 +155,14 @@ test_ongoing (void)
   actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, active));
   g_strfreev (actions);
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Ongoing call");
+  g_free (s);
   s = ckd_call_texts_ongoing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "Speakerbox");
+  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox");
+  g_free (s);
+  s = ckd_call_texts_ongoing_body (call, FALSE);
+  g_assert_cmpstr (s, ==, "<sip:bob@example.org>\nSpeakerbox");
   g_free (s);
 
   call->muted = TRUE;
@@ -143,8 +171,11 @@ test_ongoing (void)
   g_assert_true (g_strv_equal ((const char *const *) actions, held_muted));
   g_strfreev (actions);
   set_caller_name (call, "Bob");
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Call on hold");
+  g_free (s);
   s = ckd_call_texts_ongoing_body (call, TRUE);
-  g_assert_cmpstr (s, ==, "&lt;sip:bob@example.org&gt;\nSpeakerbox\nOn hold\nMuted");
+  g_assert_cmpstr (s, ==, "Bob\n&lt;sip:bob@example.org&gt;\nSpeakerbox\nMuted");
   g_free (s);
 
   call->muted = FALSE;
@@ -153,6 +184,10 @@ test_ongoing (void)
   actions = ckd_call_texts_ongoing_actions (call);
   g_assert_true (g_strv_equal ((const char *const *) actions, no_hold));
   g_strfreev (actions);
+  call->has_video = TRUE;
+  s = ckd_call_texts_ongoing_summary (call);
+  g_assert_cmpstr (s, ==, "Ongoing video call");
+  g_free (s);
 }
 
 static void
@@ -214,6 +249,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/notifier/texts", test_texts);
+  g_test_add_func ("/notifier/duration", test_duration);
   g_test_add_func ("/notifier/actions", test_actions);
   g_test_add_func ("/notifier/ongoing", test_ongoing);
   g_test_add_func ("/notifier/choose-answer", test_choose_answer);

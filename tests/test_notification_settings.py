@@ -12,7 +12,8 @@ from harness import ring, wait_until
 # The notification server and its fixtures; ``callkitd`` is redefined
 # below so that the settings file is written before the daemon starts.
 from test_notifications import (PROVIDER_CONFIG, phone, ringing_notification,  # noqa: F401
-                                server, start_server, wait_for_capability)
+                                server, start_server, wait_for_capability,
+                                without_duration)
 
 
 def write_conf(path, text):
@@ -134,8 +135,8 @@ def test_change_applies_while_running(client, phone, server, callkitd,
 
     write_conf(user_conf, "[Notifications]\nringing=true\n")
     wait_for_log(callkitd, "settings changed", 2)
-    shown = {n[3] for n in server.wait_for("Notify", 3)[1:]}
-    assert shown == {"Alice", "Bob"}
+    shown = {n[4] for n in server.wait_for("Notify", 3)[1:]}
+    assert shown == {"Alice\nSpeakerbox", "Bob\nSpeakerbox"}
     assert client.get_call_properties(first)["State"] == "ringing"
 
 
@@ -186,3 +187,63 @@ def test_turning_missed_calls_off_closes_them(client, phone, server, callkitd,
     write_conf(user_conf, "[Notifications]\nmissed=false\n")
     wait_for_log(callkitd, "settings changed")
     assert (nid,) in server.wait_for("CloseNotification", 2)
+
+
+@pytest.mark.parametrize("conf_text", [
+    "[Notifications]\ncaller-on-lock-screen=false\n"])
+def test_caller_kept_off_the_lock_screen(client, phone, server, callkitd):
+    ring(phone, client, localized_caller_name="Alice")
+    hints = ringing_notification(server)[6]
+    assert "x-gnome-privacy-scope" not in hints
+    assert hints["urgency"] == 2
+
+
+def answer(client, phone):
+    phone.auto_fulfill = True
+    call = ring(phone, client, localized_caller_name="Alice")
+    client.call_method(call, "Answer")
+    client.wait_for_call_property(call, "State", "active")
+    return call
+
+
+@pytest.mark.parametrize("conf_text", [
+    "[Notifications]\nduration-interval=1\n"])
+def test_duration_updates_in_place(client, phone, server, callkitd):
+    call = answer(client, phone)
+    first = server.wait_for_notify("call")
+    nid = server.notification_id(first)
+    # Each update replaces the notification, a whole second on; the call
+    # rounds to whole seconds, so a late timer still shows 0:01, 0:02.
+    server.wait_for_notify("call", 3)
+    ticks = server.notifies("call")[1:3]
+    assert [(t[0:4], t[4].split("\n")[-1]) for t in ticks] == [
+        (("callkitd", nid, "org.example.Speakerbox", "Ongoing call"), "0:01"),
+        (("callkitd", nid, "org.example.Speakerbox", "Ongoing call"), "0:02"),
+    ]
+    # Only the clock changed: low urgency (no new banner in GNOME Shell).
+    assert first[6]["urgency"] == 1
+    assert all(t[6]["urgency"] == 0 for t in ticks)
+
+    # A change in between shows the duration then, and the ticks go on.
+    client.call_method(call, "SetMuted", ("(b)", (True,)))
+    muted = harness.wait_until(
+        lambda: next((n for n in server.notifies("call")
+                      if "Muted" in n[4]), None),
+        message="the muted call's notification")
+    assert without_duration(muted[4]) == "Alice\nSpeakerbox\nMuted"
+    assert muted[6]["urgency"] == 1
+    count = len(server.notifies("call"))
+    server.wait_for_notify("call", count + 1)
+
+    client.call_method(call, "End")
+    client.wait_for_call_removed(call)
+    harness.wait_until(lambda: (nid,) in server.calls("CloseNotification"),
+                       message="the ongoing call's notification closed")
+
+
+@pytest.mark.parametrize("conf_text", [
+    "[Notifications]\nduration-interval=0\n"])
+def test_no_duration(client, phone, server, callkitd):
+    answer(client, phone)
+    ongoing = server.wait_for_notify("call")
+    assert ongoing[4] == "Alice\nSpeakerbox"

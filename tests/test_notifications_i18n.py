@@ -7,7 +7,7 @@ import pytest
 
 import harness
 from harness import ring
-from test_notifications import (PROVIDER_CONFIG, server,  # noqa: F401
+from test_notifications import (PROVIDER_CONFIG, server, without_duration,  # noqa: F401
                                 start_server, wait_for_capability)
 
 
@@ -40,20 +40,20 @@ def start_localized(start_server, start_daemon, make_client):
 
 
 @pytest.mark.parametrize("language,texts", [
-    ("de", ("Unbekannter Anrufer", "Speakerbox\nVideoanruf",
+    ("de", ("Eingehender Videoanruf", "Unbekannter Anrufer\nSpeakerbox",
             ["default", "Anzeigen", "answer", "Annehmen",
              "decline", "Ablehnen"],
-            "Verpasster Anruf von Unbekannter Anrufer",
+            "Verpasster Videoanruf von Unbekannter Anrufer",
             ["dismiss", "Verwerfen"])),
-    ("fr", ("Appelant inconnu", "Speakerbox\nappel vidéo",
+    ("fr", ("Appel vidéo entrant", "Appelant inconnu\nSpeakerbox",
             ["default", "Afficher", "answer", "Répondre",
              "decline", "Refuser"],
-            "Appel manqué de Appelant inconnu",
+            "Appel vidéo manqué de Appelant inconnu",
             ["dismiss", "Ignorer"])),
     # No catalog: the original texts.
-    ("eo", ("Unknown caller", "Speakerbox\nvideo call",
+    ("eo", ("Incoming video call", "Unknown caller\nSpeakerbox",
             ["default", "Show", "answer", "Answer", "decline", "Decline"],
-            "Missed call from Unknown caller",
+            "Missed video call from Unknown caller",
             ["dismiss", "Dismiss"])),
 ])
 def test_ringing_and_missed_in_the_users_language(start_localized, server,
@@ -79,9 +79,9 @@ def test_ongoing_in_german(start_localized, server):
     client.call_method(call, "SetHeld", ("(b)", (True,)))
     ongoing = harness.wait_until(
         lambda: next((n for n in server.notifies("call")
-                      if "Gehalten" in n[4]), None),
+                      if n[3] == "Anruf gehalten"), None),
         message="the ongoing call's notification, on hold")
-    assert ongoing[4] == "Speakerbox\nGehalten\nStummgeschaltet"
+    assert without_duration(ongoing[4]) == "Alice\nSpeakerbox\nStummgeschaltet"
     assert ongoing[5] == ["default", "Anzeigen", "hang-up", "Auflegen",
                           "unmute", "Stummschaltung aufheben",
                           "resume", "Fortsetzen"]

@@ -61,7 +61,7 @@ def test_push_ends_the_ringing_call(callkitd, client, server, phone, reason, mis
     phone.expect("call", uuid, "ringing")
     client.wait_for_call_property(uuid, "State", "ringing")
     ringing = server.wait_for_notify("call.incoming")
-    assert ringing[3] == "Ada"
+    assert (ringing[3], ringing[4].split("\n")[0]) == ("Incoming call", "Ada")
     wait_ringer(pw, "ringtone")
 
     # The server's word that the call is over, as a push about it.

@@ -173,7 +173,8 @@ def test_incoming_call_answered_from_the_notification(phone):
     assert props["RemoteHandle"] == ("phone-number", "+4930123")
     assert props["LocalizedCallerName"] == "Alice Liddell"
     assert props["IsOutgoing"] is False
-    assert notify[3] == "Alice Liddell"
+    assert notify[3] == "Incoming call"
+    assert notify[4].startswith("Alice Liddell\n+4930123\n")
     assert not phone.bridge.seen("audio-started")
 
     phone.answer(uuid, notify)
