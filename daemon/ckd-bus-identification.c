@@ -5,6 +5,7 @@
 #include "ckd-error.h"
 #include "ckd-identification-private.h"
 #include "ckd-sdbus-gvariant.h"
+#include "ckd-sdbus-reply.h"
 
 /* The lookup-service methods of the CallDirectory interface at the root.
  * They are a vtable of their own on that interface (sd-bus serves several
@@ -16,42 +17,9 @@ typedef int (*IdentificationMethod) (CkdIdentification *self, sd_bus_message *m,
                                      const CkdPeer *peer);
 
 static int
-reply_error (sd_bus_message *m, const GError *error)
-{
-  const char *name = error->domain == CKD_ERROR ? ckd_error_to_dbus_name (error->code)
-                                                : SD_BUS_ERROR_FAILED;
-
-  return sd_bus_reply_method_errorf (m, name, "%s", error->message);
-}
-
-static int
-reply_invalid (sd_bus_message *m, int r)
-{
-  return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
-                                     "cannot read the arguments of %s: %s",
-                                     sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static void
-run (const CkdPeer *peer, const char *refusal, sd_bus_message *m, gpointer object,
-     GCallback method)
-{
-  int r;
-
-  if (peer == NULL)
-    r = sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED), "%s",
-                                    refusal);
-  else
-    r = ((IdentificationMethod) method) (object, m, peer);
-  if (r < 0)
-    g_debug ("cannot answer %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static int
 with_caller (CkdIdentification *self, sd_bus_message *m, IdentificationMethod method)
 {
-  ckd_peers_call (self->peers, m, run, self, G_CALLBACK (method));
-  return 1;
+  return ckd_sdbus_call_with_peer (self->peers, m, self, G_CALLBACK (method));
 }
 
 /* The service @peer registered at @path, or NULL. */
@@ -79,9 +47,9 @@ do_register (CkdIdentification *self, sd_bus_message *m, const CkdPeer *peer)
   if (r >= 0)
     r = ckd_sdbus_read_vardict (m, &options, NULL);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (ckd_identification_register (self, peer, path, options, &error) == NULL)
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   return sd_bus_reply_method_return (m, "");
 }
 
@@ -94,7 +62,7 @@ do_unregister (CkdIdentification *self, sd_bus_message *m, const CkdPeer *peer)
 
   r = sd_bus_message_read (m, "o", &path);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   service = find_own (self, peer, path);
   if (service == NULL)
     return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),

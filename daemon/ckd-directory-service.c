@@ -13,6 +13,7 @@
 #include "ckd-limits.h"
 #include "ckd-phone-number.h"
 #include "ckd-sdbus-gvariant.h"
+#include "ckd-sdbus-reply.h"
 #include "ckd-sdbus-vtable.h"
 
 /* CallDirectory at the root, on callkitd's sd-bus connection beside the
@@ -26,42 +27,9 @@
 typedef int (*DirectoryMethod) (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer);
 
 static int
-reply_error (sd_bus_message *m, const GError *error)
-{
-  const char *name = error->domain == CKD_ERROR ? ckd_error_to_dbus_name (error->code)
-                                                : SD_BUS_ERROR_FAILED;
-
-  return sd_bus_reply_method_errorf (m, name, "%s", error->message);
-}
-
-static int
-reply_invalid (sd_bus_message *m, int r)
-{
-  return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
-                                     "cannot read the arguments of %s: %s",
-                                     sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static void
-run (const CkdPeer *peer, const char *refusal, sd_bus_message *m, gpointer object,
-     GCallback method)
-{
-  int r;
-
-  if (peer == NULL)
-    r = sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED), "%s",
-                                    refusal);
-  else
-    r = ((DirectoryMethod) method) (object, m, peer);
-  if (r < 0)
-    g_debug ("cannot answer %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static int
 with_caller (CkdDirectory *self, sd_bus_message *m, DirectoryMethod method)
 {
-  ckd_peers_call (self->peers, m, run, self, G_CALLBACK (method));
-  return 1;
+  return ckd_sdbus_call_with_peer (self->peers, m, self, G_CALLBACK (method));
 }
 
 /* ---- options -------------------------------------------------------- */
@@ -151,7 +119,7 @@ read_options (sd_bus_message *m, const CkdPeer *peer, Options *options, GError *
 static void
 reply_count (CkdDirectory *self, sd_bus_message *m, guint64 count, const GError *error)
 {
-  int r = error != NULL ? reply_error (m, error)
+  int r = error != NULL ? ckd_sdbus_reply_error (m, error)
                         : sd_bus_reply_method_return (m, "u", (guint32) count);
 
   if (r < 0)
@@ -161,7 +129,7 @@ reply_count (CkdDirectory *self, sd_bus_message *m, guint64 count, const GError 
 static void
 reply_empty (CkdDirectory *self, sd_bus_message *m, guint64 count, const GError *error)
 {
-  int r = error != NULL ? reply_error (m, error) : sd_bus_reply_method_return (m, "");
+  int r = error != NULL ? ckd_sdbus_reply_error (m, error) : sd_bus_reply_method_return (m, "");
 
   if (r < 0)
     g_debug ("cannot answer %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
@@ -181,11 +149,11 @@ queue_change (CkdDirectory *self, sd_bus_message *m, const Options *options,
         close (fd);
       g_clear_pointer (&keys, g_array_unref);
       g_clear_pointer (&labels, g_ptr_array_unref);
-      return reply_error (m, error);
+      return ckd_sdbus_reply_error (m, error);
     }
   if (!ckd_directory_change (self, list, change, fd, options->default_region, keys, labels, m,
                              done, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   return 1;
 }
 
@@ -200,13 +168,13 @@ replace (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer, CkdDirector
 
   r = sd_bus_message_read_basic (m, 'h', &fd);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!read_options (m, peer, &options, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   /* The message's descriptor goes with the message: the reader keeps its own. */
   fd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
-    return reply_invalid (m, -errno);
+    return ckd_sdbus_reply_invalid_arguments (m, -errno);
   return queue_change (self, m, &options, kind, CKD_DIRECTORY_REPLACE, fd, NULL, NULL,
                        reply_count);
 }
@@ -267,13 +235,13 @@ change_numbers (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer,
   int r = sd_bus_message_read_strv (m, &numbers);
 
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!read_options (m, peer, &options, &error)
       || too_many (numbers ? g_strv_length (numbers) : 0, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   keys = parse_numbers (numbers, options.default_region, &error);
   if (keys == NULL)
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   return queue_change (self, m, &options, kind, change, -1, keys, NULL, reply_empty);
 }
 
@@ -315,9 +283,9 @@ do_add_identification (CkdDirectory *self, sd_bus_message *m, const CkdPeer *pee
   if (r >= 0)
     r = sd_bus_message_exit_container (m);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!read_options (m, peer, &options, &error) || too_many (numbers->len, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   for (guint i = 0; i < numbers->len; i++)
     {
       g_autoptr (GError) local = NULL;
@@ -330,7 +298,7 @@ do_add_identification (CkdDirectory *self, sd_bus_message *m, const CkdPeer *pee
         {
           g_set_error (&error, CKD_ERROR, CKD_ERROR_INVALID_ARGUMENT, "entries[%u]: %s", i,
                        local->message);
-          return reply_error (m, error);
+          return ckd_sdbus_reply_error (m, error);
         }
       g_array_append_val (keys, key);
     }
@@ -348,13 +316,13 @@ do_remove_all (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
   int r = sd_bus_message_read_basic (m, 's', &kind_name);
 
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!ckd_directory_kind_from_string (kind_name, &kind))
     return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
                                        "kind: “%s” is neither blocking nor identification",
                                        kind_name);
   if (!read_options (m, peer, &options, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   return queue_change (self, m, &options, kind, CKD_DIRECTORY_REMOVE_ALL, -1, NULL, NULL,
                        reply_empty);
 }
@@ -414,13 +382,13 @@ do_get_entries (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
   int r = sd_bus_message_read_basic (m, 's', &kind_name);
 
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!ckd_directory_kind_from_string (kind_name, &kind))
     return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
                                        "kind: “%s” is neither blocking nor identification",
                                        kind_name);
   if (!read_page_options (m, peer, &options, &offset, &limit, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   list = ckd_directory_get_list (self, options.app_id, kind, FALSE, NULL);
   if (list != NULL)
     count = ckd_directory_file_get_count (list->file);
@@ -459,7 +427,7 @@ do_lookup (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
   int r = sd_bus_message_read (m, "ss", &handle_type, &handle);
 
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!ckd_handle_type_from_string (handle_type, &type))
     return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
                                        "handle_type: “%s” is not a handle type", handle_type);
@@ -592,7 +560,7 @@ do_get (CkdDirectory *self, sd_bus_message *m, const CkdPeer *peer)
   if (r >= 0)
     r = sd_bus_send (NULL, reply, NULL);
   sd_bus_message_unref (reply);
-  return r < 0 ? reply_invalid (m, r) : r;
+  return r < 0 ? ckd_sdbus_reply_invalid_arguments (m, r) : r;
 }
 
 static const sd_bus_vtable directory_vtable[] = {

@@ -4,6 +4,7 @@
 #include "ckd-error.h"
 #include "ckd-push-registry-private.h"
 #include "ckd-sdbus-gvariant.h"
+#include "ckd-sdbus-reply.h"
 #include "ckd-sdbus-vtable.h"
 
 /* The PushRegistry interface at the root, on callkitd's sd-bus
@@ -18,42 +19,9 @@
 typedef int (*PushMethod) (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer);
 
 static int
-reply_error (sd_bus_message *m, const GError *error)
-{
-  const char *name = error->domain == CKD_ERROR ? ckd_error_to_dbus_name (error->code)
-                                                : SD_BUS_ERROR_FAILED;
-
-  return sd_bus_reply_method_errorf (m, name, "%s", error->message);
-}
-
-static int
-reply_invalid (sd_bus_message *m, int r)
-{
-  return sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_INVALID_ARGUMENT),
-                                     "cannot read the arguments of %s: %s",
-                                     sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static void
-run (const CkdPeer *peer, const char *refusal, sd_bus_message *m, gpointer object,
-     GCallback method)
-{
-  int r;
-
-  if (peer == NULL)
-    r = sd_bus_reply_method_errorf (m, ckd_error_to_dbus_name (CKD_ERROR_UNENTITLED), "%s",
-                                    refusal);
-  else
-    r = ((PushMethod) method) (object, m, peer);
-  if (r < 0)
-    g_debug ("cannot answer %s: %s", sd_bus_message_get_member (m), g_strerror (-r));
-}
-
-static int
 with_caller (CkdPushRegistry *self, sd_bus_message *m, PushMethod method)
 {
-  ckd_peers_call (self->peers, m, run, self, G_CALLBACK (method));
-  return 1;
+  return ckd_sdbus_call_with_peer (self->peers, m, self, G_CALLBACK (method));
 }
 
 /* The token argument: a registration, or UnknownPushToken. */
@@ -66,7 +34,7 @@ read_token (CkdPushRegistry *self, sd_bus_message *m, int *r)
   *r = sd_bus_message_read (m, "s", &token);
   if (*r < 0)
     {
-      *r = reply_invalid (m, *r);
+      *r = ckd_sdbus_reply_invalid_arguments (m, *r);
       return NULL;
     }
   app = ckd_push_registry_lookup_token (self, token);
@@ -93,10 +61,10 @@ do_register (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
 
   r = ckd_sdbus_read_vardict (m, &options, NULL);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   app = ckd_push_registry_register (self, peer, options, &error);
   if (app == NULL)
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   r = sd_bus_reply_method_return (m, "s", app->token);
   /* The token first; then the endpoint, for a connection that has not
    * heard it; then the pushes that waited for the app. */
@@ -117,7 +85,7 @@ do_unregister (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
   if (app == NULL)
     return r;
   if (!ckd_push_registry_may_act (peer, app, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   ckd_push_registry_unregister (self, app);
   return sd_bus_reply_method_return (m, "");
 }
@@ -134,9 +102,9 @@ do_set_foreground (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer
     return r;
   r = sd_bus_message_read (m, "b", &foreground);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!ckd_push_registry_may_act (peer, app, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   /* Only while the app's connection is there: it is the foreground. */
   app->foreground = foreground && app->connection != NULL;
   g_debug ("%s is %s", app->app_id, app->foreground ? "in the foreground" : "in the background");
@@ -168,12 +136,12 @@ do_deliver_push (CkdPushRegistry *self, sd_bus_message *m, const CkdPeer *peer)
   if (r >= 0)
     r = ckd_sdbus_read_vardict (m, &metadata_dict, NULL);
   if (r < 0)
-    return reply_invalid (m, r);
+    return ckd_sdbus_reply_invalid_arguments (m, r);
   if (!ckd_push_metadata_parse (&metadata, metadata_dict, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   if (!ckd_push_registry_deliver (self, app, g_bytes_new (payload, size), &metadata,
                                   CKD_PUSH_TRANSPORT_DELIVER_PUSH, NULL, &outcome, &error))
-    return reply_error (m, error);
+    return ckd_sdbus_reply_error (m, error);
   return sd_bus_reply_method_return (m, "s", ckd_push_outcome_to_string (outcome));
 }
 
@@ -230,7 +198,7 @@ send_reply (sd_bus_message *m, sd_bus_message *reply, int r)
   if (r >= 0)
     r = sd_bus_send (NULL, reply, NULL);
   sd_bus_message_unref (reply);
-  return r < 0 ? reply_invalid (m, r) : r;
+  return r < 0 ? ckd_sdbus_reply_invalid_arguments (m, r) : r;
 }
 
 static int
