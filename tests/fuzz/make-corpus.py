@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Writes the hand-made seeds of the fuzz targets whose input is binary
+(serialized GVariants) into corpus/NAME/seed-*, from the GVariant texts
+below. Run it after changing a seed; the files it writes are committed.
+Inputs found by fuzzing (crash-*, regression-*) are kept as they are."""
+
+import os
+import sys
+
+from gi.repository import GLib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UUID = "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a00%d"
+
+
+def gv(type_string, text):
+    return GLib.Variant.parse(GLib.VariantType.new(type_string), text, None, None)
+
+
+def data(variant):
+    return variant.get_data_as_bytes().get_data()
+
+
+CALL_UPDATES = {
+    "empty": "@a{sv} {}",
+    "phone": "{'remote_handle': <('phone-number', '+4930123456')>, "
+             "'localized_caller_name': <'Ada Lovelace'>}",
+    "unknown-caller": "{'remote_handle': <('', '')>}",
+    "capabilities": "{'supports_holding': <false>, 'supports_grouping': <true>, "
+                    "'supports_ungrouping': <true>, 'supports_dtmf': <false>, "
+                    "'has_video': <true>}",
+    "email": "{'remote_handle': <('email-address', 'ada@example.org')>, "
+             "'localized_caller_name': <'Ädä 👩‍💻'>}",
+    "wrong-type": "{'has_video': <'yes'>}",
+    "unknown-key": "{'ringtone': <'x'>}",
+}
+
+PROVIDER_CONFIGS = {
+    "empty": "@a{sv} {}",
+    "full": "{'localized_name': <'Speakerbox'>, 'icon_name': <'call-start'>, "
+            "'ringtone': <'/usr/share/sounds/freedesktop/stereo/phone-incoming-call.oga'>, "
+            "'desktop_entry': <'org.example.Speakerbox'>, "
+            "'maximum_call_groups': <uint32 2>, 'maximum_calls_per_call_group': <uint32 5>, "
+            "'supported_handle_types': <['phone-number', 'generic']>, "
+            "'supports_video': <true>, 'includes_calls_in_recents': <false>, "
+            "'action_timeout_ms': <uint32 5000>, 'ringing_timeout_ms': <uint32 60000>}",
+    "theme-ringtone": "{'ringtone': <'phone-incoming-call'>}",
+    "bounds": "{'maximum_call_groups': <uint32 16>, 'action_timeout_ms': <uint32 100>, "
+              "'ringing_timeout_ms': <uint32 3600000>}",
+    "out-of-bounds": "{'maximum_call_groups': <uint32 0>}",
+    "duplicate-handle-type": "{'supported_handle_types': <['generic', 'generic']>}",
+    "relative-ringtone": "{'ringtone': <'sounds/ring.oga'>}",
+}
+
+PUSH_METADATA = {
+    "full": "{'push_id': <'p1'>, 'sent_at': <int64 1700000000000000>, "
+            "'expires_at': <int64 1700000060000000>, "
+            "'call_uuid': <'6F1D2C3B-0000-4000-8000-00000000ABCD'>, "
+            "'remote_handle': <('phone-number', '+4930123')>, "
+            "'localized_caller_name': <'Ada'>}",
+    "empty": "@a{sv} {}",
+    "id-only": "{'push_id': <'p2'>}",
+    "bad-uuid": "{'call_uuid': <'not-a-uuid'>}",
+    "negative-time": "{'sent_at': <int64 -1>}",
+}
+
+
+def actions(*dicts):
+    return "@aa{sv} [" + ", ".join(dicts) + "]"
+
+
+def act(kind, call, extra=""):
+    return "{'type': <'%s'>, 'call': <'%s'>%s}" % (kind, UUID % call, extra)
+
+
+# Transaction seeds: provider byte, number of calls, a byte per call
+# (bit 0 provider, bits 1-2 ringing/dialing/active/held, bits 3-6
+# holding/grouping/ungrouping/dtmf, bit 7 muted), a group byte per call,
+# then the actions.
+RINGING, DIALING, ACTIVE, HELD = 0 << 1, 1 << 1, 2 << 1, 3 << 1
+CAN_ALL = 0x78
+TRANSACTIONS = {
+    "answer": (bytes([0x11, 1, RINGING | CAN_ALL, 0xff]), actions(act("answer-call", 1))),
+    "hold-and-answer": (bytes([0x11, 2, ACTIVE | CAN_ALL, RINGING | CAN_ALL, 0xff, 0xff]),
+                        actions(act("answer-call", 2))),
+    "end-and-answer": (bytes([0x11, 2, ACTIVE, RINGING, 0xff, 0xff]),
+                       actions(act("end-call", 1), act("answer-call", 2))),
+    "start-call": (bytes([0x20, 0]),
+                   actions(act("start-call", 9, ", 'handle': <('phone-number', '+4930')>, "
+                               "'video': <false>, 'contact_identifier': <'ada'>, "
+                               "'provider': <objectpath '/io/github/callkitd/CallKit1/provider/2'>"))),
+    "merge": (bytes([0x55, 3, ACTIVE | CAN_ALL, HELD | CAN_ALL, ACTIVE | CAN_ALL, 0xff, 0xff, 0xff]),
+              actions(act("set-group", 1, ", 'group_with': <'%s'>" % (UUID % 2)))),
+    "ungroup": (bytes([0x55, 2, ACTIVE | CAN_ALL, ACTIVE | CAN_ALL, 1, 0xff]),
+                actions(act("set-group", 1, ", 'group_with': <''>"))),
+    "held-muted-dtmf": (bytes([0x11, 2, ACTIVE | CAN_ALL, HELD | CAN_ALL, 0xff, 0xff]),
+                        actions(act("set-held", 1, ", 'on_hold': <true>"),
+                                act("set-held", 2, ", 'on_hold': <false>"),
+                                act("set-muted", 2, ", 'muted': <true>"),
+                                act("play-dtmf", 2, ", 'digits': <'12#*a'>, "
+                                    "'dtmf_type': <'single-tone'>"))),
+    "second-provider": (bytes([0x01, 3, ACTIVE | 1 | CAN_ALL, RINGING | 1, DIALING, 0xff, 0xff, 0xff]),
+                        actions(act("answer-call", 2))),
+}
+
+SESSION = {}
+
+
+def write(target, name, blob):
+    directory = os.path.join(HERE, "corpus", target)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "seed-" + name), "wb") as f:
+        f.write(blob)
+
+
+def main():
+    for name, text in CALL_UPDATES.items():
+        write("call-update", name, data(gv("a{sv}", text)))
+    for name, text in PROVIDER_CONFIGS.items():
+        write("provider-config", name, data(gv("a{sv}", text)))
+    for name, text in PUSH_METADATA.items():
+        # The first byte is the context of the decision.
+        for context in (0x00, 0x24):
+            write("push-metadata", "%s-%02x" % (name, context),
+                  bytes([context]) + data(gv("a{sv}", text)))
+    for name, (world, text) in TRANSACTIONS.items():
+        write("transaction", name, world + data(gv("aa{sv}", text)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
