@@ -104,7 +104,61 @@ TRANSACTIONS = {
                         actions(act("answer-call", 2))),
 }
 
-SESSION = {}
+# Session seeds: steps of fuzz-session.c (opcode, argument bytes, and a
+# length-prefixed serialized dictionary where the step takes one).
+def blob(type_string, text):
+    b = data(gv(type_string, text))
+    assert len(b) < 256, text
+    return bytes([len(b)]) + b
+
+
+def register(owner, slot, config="@a{sv} {}"):
+    return bytes([0, owner, slot]) + blob("a{sv}", config)
+
+
+def incoming(slot, uuid, update="{'remote_handle': <('phone-number', '+4930')>}"):
+    return bytes([2, slot, uuid]) + blob("a{sv}", update)
+
+
+def request(who, *dicts):
+    return bytes([7, who]) + blob("aa{sv}", actions(*dicts))
+
+
+def fulfill(which, slot):
+    return bytes([8, which, slot]) + blob("a{sv}", "@a{sv} {}")
+
+
+def fail(which, slot):
+    return bytes([9, which, slot, 0])
+
+
+NEW_CALL = "0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a00%d"
+SESSION = {
+    "answer-and-hang-up": register(0, 0) + incoming(0, 0)
+    + request(0, act("answer-call", 1)) + fulfill(0, 0)
+    + request(200, act("end-call", 1)) + fulfill(1, 0),
+    "hold-and-answer": register(0, 0, "{'maximum_call_groups': <uint32 2>}")
+    + incoming(0, 0) + request(0, act("answer-call", 1)) + fulfill(0, 0)
+    + incoming(0, 1) + request(0, act("answer-call", 2)) + fulfill(1, 0) + fulfill(2, 0),
+    "start-call-connects": register(1, 1)
+    + request(65, act("start-call", 3, ", 'handle': <('generic', 'bob')>")) + fulfill(0, 1)
+    + bytes([5, 1, 2, 3]) + bytes([6, 1, 2, 3]) + bytes([4, 1, 2, 1, 3]),
+    "conference": register(0, 0, "{'maximum_calls_per_call_group': <uint32 3>}")
+    + incoming(0, 0, "{'supports_grouping': <true>, 'supports_ungrouping': <true>}")
+    + incoming(0, 1, "{'supports_grouping': <true>, 'supports_ungrouping': <true>}")
+    + request(0, act("answer-call", 1)) + fulfill(0, 0)
+    + request(0, act("answer-call", 2)) + fulfill(1, 0) + fulfill(2, 0)
+    + request(0, act("set-group", 1, ", 'group_with': <'%s'>" % (UUID % 2))) + fulfill(3, 0)
+    + request(0, act("set-group", 2, ", 'group_with': <''>")) + fail(4, 0),
+    "sandboxed-and-vanish": register(2, 2) + incoming(2, 0) + bytes([13, 0x82])
+    + request(66, act("end-call", 1)) + bytes([12, 2]) + bytes([15]),
+    "dtmf-queue": register(0, 0) + incoming(0, 0) + request(0, act("answer-call", 1))
+    + fulfill(0, 0) + request(0, act("play-dtmf", 1, ", 'digits': <'1'>"))
+    + request(0, act("play-dtmf", 1, ", 'digits': <'2'>")) + fulfill(1, 0) + bytes([10, 0]),
+    "filtered-and-refused": register(0, 0) + bytes([14, 0, 0, 3]) + blob("a{sv}", "@a{sv} {}")
+    + bytes([14, 1, 4]) + incoming(0, 4) + bytes([3, 0, 0]) + blob("a{sv}", "{'has_video': <true>}")
+    + bytes([1, 0]) + blob("a{sv}", "{'localized_name': <'Renamed'>}") + bytes([11, 0]),
+}
 
 
 def write(target, name, blob):
@@ -126,6 +180,8 @@ def main():
                   bytes([context]) + data(gv("a{sv}", text)))
     for name, (world, text) in TRANSACTIONS.items():
         write("transaction", name, world + data(gv("aa{sv}", text)))
+    for name, steps in SESSION.items():
+        write("session", name, steps)
     return 0
 
 
