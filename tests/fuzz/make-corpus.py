@@ -161,6 +161,28 @@ SESSION = {
 }
 
 
+# sdbus-gvariant seeds: 0, a type string, NUL and a serialized GVariant
+# (appended and read back); or 1, a D-Bus signature, NUL and the values
+# as a peer appends them (see fuzz-sdbus-gvariant.c).
+SDBUS_ROUND_TRIP = {
+    "vardict": ("a{sv}", "{'remote_handle': <('phone-number', '+4930')>, 'n': <uint32 5>, "
+                         "'strv': <['a', 'b']>, 'nested': <<int64 -1>>, 'path': <objectpath '/a/b'>, "
+                         "'sig': <signature 'a{sv}'>, 'd': <2.5>}"),
+    "actions": ("aa{sv}", actions(act("answer-call", 1), act("set-held", 2, ", 'on_hold': <true>"))),
+    "basics": ("(ybnqiuxtdsog)", "(byte 1, true, int16 -2, uint16 3, -4, uint32 5, int64 -6, "
+                                 "uint64 7, 8.5, 's', objectpath '/', signature 'i')"),
+    "maybe": ("ms", "just 'x'"),
+}
+SDBUS_FROM_PEER = {
+    "vardict": b"a{sv}\x00\x02key\x00s\x00hello\x00k2\x00(ib)\x00"
+               b"\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00",
+    "signature-value": b"v\x00g\x00a{sv}\x00",
+    "object-path": b"(oh)\x00/org/example/Peer\x00",
+    "nested-variants": b"v\x00v\x00v\x00as\x00\x02one\x00two\x00",
+    "handle-vardict": b"a{sv}\x00\x01remote_handle\x00(ss)\x00generic\x00bob\x00",
+}
+
+
 def write(target, name, blob):
     directory = os.path.join(HERE, "corpus", target)
     os.makedirs(directory, exist_ok=True)
@@ -180,6 +202,11 @@ def main():
                   bytes([context]) + data(gv("a{sv}", text)))
     for name, (world, text) in TRANSACTIONS.items():
         write("transaction", name, world + data(gv("aa{sv}", text)))
+    for name, (type_string, text) in SDBUS_ROUND_TRIP.items():
+        write("sdbus-gvariant", "round-trip-" + name,
+              b"\x00" + type_string.encode() + b"\x00" + data(gv(type_string, text)))
+    for name, blob_ in SDBUS_FROM_PEER.items():
+        write("sdbus-gvariant", "from-peer-" + name, b"\x01" + blob_)
     for name, steps in SESSION.items():
         write("session", name, steps)
     return 0
