@@ -57,8 +57,9 @@ for target in "${targets[@]}"; do
     -artifact_prefix="$outdir/$target-")
   [ -f "$here/$target.dict" ] && args+=(-dict="$here/$target.dict")
 
-  # user and system seconds of the run, from the kernel's accounting
-  /usr/bin/time -f '%U %S' -o "$work.time" "$exe" "${args[@]}" "$work" "$seeds" >"$log" 2>&1
+  # bash's time: the user and system seconds of the run
+  TIMEFORMAT='%U %S'
+  { time "$exe" "${args[@]}" "$work" "$seeds" >"$log" 2>&1; } 2>"$work.time"
   rc=$?
   cpu=$(tail -n 1 "$work.time" | awk '{ printf "%.1f", $1 + $2 }')
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
