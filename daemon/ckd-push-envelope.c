@@ -120,7 +120,10 @@ ckd_push_envelope_parse (GBytes *message, CkdPushMetadata *metadata, char **enve
   *envelope_error = NULL;
   if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, &error))
     {
-      *envelope_error = g_strdup_printf ("not JSON: %s", error ? error->message : "empty");
+      /* json-glib quotes the bad token byte for byte: it goes on the bus
+       * in envelope_error, which must be UTF-8. */
+      g_autofree char *shown = error ? g_utf8_make_valid (error->message, -1) : NULL;
+      *envelope_error = g_strdup_printf ("not JSON: %s", shown ? shown : "empty");
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))

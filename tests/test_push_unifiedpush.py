@@ -176,6 +176,9 @@ def test_message_through_the_rules(client, up, push_app):
      b'"remote_handle": ["generic", "\\udc69A"]}',
      "'remote_handle' is not valid UTF-8; 'localized_caller_name' is not valid UTF-8",
      {"push_id": "m2"}),
+    # json-glib's error quotes the bad bytes of a broken escape.
+    (b'{"localized_caller_name": "\\u00c\xcc\x93"localized_caller_name"push_id": ""}',
+     "not JSON", {}),
 ])
 def test_malformed_envelope_is_delivered_as_it_is(callkitd, up, push_app, body, error, known):
     up.push(push_app.endpoint, body, "bad")
