@@ -231,9 +231,12 @@ step (Fuzz *f, CkdFuzzInput *input)
         ckd_session_remove_provider (f->session, provider, "unregistered");
       break;
     case 12: /* a connection leaves the bus */
-      ckd_session_owner_vanished (f->session,
-                                  f->callers[ckd_fuzz_take_byte (input) % G_N_ELEMENTS (f->callers)]->name);
-      break;
+      {
+        guint8 which = ckd_fuzz_take_byte (input);
+        ckd_session_owner_vanished (f->session,
+                                    f->callers[which % G_N_ELEMENTS (f->callers)]->name);
+        break;
+      }
     case 13: /* SilenceRinging */
       {
         guint8 which = ckd_fuzz_take_byte (input);
