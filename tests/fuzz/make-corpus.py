@@ -183,6 +183,43 @@ SDBUS_FROM_PEER = {
 }
 
 
+# history-db seeds: rows of 17 columns, each a type byte (0 integer,
+# 1 real, 2 text, 3 blob) and its value (see fuzz-history-db.c).
+def integer(n):
+    return bytes([0]) + n.to_bytes(8, "little", signed=True)
+
+
+def text(b):
+    return bytes([2, len(b)]) + b
+
+
+def blob_value(b):
+    return bytes([3, len(b)]) + b
+
+
+def row(call=b"0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a001", name=b"Ada", handle_type=b"phone-number",
+        reason=b"remote-ended", filtered=b"none", started=1700000000000000, missed=0):
+    return (text(call) + text(b"org.example.Phone") + text(b"Phone") + text(handle_type)
+            + text(b"+4930123") + text(name) + integer(0) + integer(0) + integer(started)
+            + integer(started + 1000000) + integer(started + 60000000) + text(reason)
+            + integer(missed) + integer(0) + text(filtered) + text(b"call-start")
+            + text(b"org.example.Phone"))
+
+
+HISTORY_ROWS = {
+    "one-call": row(),
+    "missed-and-blocked": row(reason=b"unanswered", missed=1)
+    + row(call=b"0b4bb8b6-7f0c-4d7e-9d6b-4f1c55d0a002", filtered=b"block-list", missed=1),
+    "latin1-name": row(name=b"Zo\xeb"),
+    "unknown-enums": row(handle_type=b"fax", reason=b"exploded", filtered=b"maybe"),
+    "numbers-for-text": (integer(7) + integer(8) + bytes([1]) + (9).to_bytes(8, "little")
+                         + integer(1) + integer(2) + integer(3) + text(b"yes") + text(b"no")
+                         + text(b"soon") + blob_value(b"\x00\x01") + text(b"later")
+                         + integer(4) + text(b"1") + text(b"0") + integer(5) + integer(6)
+                         + blob_value(b"\xff")),
+}
+
+
 def write(target, name, blob):
     directory = os.path.join(HERE, "corpus", target)
     os.makedirs(directory, exist_ok=True)
@@ -207,6 +244,8 @@ def main():
               b"\x00" + type_string.encode() + b"\x00" + data(gv(type_string, text)))
     for name, blob_ in SDBUS_FROM_PEER.items():
         write("sdbus-gvariant", "from-peer-" + name, b"\x01" + blob_)
+    for name, rows in HISTORY_ROWS.items():
+        write("history-db", name, rows)
     for name, steps in SESSION.items():
         write("session", name, steps)
     return 0
