@@ -19,9 +19,9 @@ CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   python3-pytest python3-docutils bubblewrap binutils dunst libnotify-bin
   xvfb imagemagick sox pipewire pipewire-bin wireplumber
   sound-theme-freedesktop valgrind)
-# The fuzz stage of tools/run-tests.sh: libFuzzer and the sanitizers
-# come with clang (tests/fuzz/README.md).
-CKD_FUZZ_PACKAGES=(clang)
+# The fuzz stage of tools/run-tests.sh (tests/fuzz/README.md): clang,
+# and its runtimes with libFuzzer, which clang only recommends.
+CKD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 CKD_TEST_PACKAGES+=("${CKD_FUZZ_PACKAGES[@]}")
 # The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
 # (baresip, with its ctrl_tcp module), a real far end (sipp) and
