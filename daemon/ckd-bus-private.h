@@ -127,6 +127,8 @@ int ckd_bus_history_get_properties (CkdBus *self, sd_bus_message *m);
 /* Properties.Set of a provider's Configuration: the front door routes it
  * here, where the caller is known. */
 int ckd_bus_provider_set_configuration (CkdBus *self, sd_bus_message *m, CkdCaller *caller);
+/* Properties.Set of the Manager's DoNotDisturb, routed likewise. */
+int ckd_bus_root_set_do_not_disturb (CkdBus *self, sd_bus_message *m, CkdCaller *caller);
 
 /* The call (or provider) an object path names, live, or NULL. */
 CkdCall *ckd_bus_call_from_path (CkdBus *self, const char *path);

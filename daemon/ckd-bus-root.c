@@ -77,6 +77,44 @@ get_capabilities (sd_bus *bus, const char *path, const char *interface, const ch
 }
 
 static int
+get_do_not_disturb (sd_bus *bus, const char *path, const char *interface, const char *property,
+                    sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  CkdBus *self = userdata;
+
+  return sd_bus_message_append (reply, "b", ckd_registry_get_do_not_disturb (self->registry));
+}
+
+/* Never reached: the front door (ckd-bus.c) takes every Set. */
+static int
+set_do_not_disturb (sd_bus *bus, const char *path, const char *interface, const char *property,
+                    sd_bus_message *value, void *userdata, sd_bus_error *ret_error)
+{
+  return sd_bus_error_set (ret_error, SD_BUS_ERROR_ACCESS_DENIED, "not through this path");
+}
+
+int
+ckd_bus_root_set_do_not_disturb (CkdBus *self, sd_bus_message *m, CkdCaller *caller)
+{
+  g_autoptr (GError) error = NULL;
+  int on;
+  int r;
+
+  /* From the start: the front door read the interface and property
+   * name, and a call that waited for its caller was rewound. */
+  r = sd_bus_message_rewind (m, TRUE);
+  if (r >= 0)
+    r = sd_bus_message_skip (m, "ss");
+  if (r >= 0)
+    r = sd_bus_message_read (m, "v", "b", &on);
+  if (r < 0)
+    return r;
+  if (!ckd_session_set_do_not_disturb (self->session, caller, on, &error))
+    return ckd_bus_reply_gerror (m, error);
+  return sd_bus_reply_method_return (m, NULL);
+}
+
+static int
 get_limits (sd_bus *bus, const char *path, const char *interface, const char *property,
             sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
@@ -105,6 +143,8 @@ get_limits (sd_bus *bus, const char *path, const char *interface, const char *pr
     { "pending_reports", CKD_MAX_PENDING_REPORTS },
     { "push_duplicate_ids", CKD_PUSH_DUPLICATE_IDS },
     { "push_duplicate_window_seconds", CKD_PUSH_DUPLICATE_WINDOW_SECONDS },
+    { "do_not_disturb_allow_list", CKD_MAX_DO_NOT_DISTURB_ALLOW_LIST },
+    { "do_not_disturb_remembered_callers", CKD_MAX_DO_NOT_DISTURB_REMEMBERED_CALLERS },
   };
   int r = sd_bus_message_open_container (reply, 'a', "{sv}");
 
@@ -126,6 +166,8 @@ static const sd_bus_vtable manager_vtable[] = {
   SD_BUS_PROPERTY ("Capabilities", "as", get_capabilities, 0,
                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
   SD_BUS_PROPERTY ("Limits", "a{sv}", get_limits, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+  SD_BUS_WRITABLE_PROPERTY ("DoNotDisturb", "b", get_do_not_disturb, set_do_not_disturb, 0,
+                            SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_VTABLE_END,
 };
 
@@ -153,6 +195,27 @@ on_capabilities_changed (CkdBus *self)
   if (r < 0)
     {
       g_warning ("cannot tell the new capabilities: %s", g_strerror (-r));
+      sd_bus_message_unref (m);
+      return;
+    }
+  ckd_bus_send (self, m);
+}
+
+static void
+on_do_not_disturb_changed (CkdBus *self)
+{
+  sd_bus_message *m;
+  int r;
+
+  r = ckd_bus_open_properties_changed (self, &m, CKD_OBJECT_ROOT, CKD_MANAGER_INTERFACE);
+  if (r >= 0)
+    r = sd_bus_message_append (m, "{sv}", "DoNotDisturb", "b",
+                               ckd_registry_get_do_not_disturb (self->registry));
+  if (r >= 0)
+    r = ckd_bus_close_properties_changed (m);
+  if (r < 0)
+    {
+      g_warning ("cannot tell whether do not disturb is on: %s", g_strerror (-r));
       sd_bus_message_unref (m);
       return;
     }
@@ -269,6 +332,8 @@ ckd_bus_root_init (CkdBus *self)
   g_ptr_array_add (self->slots, slot);
   g_signal_connect_swapped (self->registry, "capabilities-changed",
                    G_CALLBACK (on_capabilities_changed), self);
+  g_signal_connect_swapped (self->registry, "do-not-disturb-changed",
+                            G_CALLBACK (on_do_not_disturb_changed), self);
   g_signal_connect_swapped (self->session, "transaction-completed",
                    G_CALLBACK (on_transaction_completed), self);
   return 0;

@@ -384,8 +384,9 @@ vtable_of (const char *interface)
   return NULL;
 }
 
-/* Properties.Set on one of our interfaces: the only writable property
- * is a provider's Configuration, whose writer must be its owner. The
+/* Properties.Set on one of our interfaces: the writable properties are
+ * a provider's Configuration, whose writer must be its owner, and the
+ * Manager's DoNotDisturb, which a sandboxed app may not write. The
  * caller is not known yet when this is its first message, and a property
  * setter of sd-bus cannot wait: so it is handled here, like a method. */
 static int
@@ -409,6 +410,8 @@ properties_set (CkdBus *self, sd_bus_message *m)
                                 "%s takes a value of type %s, not %s", property,
                                 v->x.property.signature, contents ? contents : "(none)")
            ?: 1;
+  if (g_str_equal (interface, CKD_MANAGER_INTERFACE))
+    return ckd_bus_with_caller (self, m, ckd_bus_root_set_do_not_disturb) ?: 1;
   return ckd_bus_with_caller (self, m, ckd_bus_provider_set_configuration) ?: 1;
 }
 

@@ -9,7 +9,10 @@
 #include "ckd-bus.h"
 #include "ckd-call-presenter.h"
 #include "ckd-daemon.h"
+#include "ckd-do-not-disturb.h"
 #include "ckd-history.h"
+#include "ckd-inhibitor.h"
+#include "ckd-media-keys.h"
 #include "ckd-peers.h"
 #include "ckd-pipewire.h"
 #include "ckd-push-registry.h"
@@ -39,6 +42,9 @@ struct _CkdDaemon
   CkdAudioPolicy *audio_policy;
   CkdRinger *ringer;
   CkdPushRegistry *push;
+  CkdInhibitor *inhibitor;
+  CkdDoNotDisturb *do_not_disturb;
+  CkdMediaKeys *media_keys;
 };
 
 static gboolean
@@ -152,6 +158,11 @@ ckd_daemon_new (const CkdOptions *options, gboolean replace, CkdDaemonStopFunc s
   self->push = ckd_push_registry_new (self->bus, self->peers, self->session, state_dir, error);
   if (self->push == NULL)
     return NULL;
+  self->inhibitor = ckd_inhibitor_new (self->registry);
+  /* Caller identification, once it exists, installs its contact check
+   * here: ckd_do_not_disturb_set_contact_check(). */
+  self->do_not_disturb = ckd_do_not_disturb_new (self->session, self->bus, state_dir);
+  self->media_keys = ckd_media_keys_new (self->session, self->bus);
   /* Last: a client that sees the name finds everything served. */
   if (!request_name (self, replace, error))
     return NULL;
@@ -164,9 +175,12 @@ ckd_daemon_free (CkdDaemon *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->presenter, ckd_call_presenter_free);
+  g_clear_pointer (&self->do_not_disturb, ckd_do_not_disturb_free);
+  g_clear_pointer (&self->media_keys, ckd_media_keys_free);
   g_clear_pointer (&self->push, ckd_push_registry_free);
   if (self->session != NULL)
     ckd_session_stop (self->session);
+  g_clear_pointer (&self->inhibitor, ckd_inhibitor_free);
   g_clear_pointer (&self->ringer, ckd_ringer_free);
   g_clear_pointer (&self->audio_policy, ckd_audio_policy_free);
   g_clear_object (&self->pipewire);

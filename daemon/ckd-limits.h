@@ -47,6 +47,12 @@
 /* Pushes waiting for their call to be reported, per token. */
 #define CKD_MAX_PENDING_REPORTS 64
 
+/* Do not disturb: numbers on the user's allow list ([DoNotDisturb]
+ * allow-list=), and callers remembered for the repeated-call exception
+ * (the oldest are forgotten first). */
+#define CKD_MAX_DO_NOT_DISTURB_ALLOW_LIST 1000
+#define CKD_MAX_DO_NOT_DISTURB_REMEMBERED_CALLERS 256
+
 #define CKD_DEFAULT_PUSH_STALE_AFTER_SECONDS 30
 #define CKD_DEFAULT_PUSH_REPORT_DEADLINE_MS 10000
 #define CKD_DEFAULT_PUSH_VIOLATIONS_BEFORE_THROTTLE 3

@@ -120,7 +120,16 @@ build_hints (const CkdHistoryEntry *entry)
 
   g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("call.unanswered"));
-  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (1));
+  /* A call do not disturb kept from the user is listed, not announced:
+   * low urgency is not shown as a banner (GNOME Shell) and makes no
+   * sound. */
+  if (entry->filtered == CKD_CALL_FILTER_DO_NOT_DISTURB)
+    {
+      g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (0));
+      g_variant_builder_add (&hints, "{sv}", "suppress-sound", g_variant_new_boolean (TRUE));
+    }
+  else
+    g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (1));
   if (*entry->desktop_entry != '\0')
     g_variant_builder_add (&hints, "{sv}", "desktop-entry",
                            g_variant_new_string (entry->desktop_entry));

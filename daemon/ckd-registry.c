@@ -12,6 +12,7 @@ struct _CkdRegistry
   GHashTable *calls;     /* uuid -> CkdCall *, live, owned */
   CkdRecentSet *taken_uuids;
   GPtrArray *capabilities; /* char *, NULL-terminated */
+  gboolean do_not_disturb;
   guint next_provider_id;
 };
 
@@ -25,6 +26,7 @@ enum
   SIGNAL_CALL_REMOVED,
   SIGNAL_CALL_ENDED,
   SIGNAL_CAPABILITIES_CHANGED,
+  SIGNAL_DO_NOT_DISTURB_CHANGED,
   N_SIGNALS,
 };
 
@@ -138,6 +140,9 @@ ckd_registry_class_init (CkdRegistryClass *klass)
 #undef POINTER_UINT_SIGNAL
   signals[SIGNAL_CAPABILITIES_CHANGED] =
     new_signal (object_class, "capabilities-changed", g_cclosure_marshal_VOID__VOID,
+                g_cclosure_marshal_VOID__VOIDv, 0);
+  signals[SIGNAL_DO_NOT_DISTURB_CHANGED] =
+    new_signal (object_class, "do-not-disturb-changed", g_cclosure_marshal_VOID__VOID,
                 g_cclosure_marshal_VOID__VOIDv, 0);
 }
 
@@ -304,4 +309,21 @@ const char *const *
 ckd_registry_get_capabilities (CkdRegistry *self)
 {
   return (const char *const *) self->capabilities->pdata;
+}
+
+/* ---- do not disturb ------------------------------------------------- */
+
+void
+ckd_registry_set_do_not_disturb (CkdRegistry *self, gboolean on)
+{
+  if (self->do_not_disturb == !!on)
+    return;
+  self->do_not_disturb = !!on;
+  g_signal_emit (self, signals[SIGNAL_DO_NOT_DISTURB_CHANGED], 0);
+}
+
+gboolean
+ckd_registry_get_do_not_disturb (CkdRegistry *self)
+{
+  return self->do_not_disturb;
 }

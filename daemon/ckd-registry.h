@@ -29,7 +29,8 @@ G_BEGIN_DECLS
  *   anyone that the call ended. Also emitted, alone, for a call that a
  *   filter refused on arrival (call->filter set): it never lived and is
  *   not in the registry;
- * - "capabilities-changed". */
+ * - "capabilities-changed";
+ * - "do-not-disturb-changed": whether do not disturb is on changed. */
 
 typedef enum
 {
@@ -83,5 +84,12 @@ void ckd_registry_set_capability (CkdRegistry *self, const char *name, gboolean 
 gboolean ckd_registry_has_capability (CkdRegistry *self, const char *name);
 /* NULL-terminated, in the order they were turned on. */
 const char *const *ckd_registry_get_capabilities (CkdRegistry *self);
+
+/* ---- do not disturb ---- */
+
+/* Whether do not disturb is on, as its front end (ckd-do-not-disturb.c)
+ * decides it from the user's switch, the settings and the desktop. */
+void ckd_registry_set_do_not_disturb (CkdRegistry *self, gboolean on);
+gboolean ckd_registry_get_do_not_disturb (CkdRegistry *self);
 
 G_END_DECLS

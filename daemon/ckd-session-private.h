@@ -9,6 +9,12 @@ G_BEGIN_DECLS
  * the end of calls, audio sessions) and ckd-session-actions.c
  * (transactions and their actions). */
 
+typedef struct
+{
+  CkdIncomingCallFilterFunc func;
+  gpointer user_data;
+} CkdIncomingFilter;
+
 struct _CkdSession
 {
   GObject parent_instance;
@@ -24,6 +30,7 @@ struct _CkdSession
    * GSource per call would cost memory and main-loop work per call. */
   guint ringing_timer_id;
   gint64 ringing_timer_at;
+  GArray *incoming_filters; /* CkdIncomingFilter, in the order added */
   gboolean stopping;
 };
 
@@ -37,6 +44,7 @@ enum
   CKD_SESSION_SIGNAL_SHOW_CALL_REQUESTED,
   CKD_SESSION_SIGNAL_MISSED_CALL,
   CKD_SESSION_SIGNAL_DEVELOPER_NOTICE,
+  CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED,
   CKD_SESSION_N_SIGNALS,
 };
 

@@ -20,6 +20,7 @@ ckd_session_dispose (GObject *object)
   g_clear_handle_id (&self->ringing_timer_id, g_source_remove);
   if (self->transactions != NULL)
     ckd_session_clear_actions (self);
+  g_clear_pointer (&self->incoming_filters, g_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->registry);
   G_OBJECT_CLASS (ckd_session_parent_class)->dispose (object);
@@ -54,6 +55,9 @@ ckd_session_class_init (CkdSessionClass *klass)
   ckd_session_signals[CKD_SESSION_SIGNAL_DEVELOPER_NOTICE] =
     g_signal_new ("developer-notice", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                   2, G_TYPE_STRING, G_TYPE_STRING);
+  ckd_session_signals[CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED] =
+    g_signal_new ("do-not-disturb-requested", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   ckd_session_signals[CKD_SESSION_SIGNAL_AUDIO_SESSION_CHANGED] =
     g_signal_new ("audio-session-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_BOOLEAN, G_TYPE_STRV);
@@ -65,6 +69,7 @@ ckd_session_init (CkdSession *self)
   self->transactions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify) ckd_transaction_free);
   self->actions = g_hash_table_new (g_str_hash, g_str_equal);
+  self->incoming_filters = g_array_new (FALSE, FALSE, sizeof (CkdIncomingFilter));
 }
 
 CkdSession *
@@ -365,12 +370,85 @@ check_new_uuid (CkdSession *self, CkdProvider *provider, const char *uuid, GErro
   return TRUE;
 }
 
+/* ---- incoming-call filters ------------------------------------------ */
+
+void
+ckd_session_add_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                      gpointer user_data)
+{
+  CkdIncomingFilter filter = { func, user_data };
+
+  g_array_append_val (self->incoming_filters, filter);
+}
+
+void
+ckd_session_remove_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                         gpointer user_data)
+{
+  /* After dispose: the front ends go after the session. */
+  if (self->incoming_filters == NULL)
+    return;
+  for (guint i = 0; i < self->incoming_filters->len; i++)
+    {
+      CkdIncomingFilter *filter = &g_array_index (self->incoming_filters, CkdIncomingFilter, i);
+
+      if (filter->func == func && filter->user_data == user_data)
+        {
+          g_array_remove_index (self->incoming_filters, i);
+          return;
+        }
+    }
+}
+
+static CkdCallFilter
+ask_incoming_filters (CkdSession *self, const CkdCall *call)
+{
+  for (guint i = 0; i < self->incoming_filters->len; i++)
+    {
+      CkdIncomingFilter *filter = &g_array_index (self->incoming_filters, CkdIncomingFilter, i);
+      CkdCallFilter kind = filter->func (call, filter->user_data);
+
+      if (kind != CKD_CALL_FILTER_NONE)
+        return kind;
+    }
+  return CKD_CALL_FILTER_NONE;
+}
+
+/* @call, new and never live, is kept from the user by @filter: it ends as
+ * unanswered at once and goes to the front ends (the history) as ended. */
+static void
+end_filtered_call (CkdSession *self, CkdCall *call, CkdCallFilter filter)
+{
+  call->filter = filter;
+  ckd_call_end (call, CKD_ENDED_REASON_UNANSWERED, 0);
+  /* Reported again, it is refused like any call that ended. */
+  ckd_registry_remember_uuid (self->registry, call->uuid);
+  g_info ("incoming call %s from '%s' on %s filtered: %s", call->uuid, call->remote_handle.value,
+          call->provider->object_path, ckd_call_filter_to_string (filter));
+  ckd_registry_call_ended (self->registry, call);
+}
+
+/* Only the block list and do not disturb filter reports; the other
+ * kinds are calls that never were reported. */
+static void
+set_filtered_error (GError **error, CkdCallFilter filter)
+{
+  g_warn_if_fail (filter == CKD_CALL_FILTER_BLOCK_LIST || filter == CKD_CALL_FILTER_DO_NOT_DISTURB);
+  if (filter == CKD_CALL_FILTER_DO_NOT_DISTURB)
+    g_set_error_literal (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_DO_NOT_DISTURB,
+                         "do not disturb is on");
+  else
+    g_set_error_literal (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_BLOCK_LIST,
+                         "the caller is on a block list");
+}
+
 CkdCall *
 ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, const char *uuid,
                                       GVariant *update_dict, GError **error)
 {
   g_autofree char *canonical = ckd_uuid_normalize (uuid, error);
   g_auto (CkdCallUpdate) update = { 0 };
+  CkdCallFilter filter;
   CkdCall *call;
 
   if (canonical == NULL || !ckd_call_update_parse (&update, update_dict, error)
@@ -387,6 +465,15 @@ ckd_session_report_new_incoming_call (CkdSession *self, CkdProvider *provider, c
 
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
   ckd_call_apply_update (call, &update);
+  filter = ask_incoming_filters (self, call);
+  if (filter != CKD_CALL_FILTER_NONE)
+    {
+      g_autoptr (CkdCall) filtered = call;
+
+      end_filtered_call (self, filtered, filter);
+      set_filtered_error (error, filter);
+      return NULL;
+    }
   call->ringing_deadline =
     g_get_monotonic_time () + (gint64) provider->config.ringing_timeout_ms * 1000;
   schedule_ringing_timer (self, call->ringing_deadline);
@@ -507,13 +594,7 @@ ckd_session_record_filtered_call (CkdSession *self, CkdProvider *provider, const
     return FALSE;
   call = ckd_call_new (canonical, provider, FALSE, g_get_real_time ());
   ckd_call_apply_update (call, &update);
-  call->filter = filter;
-  ckd_call_end (call, CKD_ENDED_REASON_UNANSWERED, 0);
-  /* Reported again, it is refused like any call that ended. */
-  ckd_registry_remember_uuid (self->registry, call->uuid);
-  g_info ("incoming call %s from '%s' on %s filtered: %s", call->uuid, call->remote_handle.value,
-          provider->object_path, ckd_call_filter_to_string (filter));
-  ckd_registry_call_ended (self->registry, call);
+  end_filtered_call (self, call, filter);
   return TRUE;
 }
 
@@ -670,6 +751,32 @@ ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *missed)
           missed->handle.value ? missed->handle.value : "",
           ckd_call_filter_to_string (missed->filtered));
   g_signal_emit (self, ckd_session_signals[CKD_SESSION_SIGNAL_MISSED_CALL], 0, missed);
+}
+
+gboolean
+ckd_session_set_do_not_disturb (CkdSession *self, const CkdCaller *caller, gboolean on,
+                                GError **error)
+{
+  guint id = ckd_session_signals[CKD_SESSION_SIGNAL_DO_NOT_DISTURB_REQUESTED];
+
+  /* The switch is the user's: an app in a sandbox may see it, not turn
+   * it. */
+  if (caller != NULL && caller->sandboxed)
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_UNENTITLED,
+                           "a sandboxed app may not turn do not disturb on or off");
+      return FALSE;
+    }
+  if (!g_signal_has_handler_pending (self, id, 0, FALSE))
+    {
+      g_set_error_literal (error, CKD_ERROR, CKD_ERROR_INVALID_ACTION,
+                           "do not disturb is not available in this callkitd");
+      return FALSE;
+    }
+  g_info ("%s turned do not disturb %s", caller != NULL ? caller->name : "callkitd",
+          on ? "on" : "off");
+  g_signal_emit (self, id, 0, on);
+  return TRUE;
 }
 
 void

@@ -31,6 +31,9 @@ G_BEGIN_DECLS
  *   never was a call here (its push came too late, or its app never
  *   started to take it); the history keeps it as it keeps a call that
  *   ended missed, and shows it from there;
+ * - "do-not-disturb-requested" (gboolean on): the user turned the switch
+ *   of do not disturb (ckd_session_set_do_not_disturb()); its front end
+ *   decides what that makes of the state in the registry;
  * - "developer-notice" (const char *app_id, const char *text): something
  *   the developer of an app should see (it registered for development
  *   and broke a rule of the API). */
@@ -70,6 +73,22 @@ gboolean ckd_session_report_call_updated (CkdSession *self, CkdProvider *provide
 gboolean ckd_session_report_call_ended (CkdSession *self, CkdProvider *provider,
                                         const char *uuid, const char *reason, gint64 ended_at,
                                         GError **error);
+/* ---- incoming-call filters ---- */
+
+/* A filter (the block list, do not disturb) is asked before a reported
+ * incoming call rings, with @call complete (handle, names, video) but not
+ * yet live, and returns CKD_CALL_FILTER_NONE to let it ring. Filters are
+ * asked in the order they were added; the first that keeps the call from
+ * the user decides: ckd_session_report_new_incoming_call() records the
+ * call as filtered (ckd_session_record_filtered_call()) and fails with
+ * the filter's error (FilteredByBlockList, FilteredByDoNotDisturb). */
+typedef CkdCallFilter (*CkdIncomingCallFilterFunc) (const CkdCall *call, gpointer user_data);
+
+void ckd_session_add_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                           gpointer user_data);
+void ckd_session_remove_incoming_call_filter (CkdSession *self, CkdIncomingCallFilterFunc func,
+                                              gpointer user_data);
+
 /* An incoming call that a filter (the block list, do not disturb) keeps
  * from the user: it never rings and never lives, but is checked like a
  * new report, ends as unanswered at once with call->filter = @filter, and
@@ -98,6 +117,10 @@ void ckd_session_report_missed_call (CkdSession *self, const CkdMissedCall *miss
 /* The call @uuid must never ring (a stale push named it): a report of it
  * is refused from now on. */
 void ckd_session_refuse_call (CkdSession *self, const char *uuid);
+/* The user's do-not-disturb switch, turned by @caller (NULL: callkitd
+ * itself): Unentitled for a sandboxed caller. */
+gboolean ckd_session_set_do_not_disturb (CkdSession *self, const CkdCaller *caller, gboolean on,
+                                         GError **error);
 void ckd_session_report_developer_notice (CkdSession *self, const char *app_id,
                                           const char *text);
 

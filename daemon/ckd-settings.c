@@ -10,6 +10,7 @@ typedef enum
 {
   KEY_BOOLEAN, /* gboolean */
   KEY_UINT,    /* guint in [min, max] */
+  KEY_STRV,    /* char **, NULL when empty; a list of up to max entries */
 } KeyKind;
 
 typedef struct
@@ -25,6 +26,8 @@ typedef struct
   { group, key, KEY_BOOLEAN, G_STRUCT_OFFSET (CkdUserSettings, member), 0, 0 }
 #define UINT_KEY(group, key, member, min, max) \
   { group, key, KEY_UINT, G_STRUCT_OFFSET (CkdUserSettings, member), min, max }
+#define STRV_KEY(group, key, member, max) \
+  { group, key, KEY_STRV, G_STRUCT_OFFSET (CkdUserSettings, member), 0, max }
 
 static const Key keys[] = {
   BOOLEAN_KEY ("Notifications", "ringing", notifications.ringing),
@@ -42,6 +45,17 @@ static const Key keys[] = {
   UINT_KEY ("Push", "violations-before-throttle", push.violations_before_throttle, 1, 1000),
   UINT_KEY ("Push", "throttle-seconds", push.throttle_seconds, 1, 86400),
   UINT_KEY ("Push", "activation-timeout-ms", push.activation_timeout_ms, 100, 600000),
+  BOOLEAN_KEY ("DoNotDisturb", "enabled", do_not_disturb.enabled),
+  BOOLEAN_KEY ("DoNotDisturb", "follow-desktop", do_not_disturb.follow_desktop),
+  STRV_KEY ("DoNotDisturb", "allow-list", do_not_disturb.allow_list,
+            CKD_MAX_DO_NOT_DISTURB_ALLOW_LIST),
+  BOOLEAN_KEY ("DoNotDisturb", "allow-repeated-calls", do_not_disturb.allow_repeated_calls),
+  UINT_KEY ("DoNotDisturb", "repeated-call-window-seconds",
+            do_not_disturb.repeated_call_window_seconds, 10,
+            CKD_DO_NOT_DISTURB_MAX_REPEATED_CALL_WINDOW_SECONDS),
+  BOOLEAN_KEY ("DoNotDisturb", "allow-contacts", do_not_disturb.allow_contacts),
+  BOOLEAN_KEY ("MediaKeys", "enabled", media_keys.enabled),
+  BOOLEAN_KEY ("MediaKeys", "pause-mutes", media_keys.pause_mutes),
 };
 
 void
@@ -71,7 +85,35 @@ ckd_user_settings_init (CkdUserSettings *settings)
       .activation_timeout_ms = CKD_DEFAULT_PUSH_ACTIVATION_TIMEOUT_MS,
       .unifiedpush = TRUE,
     },
+    .do_not_disturb = {
+      .enabled = FALSE,
+      .follow_desktop = TRUE,
+      .allow_list = NULL,
+      .allow_repeated_calls = TRUE,
+      .repeated_call_window_seconds = CKD_DO_NOT_DISTURB_DEFAULT_REPEATED_CALL_WINDOW_SECONDS,
+      .allow_contacts = TRUE,
+    },
+    .media_keys = {
+      .enabled = TRUE,
+      .pause_mutes = FALSE,
+    },
   };
+}
+
+void
+ckd_user_settings_clear (CkdUserSettings *settings)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (keys[i].kind == KEY_STRV)
+      g_clear_pointer (&G_STRUCT_MEMBER (char **, settings, keys[i].offset), g_strfreev);
+}
+
+static gboolean
+strv_equal (char **a, char **b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal ((const char *const *) a, (const char *const *) b);
 }
 
 gboolean
@@ -83,7 +125,10 @@ ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b)
               != G_STRUCT_MEMBER (gboolean, b, keys[i].offset))
         || (keys[i].kind == KEY_UINT
             && G_STRUCT_MEMBER (guint, a, keys[i].offset)
-                 != G_STRUCT_MEMBER (guint, b, keys[i].offset)))
+                 != G_STRUCT_MEMBER (guint, b, keys[i].offset))
+        || (keys[i].kind == KEY_STRV
+            && !strv_equal (G_STRUCT_MEMBER (char **, a, keys[i].offset),
+                            G_STRUCT_MEMBER (char **, b, keys[i].offset))))
       return FALSE;
   return TRUE;
 }
@@ -121,6 +166,30 @@ apply_key (CkdUserSettings *settings, const Key *key, GKeyFile *key_file)
       if (error != NULL)
         return g_strdup_printf ("\"%s\" is not true or false", raw ? raw : "");
       G_STRUCT_MEMBER (gboolean, settings, key->offset) = value;
+    }
+  else if (key->kind == KEY_STRV)
+    {
+      g_auto (GStrv) list = g_key_file_get_string_list (key_file, key->group, key->key, NULL,
+                                                        NULL);
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+      guint n = 0;
+
+      for (guint i = 0; list != NULL && list[i] != NULL; i++)
+        {
+          const char *entry = g_strstrip (list[i]);
+
+          if (*entry == '\0')
+            continue;
+          if (strlen (entry) > CKD_MAX_STRING_LENGTH)
+            return g_strdup_printf ("entry %u is longer than %d bytes", i + 1,
+                                    CKD_MAX_STRING_LENGTH);
+          if (++n > key->max)
+            return g_strdup_printf ("more than %u entries", key->max);
+          g_strv_builder_add (builder, entry);
+        }
+      g_clear_pointer (&G_STRUCT_MEMBER (char **, settings, key->offset), g_strfreev);
+      if (n > 0)
+        G_STRUCT_MEMBER (char **, settings, key->offset) = g_strv_builder_end (builder);
     }
   else
     {
@@ -280,7 +349,11 @@ on_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorE
     }
   load (self, &settings);
   if (ckd_user_settings_equal (&settings, &self->settings))
-    return;
+    {
+      ckd_user_settings_clear (&settings);
+      return;
+    }
+  ckd_user_settings_clear (&self->settings);
   self->settings = settings;
   g_message ("settings changed");
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
@@ -295,6 +368,7 @@ ckd_settings_finalize (GObject *object)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->monitors, i), self);
   g_ptr_array_unref (self->monitors);
   g_strfreev (self->paths);
+  ckd_user_settings_clear (&self->settings);
   G_OBJECT_CLASS (ckd_settings_parent_class)->finalize (object);
 }
 
@@ -339,6 +413,7 @@ ckd_settings_new (const CkdOptions *options, const char *const *paths)
       g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
       g_ptr_array_add (self->monitors, monitor);
     }
+  ckd_user_settings_clear (&self->settings);
   load (self, &self->settings);
   return self;
 }

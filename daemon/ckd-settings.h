@@ -69,12 +69,35 @@ typedef struct
   gboolean unifiedpush;             /* unifiedpush=: register tokens with a distributor */
 } CkdPushSettings;
 
+/* [DoNotDisturb]: calls kept from the user (ckd-do-not-disturb.c) */
+typedef struct
+{
+  gboolean enabled;               /* enabled=: on whatever the desktop says */
+  gboolean follow_desktop;        /* follow-desktop=: GNOME's banners off, Inhibited */
+  char **allow_list;              /* allow-list=: handles that always ring; NULL: none */
+  gboolean allow_repeated_calls;  /* allow-repeated-calls= */
+  guint repeated_call_window_seconds; /* repeated-call-window-seconds= */
+  gboolean allow_contacts;        /* allow-contacts=: identified contacts ring */
+} CkdDoNotDisturbSettings;
+
+#define CKD_DO_NOT_DISTURB_DEFAULT_REPEATED_CALL_WINDOW_SECONDS 180
+#define CKD_DO_NOT_DISTURB_MAX_REPEATED_CALL_WINDOW_SECONDS 3600
+
+/* [MediaKeys]: the MPRIS player of calls (ckd-media-keys.c) */
+typedef struct
+{
+  gboolean enabled;     /* enabled=: the player exists during calls */
+  gboolean pause_mutes; /* pause-mutes=: pause mutes an active call rather than ending it */
+} CkdMediaKeySettings;
+
 typedef struct
 {
   CkdNotificationSettings notifications;
   CkdSoundSettings sounds;
   CkdHistorySettings history;
   CkdPushSettings push;
+  CkdDoNotDisturbSettings do_not_disturb;
+  CkdMediaKeySettings media_keys;
 } CkdUserSettings;
 
 #define CKD_SETTINGS_FILE_NAME "callkitd.conf"
@@ -82,6 +105,8 @@ typedef struct
 /* The defaults: everything on, missed calls stay, history kept for a
  * year or 10000 calls; the push defaults of ckd-limits.h. */
 void ckd_user_settings_init (CkdUserSettings *settings);
+/* Frees what @settings holds (the string lists); init again to reuse. */
+void ckd_user_settings_clear (CkdUserSettings *settings);
 gboolean ckd_user_settings_equal (const CkdUserSettings *a, const CkdUserSettings *b);
 /* Applies the keys @key_file has on top of @settings. A bad value or an
  * unknown key in a known group leaves @settings as it was for that key and

@@ -117,6 +117,9 @@ def start_daemon(request, bus, tmp_path):
         # untranslated texts whatever the language of the developer.
         extra_env.setdefault("XDG_CONFIG_DIRS", str(bus.base_dir / "xdg"))
         extra_env.setdefault("LC_ALL", "C.UTF-8")
+        # GSettings (GNOME's do not disturb) from memory, not the
+        # developer's dconf; tests of it choose the keyfile backend.
+        extra_env.setdefault("GSETTINGS_BACKEND", "memory")
         extra_env.setdefault("LANGUAGE", "")
         daemon = Daemon(path, argv, bus, log_path, env=extra_env,
                         wrapper=wrapper)

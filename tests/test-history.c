@@ -218,6 +218,78 @@ test_filtered_calls (Fixture *f, gconstpointer data)
   g_assert_error (error, CKD_ERROR, CKD_ERROR_CALL_UUID_ALREADY_EXISTS);
 }
 
+/* Blocks calls from +1999; counts how often it was asked. */
+static CkdCallFilter
+block_1999 (const CkdCall *call, gpointer user_data)
+{
+  guint *asked = user_data;
+
+  (*asked)++;
+  return g_strcmp0 (call->remote_handle.value, "+1999") == 0 ? CKD_CALL_FILTER_BLOCK_LIST
+                                                             : CKD_CALL_FILTER_NONE;
+}
+
+static CkdCallFilter
+quiet (const CkdCall *call, gpointer user_data)
+{
+  guint *asked = user_data;
+
+  (*asked)++;
+  return CKD_CALL_FILTER_DO_NOT_DISTURB;
+}
+
+static void
+test_incoming_filters (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) blocked =
+    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+1999')>}", NULL, NULL, NULL);
+  g_autoptr (GVariant) other =
+    g_variant_parse (NULL, "{'remote_handle': <('phone-number', '+1555')>}", NULL, NULL, NULL);
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GError) error = NULL;
+  guint block_asked = 0, quiet_asked = 0;
+
+  f->history = ckd_history_new (f->session, f->path);
+  f->provider = register_provider (f, "@a{sv} {}");
+  ckd_session_add_incoming_call_filter (f->session, block_1999, &block_asked);
+  ckd_session_add_incoming_call_filter (f->session, quiet, &quiet_asked);
+
+  /* The first filter that keeps the call decides; the rest are not asked. */
+  g_assert_null (ckd_session_report_new_incoming_call (f->session, f->provider, UUID_A, blocked,
+                                                       &error));
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_BLOCK_LIST);
+  g_clear_error (&error);
+  g_assert_cmpuint (block_asked, ==, 1);
+  g_assert_cmpuint (quiet_asked, ==, 0);
+  g_assert_null (ckd_session_report_new_incoming_call (f->session, f->provider, UUID_B, other,
+                                                       &error));
+  g_assert_error (error, CKD_ERROR, CKD_ERROR_FILTERED_BY_DO_NOT_DISTURB);
+  g_clear_error (&error);
+  g_assert_cmpuint (block_asked, ==, 2);
+  g_assert_cmpuint (quiet_asked, ==, 1);
+  g_assert_cmpuint (ckd_registry_get_n_calls (f->registry), ==, 0);
+
+  /* Both went to the history as filtered. */
+  entries = all_entries (f);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_assert_cmpint (((CkdHistoryEntry *) g_ptr_array_index (entries, 0))->filtered, ==,
+                   CKD_CALL_FILTER_DO_NOT_DISTURB);
+  g_assert_cmpint (((CkdHistoryEntry *) g_ptr_array_index (entries, 1))->filtered, ==,
+                   CKD_CALL_FILTER_BLOCK_LIST);
+
+  /* Removed, a filter is not asked again: the call rings. */
+  ckd_session_remove_incoming_call_filter (f->session, quiet, &quiet_asked);
+  ckd_session_remove_incoming_call_filter (f->session, block_1999, &block_asked);
+  g_assert_nonnull (ckd_session_report_new_incoming_call (
+    f->session, f->provider, "6a0e5a52-1e5b-4a43-9b43-1d1c6c0f0a03", blocked, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (block_asked, ==, 2);
+  g_assert_cmpuint (quiet_asked, ==, 1);
+  g_assert_true (ckd_session_report_call_ended (f->session, f->provider,
+                                                "6a0e5a52-1e5b-4a43-9b43-1d1c6c0f0a03",
+                                                "remote-ended", 0, &error));
+}
+
 static void
 test_recents_off (Fixture *f, gconstpointer data)
 {
@@ -273,6 +345,7 @@ main (int argc, char **argv)
   g_test_add ("/history/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("stored-before-announced", test_stored_before_announced);
   ADD ("filtered-calls", test_filtered_calls);
+  ADD ("incoming-filters", test_incoming_filters);
   ADD ("recents-off", test_recents_off);
   ADD ("scopes", test_scopes);
 #undef ADD

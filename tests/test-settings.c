@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ckd-limits.h"
 #include "ckd-settings.h"
 
 static void
@@ -53,6 +54,50 @@ test_each_key (void)
       for (gsize j = 0; j < G_N_ELEMENTS (keys); j++)
         g_assert_cmpint (values[j], ==, i != j);
     }
+}
+
+static void
+test_do_not_disturb (void)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) many = g_string_new ("[DoNotDisturb]\nallow-list=");
+  CkdUserSettings settings, defaults;
+
+  ckd_user_settings_init (&defaults);
+  ckd_user_settings_init (&settings);
+  g_assert_false (settings.do_not_disturb.enabled);
+  g_assert_true (settings.do_not_disturb.follow_desktop);
+  g_assert_null (settings.do_not_disturb.allow_list);
+  g_assert_cmpuint (settings.do_not_disturb.repeated_call_window_seconds, ==, 180);
+
+  /* Entries are trimmed, empty ones dropped; a list differs from none. */
+  apply_text (&settings,
+              "[DoNotDisturb]\nenabled=true\nallow-list= +4930 1;;sip:ada@example.org ;\n"
+              "repeated-call-window-seconds=60\n",
+              problems);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_true (settings.do_not_disturb.enabled);
+  g_assert_cmpuint (g_strv_length (settings.do_not_disturb.allow_list), ==, 2);
+  g_assert_cmpstr (settings.do_not_disturb.allow_list[0], ==, "+4930 1");
+  g_assert_cmpstr (settings.do_not_disturb.allow_list[1], ==, "sip:ada@example.org");
+  g_assert_cmpuint (settings.do_not_disturb.repeated_call_window_seconds, ==, 60);
+  g_assert_false (ckd_user_settings_equal (&settings, &defaults));
+
+  /* A list too long is refused whole, naming the limit; the earlier one
+   * stays. */
+  for (guint i = 0; i <= CKD_MAX_DO_NOT_DISTURB_ALLOW_LIST; i++)
+    g_string_append_printf (many, "+49%u;", i);
+  g_string_append_c (many, '\n');
+  apply_text (&settings, many->str, problems);
+  g_assert_cmpuint (problems->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (problems, 0), "more than 1000 entries"));
+  g_assert_cmpuint (g_strv_length (settings.do_not_disturb.allow_list), ==, 2);
+
+  /* An empty list is none. */
+  apply_text (&settings, "[DoNotDisturb]\nallow-list=\n", problems);
+  g_assert_null (settings.do_not_disturb.allow_list);
+  ckd_user_settings_clear (&settings);
+  ckd_user_settings_clear (&defaults);
 }
 
 static void
@@ -339,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/defaults", test_defaults);
   g_test_add_func ("/settings/each-key", test_each_key);
   g_test_add_func ("/settings/sounds", test_sounds);
+  g_test_add_func ("/settings/do-not-disturb", test_do_not_disturb);
   g_test_add_func ("/settings/push", test_push);
   g_test_add_func ("/settings/bad-values", test_bad_values);
   g_test_add_func ("/settings/history", test_history);

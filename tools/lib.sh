@@ -23,6 +23,9 @@ CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
 # and its runtimes with libFuzzer, which clang only recommends.
 CKD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 CKD_TEST_PACKAGES+=("${CKD_FUZZ_PACKAGES[@]}")
+# The desktop around a call: GNOME's do-not-disturb schema and the
+# gsettings tool that changes it, playerctl as the media-key consumer.
+CKD_TEST_PACKAGES+=(gsettings-desktop-schemas libglib2.0-bin playerctl)
 # The SIP end-to-end tests and tools/demo.sh --sip: a real softphone
 # (baresip, with its ctrl_tcp module), a real far end (sipp) and
 # PipeWire's ALSA plugin, through which baresip's audio reaches PipeWire.
