@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The session (ckd-session.c) driven as its clients drive it over the
  * bus: providers register, report calls and fulfil or fail actions;
- * clients request transactions and silence ringing; connections vanish.
+ * clients request transactions and silence ringing; connections vanish;
+ * a filter (the block list, do not disturb) keeps calls from the user.
  * Each step's arguments come from the input, dictionaries as serialized
  * GVariants, so that every report and request parser is reached in every
  * state the others leave. After each step the registry must be
@@ -38,7 +39,16 @@ typedef struct
   CkdCaller *callers[3]; /* two apps and a sandboxed one */
   GPtrArray *action_ids; /* char *: every action performed */
   guint provider_ids[4]; /* registered so far; 0: none */
+  CkdCallFilter filter;  /* what the incoming-call filter decides */
 } Fuzz;
+
+static CkdCallFilter
+filter_incoming (const CkdCall *call, gpointer user_data)
+{
+  Fuzz *f = user_data;
+
+  return f->filter;
+}
 
 static void
 on_perform_action (CkdSession *session, CkdAction *action, Fuzz *f)
@@ -244,19 +254,28 @@ step (Fuzz *f, CkdFuzzInput *input)
                                      (which & 0x80) ? NULL : take_uuid (input));
         break;
       }
-    case 14: /* a push's call must never ring; a filter refuses a call */
-      if (ckd_fuzz_take_byte (input) & 1)
-        ckd_session_refuse_call (f->session, take_uuid (input));
-      else
-        {
-          provider = take_provider (f, input);
-          uuid = take_uuid (input);
-          dict = take_variant (input, "a{sv}");
-          if (provider != NULL)
-            ckd_session_record_filtered_call (f->session, provider, uuid, dict,
-                                              CKD_CALL_FILTER_BLOCK_LIST, &error);
-        }
-      break;
+    case 14: /* a push's call must never ring; a filter keeps calls from the user */
+      {
+        static const CkdCallFilter filters[] = { CKD_CALL_FILTER_NONE,
+                                                 CKD_CALL_FILTER_BLOCK_LIST,
+                                                 CKD_CALL_FILTER_DO_NOT_DISTURB };
+        guint8 which = ckd_fuzz_take_byte (input);
+
+        if (which & 1)
+          ckd_session_refuse_call (f->session, take_uuid (input));
+        else if (which & 2)
+          f->filter = filters[(which >> 2) % G_N_ELEMENTS (filters)];
+        else
+          {
+            provider = take_provider (f, input);
+            uuid = take_uuid (input);
+            dict = take_variant (input, "a{sv}");
+            if (provider != NULL)
+              ckd_session_record_filtered_call (f->session, provider, uuid, dict,
+                                                CKD_CALL_FILTER_BLOCK_LIST, &error);
+          }
+        break;
+      }
     default: /* time passes for whatever is due now */
       g_main_context_iteration (NULL, FALSE);
       break;
@@ -280,6 +299,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   f.callers[2] = ckd_caller_new (":1.3", 1000, 13, TRUE, "org.example.Phone");
   f.action_ids = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (f.session, "perform-action", G_CALLBACK (on_perform_action), &f);
+  ckd_session_add_incoming_call_filter (f.session, filter_incoming, &f);
 
   for (guint i = 0; i < MAX_STEPS && input.size > 0; i++)
     step (&f, &input);

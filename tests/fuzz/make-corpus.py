@@ -155,6 +155,10 @@ SESSION = {
     "dtmf-queue": register(0, 0) + incoming(0, 0) + request(0, act("answer-call", 1))
     + fulfill(0, 0) + request(0, act("play-dtmf", 1, ", 'digits': <'1'>"))
     + request(0, act("play-dtmf", 1, ", 'digits': <'2'>")) + fulfill(1, 0) + bytes([10, 0]),
+    # The filter keeps a call from the user (do not disturb), then lets
+    # the next one ring.
+    "do-not-disturb": register(0, 0) + bytes([14, 0x0a]) + incoming(0, 0)
+    + bytes([14, 0x02]) + incoming(0, 1) + request(0, act("answer-call", 2)) + fulfill(0, 0),
     "filtered-and-refused": register(0, 0) + bytes([14, 0, 0, 3]) + blob("a{sv}", "@a{sv} {}")
     + bytes([14, 1, 4]) + incoming(0, 4) + bytes([3, 0, 0]) + blob("a{sv}", "{'has_video': <true>}")
     + bytes([1, 0]) + blob("a{sv}", "{'localized_name': <'Renamed'>}") + bytes([11, 0]),
