@@ -118,7 +118,9 @@ ckd_push_envelope_parse (GBytes *message, CkdPushMetadata *metadata, char **enve
 
   *metadata = (CkdPushMetadata) { 0 };
   *envelope_error = NULL;
-  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, &error))
+  /* Nothing but white space loads without an error, and without a root. */
+  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, &error)
+      || json_parser_get_root (parser) == NULL)
     {
       /* json-glib quotes the bad token byte for byte: it goes on the bus
        * in envelope_error, which must be UTF-8. */
