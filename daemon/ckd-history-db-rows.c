@@ -250,12 +250,14 @@ ckd_history_db_get_wal_frames (CkdHistoryDb *self)
 
 /* ---- reading -------------------------------------------------------- */
 
+/* Text goes on the bus and into notifications, which take UTF-8 only: a
+ * byte that is none (an edit in another encoding) reads as U+FFFD. */
 static char *
 column_text (sqlite3_stmt *stmt, int column)
 {
   const unsigned char *text = sqlite3_column_text (stmt, column);
 
-  return g_strdup (text != NULL ? (const char *) text : "");
+  return g_utf8_make_valid (text != NULL ? (const char *) text : "", -1);
 }
 
 /* What another version wrote, or a hand edit, reads as the nearest

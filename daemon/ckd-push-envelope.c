@@ -14,34 +14,51 @@
  * said in envelope_error: the push still reaches the app, decided on
  * what was understood. */
 
-/* A JSON value as the metadata key @key's D-Bus type, or NULL. */
+/* The string @node holds, or NULL when it holds none. json-glib (1.6)
+ * turns an unpaired UTF-16 surrogate escape ("\ud83d") into bytes that
+ * are no UTF-8, which GVariant refuses: such a string is a bad value
+ * (*@bad_utf8), never passed on. */
+static const char *
+json_string (JsonNode *node, gboolean *bad_utf8)
+{
+  const char *s;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  s = json_node_get_string (node);
+  if (!g_utf8_validate (s, -1, NULL))
+    {
+      *bad_utf8 = TRUE;
+      return NULL;
+    }
+  return s;
+}
+
+/* A JSON value as the metadata key @key's D-Bus type, or NULL with *@why
+ * saying what is wrong with it. */
 static GVariant *
-to_variant (const char *key, JsonNode *node)
+to_variant (const char *key, JsonNode *node, const char **why)
 {
   GType type = json_node_get_value_type (node);
+  gboolean bad_utf8 = FALSE;
+  GVariant *value = NULL;
 
   if (g_str_equal (key, "sent_at") || g_str_equal (key, "expires_at"))
-    return JSON_NODE_HOLDS_VALUE (node) && type == G_TYPE_INT64
-             ? g_variant_new_int64 (json_node_get_int (node))
-             : NULL;
-  if (g_str_equal (key, "remote_handle"))
     {
-      const char *handle_type = NULL, *value = NULL;
+      if (JSON_NODE_HOLDS_VALUE (node) && type == G_TYPE_INT64)
+        value = g_variant_new_int64 (json_node_get_int (node));
+    }
+  else if (g_str_equal (key, "remote_handle"))
+    {
+      const char *handle_type = NULL, *handle_value = NULL;
 
       /* ["phone-number", "+4930123"] or {"type": ..., "value": ...} */
       if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 2)
         {
           JsonArray *array = json_node_get_array (node);
-          JsonNode *first = json_array_get_element (array, 0);
-          JsonNode *second = json_array_get_element (array, 1);
 
-          if (JSON_NODE_HOLDS_VALUE (first) && json_node_get_value_type (first) == G_TYPE_STRING
-              && JSON_NODE_HOLDS_VALUE (second)
-              && json_node_get_value_type (second) == G_TYPE_STRING)
-            {
-              handle_type = json_node_get_string (first);
-              value = json_node_get_string (second);
-            }
+          handle_type = json_string (json_array_get_element (array, 0), &bad_utf8);
+          handle_value = json_string (json_array_get_element (array, 1), &bad_utf8);
         }
       else if (JSON_NODE_HOLDS_OBJECT (node))
         {
@@ -49,19 +66,25 @@ to_variant (const char *key, JsonNode *node)
           JsonNode *t = json_object_get_member (object, "type");
           JsonNode *v = json_object_get_member (object, "value");
 
-          if (t != NULL && v != NULL && JSON_NODE_HOLDS_VALUE (t)
-              && json_node_get_value_type (t) == G_TYPE_STRING && JSON_NODE_HOLDS_VALUE (v)
-              && json_node_get_value_type (v) == G_TYPE_STRING)
+          if (t != NULL && v != NULL)
             {
-              handle_type = json_node_get_string (t);
-              value = json_node_get_string (v);
+              handle_type = json_string (t, &bad_utf8);
+              handle_value = json_string (v, &bad_utf8);
             }
         }
-      return handle_type != NULL ? g_variant_new ("(ss)", handle_type, value) : NULL;
+      if (handle_type != NULL && handle_value != NULL)
+        value = g_variant_new ("(ss)", handle_type, handle_value);
     }
-  return JSON_NODE_HOLDS_VALUE (node) && type == G_TYPE_STRING
-           ? g_variant_new_string (json_node_get_string (node))
-           : NULL;
+  else
+    {
+      const char *s = json_string (node, &bad_utf8);
+
+      if (s != NULL)
+        value = g_variant_new_string (s);
+    }
+  if (value == NULL)
+    *why = bad_utf8 ? "is not valid UTF-8" : "has the wrong JSON type";
+  return value;
 }
 
 static void
@@ -95,9 +118,14 @@ ckd_push_envelope_parse (GBytes *message, CkdPushMetadata *metadata, char **enve
 
   *metadata = (CkdPushMetadata) { 0 };
   *envelope_error = NULL;
-  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, &error))
+  /* Nothing but white space loads without an error, and without a root. */
+  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, &error)
+      || json_parser_get_root (parser) == NULL)
     {
-      *envelope_error = g_strdup_printf ("not JSON: %s", error ? error->message : "empty");
+      /* json-glib quotes the bad token byte for byte: it goes on the bus
+       * in envelope_error, which must be UTF-8. */
+      g_autofree char *shown = error ? g_utf8_make_valid (error->message, -1) : NULL;
+      *envelope_error = g_strdup_printf ("not JSON: %s", shown ? shown : "empty");
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -117,14 +145,15 @@ ckd_push_envelope_parse (GBytes *message, CkdPushMetadata *metadata, char **enve
       g_autoptr (GVariant) one = NULL;
       g_auto (CkdPushMetadata) scratch = { 0 };
       g_autoptr (GError) key_error = NULL;
+      const char *why = NULL;
       GVariantBuilder single;
 
       if (node == NULL)
         continue;
-      value = to_variant (key, node);
+      value = to_variant (key, node, &why);
       if (value == NULL)
         {
-          add_problem (&problems, "'%s' has the wrong JSON type", key);
+          add_problem (&problems, "'%s' %s", key, why);
           continue;
         }
       g_variant_ref_sink (value);

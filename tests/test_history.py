@@ -291,6 +291,32 @@ def test_kept_across_restarts(start_daemon, make_client, bus):
     assert entry_of(client, killed)["seen"] is True
 
 
+def test_hand_edited_values_read_as_the_nearest_valid(start_daemon, make_client, bus):
+    """Text that is no UTF-8 (an edit in Latin-1), numbers and blobs where
+    text belongs, and unknown names read as valid values, so that
+    GetEntries still answers (found by tests/fuzz/fuzz-history-db.c)."""
+    daemon = start_daemon()
+    client = make_client("first")
+    phone = client.register_provider(PHONE)
+    uuid = missed(phone, client, remote_handle=ALICE)
+    assert daemon.stop() == 0
+    db = sqlite3.connect(db_path(bus))
+    db.execute("UPDATE entries SET caller_name = CAST(X'5A6FEB' AS TEXT),"
+               " provider_name = X'50FF', handle = 4930123, handle_type = 'fax',"
+               " ended_reason = 'exploded', icon_name = CAST(X'C0AF' AS TEXT)")
+    db.commit()
+    db.close()
+
+    start_daemon()
+    [entry] = get_entries(make_client("second"))
+    assert entry["call"] == uuid
+    assert entry["localized_caller_name"] == "Zo\ufffd"
+    assert entry["provider_name"] == "P\ufffd"
+    assert entry["remote_handle"] == ("generic", "4930123")
+    assert entry["ended_reason"] == "failed"
+    assert entry["icon_name"] == "\ufffd\ufffd"
+
+
 def write_conf(bus, text):
     path = os.path.join(bus.env["XDG_CONFIG_HOME"], "callkitd", "callkitd.conf")
     os.makedirs(os.path.dirname(path), exist_ok=True)

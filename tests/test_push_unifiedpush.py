@@ -165,11 +165,22 @@ def test_message_through_the_rules(client, up, push_app):
 
 @pytest.mark.parametrize("body,error,known", [
     (b"\x00\xffnot json", "not JSON", {}),
+    # White space alone parses without a root (fuzz-push-envelope.c).
+    (b" \n\t", "not JSON: empty", {}),
     (b"[1, 2, 3]", "not a JSON object", {}),
     (json.dumps({"push_id": "m1", "sent_at": "yesterday", "call_uuid": "nope",
                  "localized_caller_name": "Ada"}).encode(),
      "'sent_at' has the wrong JSON type; metadata: 'call_uuid' is 'nope', not a UUID",
      {"push_id": "m1", "localized_caller_name": "Ada"}),
+    # Unpaired UTF-16 surrogates: json-glib gives bytes that are no UTF-8
+    # (found by tests/fuzz/fuzz-push-envelope.c).
+    (b'{"push_id": "m2", "localized_caller_name": "\\ud83dL", '
+     b'"remote_handle": ["generic", "\\udc69A"]}',
+     "'remote_handle' is not valid UTF-8; 'localized_caller_name' is not valid UTF-8",
+     {"push_id": "m2"}),
+    # json-glib's error quotes the bad bytes of a broken escape.
+    (b'{"localized_caller_name": "\\u00c\xcc\x93"localized_caller_name"push_id": ""}',
+     "not JSON", {}),
 ])
 def test_malformed_envelope_is_delivered_as_it_is(callkitd, up, push_app, body, error, known):
     up.push(push_app.endpoint, body, "bad")

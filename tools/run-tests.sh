@@ -3,7 +3,9 @@
 # The whole test run, as CI does it (.ci/run): install what is missing,
 # build twice — build/ plain with warnings as errors, build-sanitize/ with
 # AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer — run every
-# test in both, and end with "N passed, N failed" over both runs.
+# test in both, fuzz each fuzz target briefly (build-fuzz/, clang), and end
+# with "N passed, N failed" over all of it. CKD_FUZZ_SECONDS=0 leaves the
+# fuzzing out.
 #
 # Extra arguments go to both `meson test` runs, e.g. --suite integration.
 set -uo pipefail
@@ -112,6 +114,39 @@ run build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   CKD_TEST_TIMEOUT_SCALE=2
+
+# The fuzz targets (tests/fuzz) built with clang and libFuzzer in
+# build-fuzz/, each fuzzed briefly from its seeds (CKD_FUZZ_SECONDS, 15
+# by default); each target counts as one test. Their corpora already ran
+# above, as the tests of the fuzz suite.
+run_fuzzers() {
+  local seconds=${CKD_FUZZ_SECONDS:-15} out counts
+  ckd_log "build-fuzz: configure"
+  if ! CC=clang ckd_meson_setup build-fuzz --fatal-meson-warnings -Dfuzzing=true \
+      -Db_sanitize=address,undefined -Db_lundef=false -Ddocs=disabled; then
+    ckd_log "build-fuzz: FAILED to configure"
+    failed=$((failed + 1))
+    return
+  fi
+  ckd_log "build-fuzz: build"
+  if ! meson compile -C build-fuzz fuzz-targets; then
+    ckd_log "build-fuzz: FAILED to build"
+    failed=$((failed + 1))
+    return
+  fi
+  ckd_log "build-fuzz: fuzz each target for ${seconds} s"
+  out=$(tests/fuzz/run-fuzzers.sh build-fuzz "$seconds" | tee /dev/stderr)
+  counts=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out")
+  if [ -z "$counts" ]; then
+    failed=$((failed + 1))
+    return
+  fi
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
+}
+if [ "${CKD_FUZZ_SECONDS:-15}" != 0 ]; then
+  run_fuzzers
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
