@@ -122,7 +122,8 @@ run build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- \
 run_fuzzers() {
   local seconds=${CKD_FUZZ_SECONDS:-15} out counts
   ckd_log "build-fuzz: configure"
-  if ! CC=clang ckd_meson_setup build-fuzz --fatal-meson-warnings -Dfuzzing=true \
+  # clang++ too: libphonenumber's shim makes C++ the linker's language.
+  if ! CC=clang CXX=clang++ ckd_meson_setup build-fuzz --fatal-meson-warnings -Dfuzzing=true \
       -Db_sanitize=address,undefined -Db_lundef=false -Ddocs=disabled; then
     ckd_log "build-fuzz: FAILED to configure"
     failed=$((failed + 1))

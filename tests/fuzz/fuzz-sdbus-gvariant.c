@@ -63,6 +63,19 @@ seal (sd_bus_message *m)
 
 /* ---- GVariant -> message -> GVariant ---- */
 
+/* Whether @a and @b hold the same value. Not g_variant_equal(), which
+ * compares serialised bytes: GLib 2.74 takes zero bytes of a tuple of
+ * arrays such as (ayay) as a normal form of ([], []), while the same
+ * value built anew (as read back from a message) takes one byte. */
+static gboolean
+same_value (GVariant *a, GVariant *b)
+{
+  g_autofree char *printed_a = g_variant_print (a, TRUE);
+  g_autofree char *printed_b = g_variant_print (b, TRUE);
+
+  return g_str_equal (printed_a, printed_b);
+}
+
 static void
 round_trip (CkdFuzzInput *input)
 {
@@ -83,7 +96,7 @@ round_trip (CkdFuzzInput *input)
       int r = ckd_sdbus_read_gvariant (m, type, &back);
       if (r < 0)
         g_error ("%s appended but did not read back: %s", type, g_strerror (-r));
-      g_assert (g_variant_equal (value, back));
+      g_assert (same_value (value, back));
     }
   sd_bus_message_unref (m);
 }
