@@ -572,8 +572,14 @@ class PrivateBus:
         pids = []
         for name in self.services:
             owner = self.get_name_owner(name)
-            if owner:
+            if not owner:
+                continue
+            try:
                 pids.append(self.get_connection_pid(owner))
+            except GLib.Error as e:
+                # It left the bus between the two questions: it is ending.
+                if dbus_error_name(e) != "org.freedesktop.DBus.Error.NameHasNoOwner":
+                    raise
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)

@@ -28,9 +28,15 @@ SERVICE_A = "org.example.LookupA"
 SERVICE_B = "org.example.LookupB"
 
 
+_server = None
+
+
 @pytest.fixture
 def server(make_client):
-    return NotificationServer(make_client("observer"))
+    global _server
+    _server = NotificationServer(make_client("observer"))
+    yield _server
+    _server = None
 
 
 @pytest.fixture
@@ -61,8 +67,17 @@ def service(callkitd, make_client):
     }).register()
 
 
-def ring_from(phone, client, number, **update):
-    return ring(phone, client, remote_handle=("phone-number", number), **update)
+def ring_from(phone, client, number, identified=True, **update):
+    """Report an incoming call from ``number``. ``identified``: and wait
+    until its ringing notification is shown, which callkitd does once
+    every service asked has answered (or the deadline passed): the call
+    is on the bus at once, so its Identity read before that may lack the
+    services' answers."""
+    shown = len(_server.notifies("call.incoming", fresh=True))
+    uuid = ring(phone, client, remote_handle=("phone-number", number), **update)
+    if identified:
+        _server.wait_for_notify("call.incoming", count=shown + 1, fresh=True)
+    return uuid
 
 
 def identity(client, uuid):
@@ -173,7 +188,7 @@ def test_the_history_keeps_the_merged_name(client, phone, service):
 def test_a_hanging_service_holds_ringing_to_the_deadline_only(
         client, phone, service, server):
     service.hold = True
-    uuid = ring_from(phone, client, PIZZA)
+    uuid = ring_from(phone, client, PIZZA, identified=False)
     service.wait_for_pending()
     first = server.wait_for_notify("call.incoming")
     # Shown while the service still had not answered.
@@ -195,7 +210,7 @@ def test_a_hanging_service_holds_ringing_to_the_deadline_only(
 @pytest.mark.identification_conf(deadline_ms=100)
 def test_a_service_that_crashes_mid_lookup_is_skipped(client, phone, service, server):
     service.hold = True
-    uuid = ring_from(phone, client, PIZZA)
+    uuid = ring_from(phone, client, PIZZA, identified=False)
     service.wait_for_pending()
     service.client.close()
     first = server.wait_for_notify("call.incoming")
