@@ -23,8 +23,10 @@ CKD_TEST_PACKAGES=(dbus-daemon systemd python3-gi python3-dbusmock
   sound-theme-freedesktop valgrind
   evolution-data-server gir1.2-ebook-1.2 gir1.2-ebookcontacts-1.2 gir1.2-edataserver-1.2)
 # The fuzz stage of tools/run-tests.sh (tests/fuzz/README.md): clang,
-# and its runtimes with libFuzzer, which clang only recommends.
-CKD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+# and its runtimes with libFuzzer, which clang only recommends; llvm for
+# llvm-symbolizer, without which the sanitizers cannot name a function
+# and tests/fuzz/lsan.supp matches nothing.
+CKD_FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)
 CKD_TEST_PACKAGES+=("${CKD_FUZZ_PACKAGES[@]}")
 # The desktop around a call: GNOME's do-not-disturb schema and the
 # gsettings tool that changes it, playerctl as the media-key consumer.

@@ -39,6 +39,17 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:fast_unwind_
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 export G_SLICE=always-malloc
+# The suppressions name functions: the sanitizers need llvm-symbolizer
+# for that. Without it on PATH, take the one beside clang (Debian's
+# llvm-14 has it there and only the llvm package links it into PATH).
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && ! command -v llvm-symbolizer > /dev/null; then
+  beside_clang=$(dirname "$(readlink -f "$(command -v clang || echo /nonexistent)")")/llvm-symbolizer
+  if [ -x "$beside_clang" ]; then
+    export ASAN_SYMBOLIZER_PATH=$beside_clang
+  else
+    echo "no llvm-symbolizer (Debian: llvm): the leaks in $here/lsan.supp would be reported" >&2
+  fi
+fi
 
 passed=0
 failed=0
