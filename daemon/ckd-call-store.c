@@ -43,6 +43,7 @@ struct _CkdCallStore
   guint write_id;       /* idle source of the next write, or 0 */
   GHashTable *in_file;  /* UUIDs of the calls the file holds (owned strings) */
   gboolean stopped;
+  pid_t replaced_pid;   /* the callkitd this one replaced, or 0 */
 };
 
 /* ---- writing ------------------------------------------------------------ */
@@ -431,8 +432,14 @@ restore (CkdCallStore *self)
                  STORE_VERSION);
       return;
     }
-  /* This callkitd replaced one that runs still (--replace): that one
-   * stops on purpose and tells its providers to drop their calls. */
+  /* This callkitd replaced that one (--replace): it stops on purpose and
+   * tells its providers to drop their calls, and may have exited by now
+   * without having removed its file yet. */
+  if (self->replaced_pid > 0 && pid == (guint32) self->replaced_pid)
+    {
+      g_info ("not restoring the live calls of callkitd %u: this one replaced it", pid);
+      return;
+    }
   if (process_is_alive (pid))
     {
       g_info ("not restoring the live calls of callkitd %u: it is still running", pid);
@@ -460,9 +467,11 @@ ckd_call_store_default_path (void)
 }
 
 CkdCallStore *
-ckd_call_store_new (CkdSession *session, const char *path)
+ckd_call_store_new (CkdSession *session, const char *path, pid_t replaced_pid)
 {
   CkdCallStore *self = g_new0 (CkdCallStore, 1);
+
+  self->replaced_pid = replaced_pid;
 
   self->session = g_object_ref (session);
   self->registry = g_object_ref (ckd_session_get_registry (session));

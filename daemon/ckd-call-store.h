@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include "ckd-session.h"
 
 G_BEGIN_DECLS
@@ -11,8 +13,10 @@ G_BEGIN_DECLS
 typedef struct _CkdCallStore CkdCallStore;
 
 /* Restores what @path holds (an unreadable or damaged file is ignored with
- * a line in the log), then keeps it up to date. */
-CkdCallStore *ckd_call_store_new (CkdSession *session, const char *path);
+ * a line in the log), then keeps it up to date. @replaced_pid: the
+ * callkitd this one replaced (--replace), or 0; its calls are not
+ * restored, whether it still runs or has exited already. */
+CkdCallStore *ckd_call_store_new (CkdSession *session, const char *path, pid_t replaced_pid);
 /* callkitd stops on purpose, or was replaced: providers were told
  * (DidReset "daemon-stopping") and drop their calls, so the file goes,
  * unless another callkitd wrote it since. Nothing is written after. */

@@ -31,6 +31,7 @@ struct _CkdDaemon
   sd_bus_slot *name_slot;
   sd_bus_slot *name_lost_slot;
   gboolean name_acquired;
+  pid_t replaced_pid; /* the owner of the name when --replace asked for it */
   CkdDaemonStopFunc stop;
   gpointer stop_data;
 
@@ -82,7 +83,7 @@ on_name_reply (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
       self->name_acquired = TRUE;
       /* Only the callkitd that owns the name reads and writes the live
        * calls, and before any provider can register again. */
-      self->call_store = ckd_call_store_new (self->session, store_path);
+      self->call_store = ckd_call_store_new (self->session, store_path, self->replaced_pid);
       g_message ("callkitd %s serving %s", PACKAGE_VERSION, CKD_BUS_NAME);
       ckd_systemd_notify_ready ();
       return 0;
@@ -141,8 +142,20 @@ static gboolean
 request_name (CkdDaemon *self, gboolean replace, GError **error)
 {
   uint64_t flags = SD_BUS_NAME_ALLOW_REPLACEMENT | (replace ? SD_BUS_NAME_REPLACE_EXISTING : 0);
-  int r = sd_bus_request_name_async (self->bus, &self->name_slot, CKD_BUS_NAME, flags,
-                                     on_name_reply, self);
+  int r;
+
+  /* Whom we replace, so that its live calls, which it drops, are not
+   * restored when it has exited before we read its file. */
+  if (replace)
+    {
+      sd_bus_creds *creds = NULL;
+
+      if (sd_bus_get_name_creds (self->bus, CKD_BUS_NAME, SD_BUS_CREDS_PID, &creds) >= 0)
+        (void) sd_bus_creds_get_pid (creds, &self->replaced_pid);
+      sd_bus_creds_unref (creds);
+    }
+  r = sd_bus_request_name_async (self->bus, &self->name_slot, CKD_BUS_NAME, flags, on_name_reply,
+                                 self);
 
   return r >= 0 || fail (error, r, "cannot ask for the bus name");
 }

@@ -38,9 +38,16 @@ static void
 ckd_registry_finalize (GObject *object)
 {
   CkdRegistry *self = CKD_REGISTRY (object);
+  GHashTableIter iter;
+  CkdProvider *provider;
 
-  /* Calls first: they point to their providers. */
+  /* Calls first: they point to their providers. Calls still live when
+   * callkitd stops (kept in the live-calls file for the next one) go
+   * with their providers, which then list none. */
   g_hash_table_destroy (self->calls);
+  g_hash_table_iter_init (&iter, self->providers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &provider))
+    g_ptr_array_set_size (provider->calls, 0);
   g_hash_table_destroy (self->providers);
   ckd_recent_set_free (self->taken_uuids);
   g_ptr_array_unref (self->capabilities);

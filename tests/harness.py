@@ -572,14 +572,9 @@ class PrivateBus:
         pids = []
         for name in self.services:
             owner = self.get_name_owner(name)
-            if not owner:
-                continue
-            try:
-                pids.append(self.get_connection_pid(owner))
-            except GLib.Error as e:
-                # It left the bus between the two questions: it is ending.
-                if dbus_error_name(e) != "org.freedesktop.DBus.Error.NameHasNoOwner":
-                    raise
+            pid = self.get_connection_pid(owner) if owner else None
+            if pid is not None:
+                pids.append(pid)
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -630,8 +625,15 @@ class PrivateBus:
             raise
 
     def get_connection_pid(self, unique_name):
-        return self._bus_call("GetConnectionUnixProcessID",
-                              GLib.Variant("(s)", (unique_name,)))
+        """The process id of a connection, or None once it has left the
+        bus (a name's owner may leave between two questions)."""
+        try:
+            return self._bus_call("GetConnectionUnixProcessID",
+                                  GLib.Variant("(s)", (unique_name,)))
+        except GLib.Error as e:
+            if dbus_error_name(e) == "org.freedesktop.DBus.Error.NameHasNoOwner":
+                return None
+            raise
 
     def wait_for_name_owner(self, name, timeout=10, process=None, pid=None):
         """Wait until ``name`` has an owner (with process id ``pid`` if
@@ -798,6 +800,13 @@ class Daemon:
             raise AssertionError("callkitd did not exit within %d s of %s"
                                  % (timeout, signal.Signals(sig).name))
         self.exit_checked = True
+        # The bus sees the connection close a moment later (at once after a
+        # clean exit, not after SIGKILL): until then a callkitd started now
+        # would find the name still taken.
+        unique_name = getattr(self, "unique_name", None)
+        if unique_name and self.bus.connection is not None:
+            wait_until(lambda: self.bus.get_name_owner(unique_name) is None,
+                       poll_interval=0.01, message="the bus to drop %s" % unique_name)
         return self.proc.returncode
 
     def log_text(self):
